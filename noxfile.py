@@ -1,0 +1,83 @@
+"""Sessions for building, testing and checking reviewkit.
+
+``nox`` alone runs lint, tests and docs. Every session installs the project
+with the exact versions in ``constraints.txt``; an environment is reinstalled
+only when ``pyproject.toml`` or ``constraints.txt`` change, so repeated runs
+start in seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "build"
+HTML = BUILD / "html"
+CONSTRAINTS = ROOT / "constraints.txt"
+SPHINX_ARGS = ["-n", "-W", "--keep-going", "-c", ".", "docs", str(HTML)]
+
+nox.options.sessions = ["lint", "tests", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+
+def _install(session: nox.Session, extras: str) -> None:
+    """Install reviewkit with ``extras``, pinned, unless already done."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", CONSTRAINTS):
+        digest.update(path.read_bytes())
+    digest.update(extras.encode())
+    stamp = Path(session.virtualenv.location) / ".reviewkit-install"
+    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+        session.log("dependencies unchanged since the last install; skipping")
+        return
+    session.install("-c", str(CONSTRAINTS), "-e", f".[{extras}]")
+    stamp.write_text(digest.hexdigest())
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the whole site into build/html, executing every page (cached)."""
+    _install(session, "docs")
+    if "--fresh" in session.posargs:  # from scratch: no environment, no cache
+        shutil.rmtree(BUILD, ignore_errors=True)
+    session.run("sphinx-build", *SPHINX_ARGS)
+    session.log(f"The site is in {HTML}; open {HTML / 'index.html'}")
+
+
+@nox.session(python="3.11")
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pass pytest options after --)."""
+    _install(session, "tests")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python="3.11")
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff."""
+    _install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def serve(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild on every save."""
+    _install(session, "docs,serve")
+    session.run(
+        "sphinx-autobuild",
+        *SPHINX_ARGS,
+        "--watch",
+        "reviewkit",
+        "--ignore",
+        str(BUILD),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        os.environ.get("PORT", "8000"),
+    )
