@@ -100,11 +100,14 @@ copybutton_only_copy_prompt_lines = False
 # -- HTML --------------------------------------------------------------------
 html_theme = "sphinx_book_theme"
 html_title = "reviewkit"
+html_favicon = "docs/_static/favicon.svg"
 html_static_path = ["docs/_static"]
 html_css_files = ["reviewkit.css"]
 html_js_files: list[str] = []
 html_last_updated_fmt = None
 html_show_sourcelink = True
+# An empty mode makes the theme log a console error on first load.
+html_context = {"default_mode": "auto"}
 html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,

@@ -81,3 +81,27 @@ def serve(session: nox.Session) -> None:
         "--port",
         os.environ.get("PORT", "8000"),
     )
+
+
+@nox.session(python="3.11")
+def browser(session: nox.Session) -> None:
+    """Build the site, then check every page in headless Chromium (offline)."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        if shutil.which("apt-get") and os.geteuid() == 0:
+            session.run("apt-get", "update", "-qq", external=True)
+            session.run(
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "chromium",
+                external=True,
+                env={"DEBIAN_FRONTEND": "noninteractive"},
+            )
+        else:
+            session.error(f"{chromium} is missing: apt-get install chromium")
+    _install(session, "docs,tests,browser")
+    session.run("sphinx-build", "-q", *SPHINX_ARGS)
+    session.run("pytest", "tests/browser", "-m", "browser", *session.posargs)
+    session.log(f"Screenshots and load report in {BUILD / 'browser'}")
