@@ -1,0 +1,116 @@
+"""Tests for reviewkit.explorer: the precomputed data and the static HTML."""
+
+import json
+import math
+import re
+
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from reviewkit import explorer
+from reviewkit.gradients import probe_gradients
+from reviewkit.rnn import RNNRegressor, running_average_task
+
+SMALL = explorer.ExplorerGrid(
+    nonlinearities=("linear", "relu"), weight_scales=(0.5, 1.0), seq_lens=(4, 9)
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny matrices run faster on one thread; restore the setting afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return explorer.precompute(SMALL)
+
+
+def test_every_grid_cell_is_present(data):
+    """precompute stores one gradient and one state curve of length T per grid cell."""
+    assert len(data["curves"]) == 2 * 2 * 2 * 2
+    for nl in SMALL.nonlinearities:
+        for s in SMALL.weight_scales:
+            for T in SMALL.seq_lens:
+                for lso in (True, False):
+                    curve = data["curves"][explorer.curve_key(nl, s, T, lso)]
+                    assert len(curve["grad"]) == len(curve["state"]) == T
+
+
+def test_precomputed_curve_equals_the_probe(data):
+    """A cell of the explorer's data is log10 of the probe's output on that model."""
+    model = RNNRegressor(1, SMALL.hidden_size, 1, "relu", weight_scale=1.0, seed=0)
+    x, y = running_average_task(SMALL.batch_size, 9, seed=0)
+    p = probe_gradients(model, x, y, last_step_only=False)
+    curve = data["curves"][explorer.curve_key("relu", 1.0, 9, False)]
+    for stored, value in zip(curve["grad"], p.grad_norms.tolist(), strict=True):
+        assert stored == pytest.approx(math.log10(value), abs=1e-3)
+    for stored, value in zip(curve["state"], p.state_norms.tolist(), strict=True):
+        assert stored == pytest.approx(math.log10(value), abs=1e-3)
+
+
+def test_precompute_is_deterministic(data):
+    """Two runs of precompute give identical data (two builds, same page)."""
+    assert explorer.precompute(SMALL) == data
+
+
+def test_html_is_self_contained(data):
+    """The explorer HTML loads nothing: no URL but the SVG namespace, no src."""
+    html = explorer.explorer_html(data)
+    assert "https://" not in html
+    assert set(re.findall(r"http://[^\s\"']+", html)) == {"http://www.w3.org/2000/svg"}
+    assert not re.search(r"<script[^>]+src=|<link|<iframe|<img|import\(", html)
+    assert html.count("<script>") == 1
+
+
+def test_html_embeds_the_data_and_controls(data):
+    """The HTML inlines the JSON data and offers every setting as a control."""
+    html = explorer.explorer_html(data, element_id="x-1")
+    payload = re.search(r"var D = (\{.*?\});\n", html).group(1)
+    assert json.loads(payload) == data
+    for k in ("nl", "ws", "T", "lso"):
+        assert f'data-k="{k}"' in html
+    assert 'id="x-1"' in html
+
+
+def test_full_grid_page_stays_small():
+    """The default grid's explorer HTML stays well under the 1 MB page budget."""
+    html = explorer.explorer_html(explorer.precompute())
+    assert len(html.encode()) < 150_000
+
+
+def test_plot_curve_draws_both_norms():
+    """plot_curve (behind the live explorer) draws two log-scale lines."""
+    fig = explorer.plot_curve("tanh", 1.0, 12, True)
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    assert len(ax.get_lines()) == 2
+    assert len(ax.get_lines()[0].get_ydata()) == 12
+
+
+def test_live_explorer_builds_widget():
+    """live_explorer builds an ipywidgets interactive with the four controls."""
+    pytest.importorskip("ipywidgets")
+    widget = explorer.live_explorer(SMALL)
+    names = {getattr(c, "description", "") for c in widget.children}
+    assert {"nonlinearity", "weight_scale", "seq_len", "last_step_only"} <= names
+
+
+def test_bad_arguments_are_named():
+    """Bad explorer settings raise errors naming the argument."""
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        explorer.explorer_curve("gelu", 1.0, 5, True)
+    with pytest.raises(ValueError, match="seq_len must be >= 1"):
+        explorer.explorer_curve("tanh", 1.0, 0, True)
+    with pytest.raises(ValueError, match="weight_scale must be >= 0"):
+        explorer.explorer_curve("tanh", -1.0, 5, True)
+    with pytest.raises(ValueError, match="element_id must be"):
+        explorer.explorer_html({"grid": {}, "curves": {}}, element_id="a b")
+    with pytest.raises(ValueError, match="data must be the dict"):
+        explorer.explorer_html({"curves": {}})
