@@ -84,6 +84,18 @@ def serve(session: nox.Session) -> None:
 
 
 @nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """Time beam search against transformers and the floor (-- --quick to try)."""
+    _install(session, "bench")
+    session.run(
+        "python",
+        "benchmarks/decoding.py",
+        *session.posargs,
+        env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )
+
+
+@nox.session(python="3.11")
 def browser(session: nox.Session) -> None:
     """Build the site, then check every page in headless Chromium (offline)."""
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -1,0 +1,224 @@
+"""Tests for reviewkit.benchmarks: the fits, the targets and the results file."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from reviewkit import benchmarks
+
+GRID = {
+    "hidden_size": [64, 256],
+    "vocab_size": [100, 1000],
+    "beam_size": [1, 4, 16],
+    "length": [10, 50, 200],
+}
+LONG = {"hidden_size": 64, "vocab_size": 1000, "beam_size": [4], "length": []}
+LONG_LENGTHS = [10, 50, 100, 200, 400, 800]
+
+
+def linear(a, b):
+    """A decoder costing ``a`` once and ``b`` per step (seconds)."""
+    return lambda h, m, k, t: a + b(h, m, k) * t
+
+
+def synthetic(reviewkit, transformers, floor, *, repeats=5):
+    """A results file whose medians are the given functions of (H, M, k, T)."""
+    methods = {"reviewkit": reviewkit, "transformers": transformers, "floor": floor}
+    cells = []
+    jobs = [
+        ("grid", h, m, k, t)
+        for h in GRID["hidden_size"]
+        for m in GRID["vocab_size"]
+        for k in GRID["beam_size"]
+        for t in GRID["length"]
+    ] + [("long", 64, 1000, 4, t) for t in LONG_LENGTHS]
+    for part, h, m, k, t in jobs:
+        times = {}
+        for name, f in methods.items():
+            centre = f(h, m, k, t)
+            # runs spread symmetrically around the centre: the median is exact
+            times[name] = [
+                centre * (1 + 0.01 * (i - repeats // 2)) for i in range(repeats)
+            ]
+        cells.append(
+            {
+                "part": part,
+                "hidden_size": h,
+                "vocab_size": m,
+                "beam_size": k,
+                "length": t,
+                "check": {"same_hypotheses": True},
+                "times": times,
+            }
+        )
+    return {
+        "machine": {},
+        "versions": {},
+        "settings": {},
+        "grid": GRID,
+        "long": LONG | {"length": LONG_LENGTHS},
+        "cells": cells,
+    }
+
+
+def power(c, alpha, beta):
+    """Per-step cost ``c * k**alpha * M**beta``."""
+    return lambda h, m, k: c * k**alpha * m**beta
+
+
+def good_results():
+    """reviewkit 5% above the floor, transformers 3x the floor, all linear in T."""
+    per_step = power(1e-6, 1.0, 1.0)
+    return synthetic(
+        linear(1e-4, lambda *a: 1.05 * per_step(*a)),
+        linear(3e-3, lambda *a: 3.0 * per_step(*a)),
+        linear(1e-4, per_step),
+    )
+
+
+def test_fit_line_recovers_an_exact_line():
+    """fit_line returns the intercept and slope of points on a line."""
+    a, b = benchmarks.fit_line([10, 50, 200], [2 + 0.5 * t for t in (10, 50, 200)])
+    assert a == pytest.approx(2.0)
+    assert b == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [([1, 1, 1], [1, 2, 3]), ([1, 2], [1, 2, 3]), ([[1, 2]], [[1, 2]])]
+)
+def test_fit_line_rejects_bad_input(x, y):
+    """fit_line raises ValueError for mismatched or degenerate abscissae."""
+    with pytest.raises(ValueError, match="x"):
+        benchmarks.fit_line(x, y)
+
+
+def test_per_step_fits_separate_fixed_and_per_step_cost():
+    """per_step_fits recovers a (ms) and b (µs per step) of t = a + bT."""
+    results = good_results()
+    for row in benchmarks.per_step_fits(results):
+        b = 1e-6 * row["k"] * row["M"]
+        assert row["floor fixed"] == pytest.approx(0.1, rel=1e-6)
+        assert row["floor per step"] == pytest.approx(1e6 * b, rel=1e-6)
+        assert row["transformers fixed"] == pytest.approx(3.0, rel=1e-6)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.5, 0.8), (0.0, 1.3)])
+def test_exponents_recover_a_power_law(alpha, beta):
+    """exponents recovers alpha and beta of a per-step cost c k^alpha M^beta."""
+    f = linear(1e-3, power(1e-7, alpha, beta))
+    results = synthetic(f, f, f)
+    for row in benchmarks.exponents(results):
+        assert row["alpha"] == pytest.approx(alpha, abs=1e-6)
+        assert row["beta"] == pytest.approx(beta, abs=1e-6)
+
+
+def test_flatness_tells_a_constant_step_from_a_growing_one():
+    """A step whose cost grows with T has a flatness ratio well above 1."""
+    flat = linear(1e-3, lambda *a: 1e-4)
+    growing = lambda h, m, k, t: 1e-3 + 1e-4 * t + 1e-7 * t**2  # noqa: E731
+    results = synthetic(flat, growing, flat)
+    ratios = {r["method"]: r["ratio"] for r in benchmarks.flatness(results)}
+    assert ratios["reviewkit"] == pytest.approx(1.0)
+    assert ratios["transformers"] > 1.5
+
+
+def test_long_rows_marginal_cost_is_the_step_cost():
+    """The marginal cost per step of a linear decoder is its slope."""
+    results = good_results()
+    rows = [r for r in benchmarks.long_rows(results) if r["method"] == "floor"]
+    assert math.isnan(rows[0]["marginal"])
+    for row in rows[1:]:
+        assert row["marginal"] == pytest.approx(1e6 * 1e-6 * 4 * 1000, rel=1e-6)
+
+
+def test_targets_all_met_on_good_results():
+    """Results 5% above the floor and 3x faster than transformers meet every target."""
+    got = {t.name: t for t in benchmarks.targets(good_results())}
+    assert set(got) == {"floor", "transformers", "small models", "flat"}
+    assert all(t.met for t in got.values()), got
+    assert got["floor"].measured == pytest.approx(1.05, rel=1e-3)
+    assert 3 / 1.05 <= got["small models"].measured < 3
+
+
+def test_targets_name_the_cells_that_miss():
+    """A cell where reviewkit is slower than transformers is reported by name."""
+    results = good_results()
+    for cell in results["cells"]:
+        sizes = (cell["hidden_size"], cell["vocab_size"], cell["beam_size"])
+        if sizes == (256, 100, 1):
+            times = cell["times"]
+            times["reviewkit"] = [10 * t for t in times["transformers"]]
+    got = {t.name: t for t in benchmarks.targets(results)}
+    assert not got["transformers"].met
+    assert "H=256 M=100 k=1 T=10" in got["transformers"].detail
+    assert got["small models"].met  # H = 256 is not a small-model cell
+
+
+def test_targets_flag_a_slow_reviewkit_against_the_floor():
+    """reviewkit at 1.3x the floor misses the floor target."""
+    per_step = power(1e-6, 1.0, 1.0)
+    results = synthetic(
+        linear(1e-4, lambda *a: 1.3 * per_step(*a)),
+        linear(3e-3, lambda *a: 3.0 * per_step(*a)),
+        linear(1e-4, per_step),
+    )
+    got = {t.name: t for t in benchmarks.targets(results)}
+    assert not got["floor"].met
+    assert got["floor"].measured == pytest.approx(1.3, rel=0.05)
+
+
+def test_load_results_round_trips(tmp_path):
+    """A complete results file loads unchanged."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(good_results()))
+    assert benchmarks.load_results(path)["cells"] == good_results()["cells"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda r: r["cells"].pop(0), "lacks grid cells"),
+        (lambda r: r.pop("machine"), "lacks the keys"),
+        (lambda r: r["cells"][3]["times"]["floor"].pop(), "expected at least 5"),
+        (lambda r: r["cells"][5].pop("check"), "agreement check"),
+    ],
+)
+def test_load_results_rejects_incomplete_files(tmp_path, damage, message):
+    """A missing cell, key, run or agreement check is a ValueError naming it."""
+    results = good_results()
+    damage(results)
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(results))
+    with pytest.raises(ValueError, match=message):
+        benchmarks.load_results(path)
+
+
+def test_load_results_rejects_a_non_path():
+    """load_results raises TypeError for a path of the wrong type."""
+    with pytest.raises(TypeError, match="path"):
+        benchmarks.load_results(3)
+
+
+def test_markdown_table_formats_columns():
+    """markdown_table writes a header, a rule and one formatted line per row."""
+    text = benchmarks.markdown_table(
+        [{"k": 4, "ratio": 1.23456}], ["k", "ratio"], {"ratio": ".2f"}
+    )
+    assert text.splitlines() == ["| k | ratio |", "|---:|---:|", "| 4 | 1.23 |"]
+
+
+def test_plots_have_one_panel_per_configuration():
+    """plot_times draws one panel per (H, M); plot_long_run one per long config."""
+    results = good_results()
+    fig = benchmarks.plot_times(results)
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == len(GRID["hidden_size"]) * len(GRID["vocab_size"])
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == list(benchmarks.METHODS)
+    assert np.allclose(lines[0].get_xdata(), GRID["beam_size"])
+    assert len(benchmarks.plot_long_run(results).axes) == 1
+    with pytest.raises(ValueError, match="length"):
+        benchmarks.plot_times(results, length=7)
