@@ -114,3 +114,26 @@ def test_bad_arguments_are_named():
         explorer.explorer_html({"grid": {}, "curves": {}}, element_id="a b")
     with pytest.raises(ValueError, match="data must be the dict"):
         explorer.explorer_html({"curves": {}})
+
+
+def _log10_span(values: torch.Tensor) -> float:
+    """log10 of first over last entry: decades gained from step T back to 1."""
+    return math.log10(values[0].item()) - math.log10(values[-1].item())
+
+
+def test_things_to_try_hold():
+    """The explorer page's suggestions hold on its own settings, for several seeds."""
+    for seed in (0, 1, 2):
+        curve = explorer.explorer_curve
+        relu = curve("relu", 2.0, 50, True, seed=seed)
+        tanh = curve("tanh", 2.0, 50, True, seed=seed)
+        # relu at scale 2: gradient and state both grow by orders of magnitude
+        assert _log10_span(relu.grad_norms) > 3
+        assert -_log10_span(relu.state_norms) > 3
+        # ... while the tanh state stays flat (within a factor of 3)
+        assert abs(_log10_span(tanh.state_norms)) < math.log10(3)
+        # unticking last_step_only at scale 0.75 stops the early steps vanishing
+        last = curve("tanh", 0.75, 50, True, seed=seed)
+        every = curve("tanh", 0.75, 50, False, seed=seed)
+        assert _log10_span(last.grad_norms) < -3
+        assert _log10_span(every.grad_norms) > -1
