@@ -1,0 +1,150 @@
+"""Tests for reviewkit.corruptions."""
+
+import ae_models as M
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reviewkit.corruptions import (
+    Compose,
+    GaussianNoise,
+    NoCorruption,
+    PatchMask,
+    PixelMask,
+    inpaint_from_neighbours,
+)
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+@given(
+    ratio=st.floats(0, 0.99),
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    seed=st.integers(0, 100),
+)
+def test_pixel_mask_hides_exactly_the_ratio(ratio, h, w, seed):
+    """PixelMask hides round(ratio * H * W) pixels of every image, set to `fill`."""
+    x = torch.rand(5, h, w, generator=_gen(seed)) + 1
+    out, mask = PixelMask(ratio, fill=-1.0)(x, _gen(seed))
+    assert (mask.sum(dim=(1, 2)) == round(ratio * h * w)).all()
+    assert (out[mask] == -1).all()
+    assert torch.equal(out[~mask], x[~mask])
+
+
+@given(
+    ratio=st.floats(0, 0.99),
+    p=st.sampled_from([1, 2, 4]),
+    tiles=st.integers(1, 4),
+    seed=st.integers(0, 100),
+)
+def test_patch_mask_hides_whole_aligned_patches(ratio, p, tiles, seed):
+    """PatchMask hides round(ratio * patches) whole patches on the aligned grid."""
+    side = p * tiles
+    x = torch.rand(4, side, side, generator=_gen(seed))
+    _, mask = PatchMask(ratio, patch_size=p)(x, _gen(seed))
+    blocks = mask.view(4, tiles, p, tiles, p)
+    per_patch = blocks.float().mean(dim=(2, 4))  # (4, tiles, tiles)
+    assert ((per_patch == 0) | (per_patch == 1)).all()  # never a partial patch
+    assert ((per_patch == 1).sum(dim=(1, 2)) == round(ratio * tiles * tiles)).all()
+
+
+def test_gaussian_noise_has_the_requested_level():
+    """GaussianNoise adds zero-mean noise with the requested standard deviation."""
+    x = torch.rand(200, 8, 8, generator=_gen())
+    out, mask = GaussianNoise(std=0.3)(x, _gen(1))
+    diff = out - x
+    assert abs(diff.mean().item()) < 0.01
+    assert diff.std().item() == pytest.approx(0.3, rel=0.03)
+    assert mask.all()
+
+
+@pytest.mark.parametrize(
+    "corruption",
+    [
+        NoCorruption(),
+        GaussianNoise(0.5),
+        PixelMask(0.5),
+        PatchMask(0.5, 2),
+        Compose((GaussianNoise(0.1), PatchMask(0.25, 4))),
+    ],
+)
+def test_corruptions_leave_the_clean_target_untouched(corruption):
+    """A corruption returns a new tensor and never changes the clean input."""
+    x = torch.rand(3, 8, 8, generator=_gen())
+    before = x.clone()
+    out, mask = corruption(x, _gen(2))
+    assert torch.equal(x, before)
+    assert out.shape == mask.shape == x.shape and mask.dtype == torch.bool
+
+
+def test_corruptions_are_deterministic_given_the_generator():
+    """The same generator seed gives the same corruption, another seed another."""
+    x = torch.rand(3, 8, 8, generator=_gen())
+    c = Compose((GaussianNoise(0.2), PixelMask(0.5)))
+    a, b, other = c(x, _gen(5)), c(x, _gen(5)), c(x, _gen(6))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], other[0])
+
+
+def test_compose_mask_is_the_union():
+    """Compose's mask marks every pixel any of its parts touched."""
+    x = torch.rand(4, 8, 8, generator=_gen())
+    _, m1 = PixelMask(0.25)(x, _gen(3))
+    _, m = Compose((PixelMask(0.25), PatchMask(0.25, 4)))(x, _gen(3))
+    assert (m >= m1).all() and m.sum() > m1.sum()
+
+
+def test_inpainting_fills_every_hidden_pixel_and_keeps_the_rest():
+    """inpaint_from_neighbours changes only hidden pixels and fills all of them."""
+    x = torch.rand(2, 8, 8, generator=_gen())
+    x_in, mask = PatchMask(0.75, 4)(x, _gen(1))
+    out = inpaint_from_neighbours(x_in, mask)
+    assert torch.equal(out[~mask], x[~mask])
+    assert torch.isfinite(out).all() and (out[mask] > 0).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_interpolation_undoes_pixel_masking_but_not_patch_masking(seed):
+    """1g: on upsampled digits, neighbour filling fixes pixels, not patches."""
+    x = M.big_digits().x_test
+
+    def err(corruption):
+        x_in, mask = corruption(x, _gen(seed))
+        return ((inpaint_from_neighbours(x_in, mask) - x) ** 2)[mask].mean().item()
+
+    assert 3 * err(PixelMask(0.75)) < err(PatchMask(0.75, 4))
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: PixelMask(ratio=1.0), ValueError, "ratio"),
+        (lambda: PixelMask(ratio=-0.1), ValueError, "ratio"),
+        (lambda: PatchMask(ratio=1.2), ValueError, "ratio"),
+        (lambda: PatchMask(patch_size=0), ValueError, "patch_size"),
+        (
+            lambda: PatchMask(patch_size=3)(torch.zeros(1, 8, 8), _gen()),
+            ValueError,
+            "patch_size",
+        ),
+        (lambda: GaussianNoise(std=-1.0), ValueError, "std"),
+        (lambda: PixelMask()(torch.zeros(8, 8), _gen()), ValueError, "x"),
+        (lambda: PixelMask()(torch.zeros(1, 8, 8), 0), TypeError, "generator"),
+        (lambda: Compose(()), TypeError, "parts"),
+        (
+            lambda: inpaint_from_neighbours(
+                torch.zeros(1, 8, 8), torch.zeros(1, 4, 4, dtype=torch.bool)
+            ),
+            ValueError,
+            "mask",
+        ),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, name):
+    """Ratio outside [0, 1), untiled patch size, bad shapes: clear errors."""
+    with pytest.raises(error, match=name):
+        call()
