@@ -58,6 +58,8 @@ __all__ = [
     "exact_search",
     "exhaustive_search",
     "greedy_decode",
+    "power_law_exponent",
+    "time_beam_search",
 ]
 
 #: Largest number of sequences :func:`exhaustive_search` agrees to enumerate.
@@ -745,3 +747,64 @@ def exact_search(
                 heapq.heappush(heap, (neg - lp[v], (*tokens, v), node_state))
                 pushed += 1
     return ExactSearchResult(found, expanded, pushed)
+
+
+def time_beam_search(
+    model: Any,
+    prompts: torch.Tensor | None,
+    length: int,
+    beam_size: int,
+    *,
+    repeats: int = 5,
+) -> float:
+    """Median wall time of :func:`beam_search_batch` (``check=False``), seconds.
+
+    One untimed warm-up run comes first.
+
+    Args:
+        model: A ``next_log_probs`` callable or a :class:`StatefulLanguageModel`.
+        prompts: Token ids, shape ``(N, P)``; ``None`` for one empty prompt.
+        length: Number of tokens to generate.
+        beam_size: Beam width.
+        repeats: Number of timed runs.
+
+    Returns:
+        The median of the timed runs.
+    """
+    import statistics
+    import time
+
+    repeats = check_int("repeats", repeats, minimum=1)
+    beam_search_batch(model, prompts, length, beam_size, check=False)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        beam_search_batch(model, prompts, length, beam_size, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def power_law_exponent(x: Any, y: Any) -> float:
+    """Slope of the least-squares line through ``(log x, log y)``.
+
+    If :math:`y \\approx c x^a`, then :math:`\\log y = \\log c + a \\log x`
+    and the slope is the exponent :math:`a`.
+
+    Args:
+        x: Positive sizes, shape ``(n,)`` with ``n >= 2``.
+        y: Positive measurements, shape ``(n,)``.
+
+    Returns:
+        The fitted exponent :math:`a`.
+    """
+    lx = torch.log(torch.as_tensor(x, dtype=torch.float64))
+    ly = torch.log(torch.as_tensor(y, dtype=torch.float64))
+    if lx.ndim != 1 or lx.shape != ly.shape or lx.numel() < 2:
+        raise ValueError(
+            "x and y must be 1-D of equal length >= 2, got shapes "
+            f"{tuple(lx.shape)} and {tuple(ly.shape)}"
+        )
+    if not (torch.isfinite(lx).all() and torch.isfinite(ly).all()):
+        raise ValueError("x and y must be positive and finite")
+    lx = lx - lx.mean()
+    return float((lx * (ly - ly.mean())).sum() / (lx * lx).sum())

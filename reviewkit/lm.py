@@ -28,10 +28,12 @@ __all__ = [
     "CharLMConfig",
     "CharVocabulary",
     "RNNLanguageModel",
+    "SearchErrors",
     "TrainedCharLM",
     "TreeLanguageModel",
     "generate_corpus",
     "random_tree",
+    "search_errors",
     "train_char_lm",
     "train_language_model",
     "worked_example",
@@ -461,3 +463,78 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
         seed=config.seed,
     )
     return TrainedCharLM(model, vocab, corpus, losses)
+
+
+@dataclass(frozen=True)
+class SearchErrors:
+    """Beam search against exact search on many prompts.
+
+    Attributes:
+        beam_sizes: The beam widths tried, ``(K,)``.
+        exact: The mode's log-probability for each prompt, ``(P,)``.
+        beam: Beam search's best log-probability, shape ``(P, K)``.
+        expanded: Nodes exact search expanded for each prompt, ``(P,)``.
+    """
+
+    beam_sizes: tuple[int, ...]
+    exact: torch.Tensor
+    beam: torch.Tensor
+    expanded: torch.Tensor
+
+    def miss_rate(self, tol: float = 1e-4) -> torch.Tensor:
+        """Fraction of prompts where beam's best scores below the mode, ``(K,)``."""
+        return (self.beam < self.exact[:, None] - tol).double().mean(0)
+
+    def larger_beam_worse(self, tol: float = 1e-4) -> list[tuple[int, int, int]]:
+        """Cases ``(prompt, k_small, k_large)`` where the larger beam did worse."""
+        out = []
+        for i, j in itertools.combinations(range(len(self.beam_sizes)), 2):
+            worse = self.beam[:, j] < self.beam[:, i] - tol
+            for p in worse.nonzero().flatten().tolist():
+                out.append((p, self.beam_sizes[i], self.beam_sizes[j]))
+        return out
+
+
+def search_errors(
+    model: RNNLanguageModel,
+    prompts: Sequence[Sequence[int]],
+    length: int,
+    beam_sizes: Sequence[int],
+) -> SearchErrors:
+    """Run exact search and beam search (each ``k``) from every prompt.
+
+    Beam search runs batched over prompts of equal length.
+
+    Args:
+        model: The language model.
+        prompts: Token-id prompts (lengths may differ).
+        length: Tokens to generate after each prompt.
+        beam_sizes: Beam widths to try.
+
+    Returns:
+        Scores of the mode and of beam search's best, per prompt and ``k``.
+    """
+    from reviewkit.decoding import beam_search_batch, exact_search
+
+    beam_sizes = tuple(check_int("beam_sizes[i]", k, minimum=1) for k in beam_sizes)
+    exact, expanded = [], []
+    for p in prompts:
+        result = exact_search(model, length, prompt=list(p), check=False)
+        exact.append(result.best.score)
+        expanded.append(result.expanded)
+    beam = torch.empty(len(prompts), len(beam_sizes), dtype=torch.float64)
+    groups: dict[int, list[int]] = {}
+    for i, p in enumerate(prompts):
+        groups.setdefault(len(p), []).append(i)
+    for rows in groups.values():
+        batch = torch.tensor([list(prompts[i]) for i in rows], dtype=torch.long)
+        batch = batch.reshape(len(rows), -1)
+        for j, k in enumerate(beam_sizes):
+            out = beam_search_batch(model, batch, length, k, check=False)
+            beam[rows, j] = out.scores[:, 0].double()
+    return SearchErrors(
+        beam_sizes,
+        torch.tensor(exact, dtype=torch.float64),
+        beam,
+        torch.tensor(expanded),
+    )
