@@ -404,7 +404,8 @@ class ModelCache:
     The key hashes the configuration, the seed, the training and validation
     images, reviewkit's source code and torch's version; any change trains
     anew. Files are written atomically, so pages built in parallel can share
-    a folder.
+    a folder. If the folder cannot be written, the cache keeps models in
+    memory only (results are the same; only time is lost).
 
     Args:
         directory: Where to keep model files; ``None`` uses
@@ -489,16 +490,22 @@ class ModelCache:
             trained = train_autoencoder(config, x_train, x_val, seed)
             self.misses += 1
             if self.disk:
-                self.directory.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                torch.save(
-                    {
-                        "state_dict": trained.model.state_dict(),
-                        "train_loss": trained.train_loss,
-                        "val_loss": trained.val_loss,
-                    },
-                    tmp,
-                )
-                os.replace(tmp, path)
+                self._save(trained, path)
         self._memory[key] = trained
         return trained
+
+    def _save(self, trained: TrainedAutoencoder, path: Path) -> None:
+        """Write a model file atomically; on a read-only disk keep memory only."""
+        saved = {
+            "state_dict": trained.model.state_dict(),
+            "train_loss": trained.train_loss,
+            "val_loss": trained.val_loss,
+        }
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            torch.save(saved, tmp)
+            os.replace(tmp, path)
+        except OSError:
+            # the cache only saves time: results are the same without it
+            self.disk = False

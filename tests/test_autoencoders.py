@@ -207,3 +207,14 @@ def test_bad_input_names_the_argument(call, error, name):
     """Wrong image shapes and out-of-range settings raise errors naming the argument."""
     with pytest.raises(error, match=name):
         call()
+
+
+def test_unwritable_cache_folder_falls_back_to_memory(tmp_path):
+    """A cache folder that cannot be created still trains and caches in memory."""
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    x_train, x_val = _data()
+    cache = ModelCache(blocker / "cache")
+    first = cache.get(TINY, x_train, x_val, seed=0)
+    assert cache.get(TINY, x_train, x_val, seed=0) is first
+    assert not cache.disk
