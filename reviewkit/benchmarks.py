@@ -42,6 +42,7 @@ __all__ = [
     "RESULTS_PATH",
     "SMALL_MODEL_SPEEDUP",
     "Target",
+    "agreement",
     "cell_rows",
     "exponents",
     "fit_line",
@@ -53,6 +54,7 @@ __all__ = [
     "per_step_fits",
     "plot_long_run",
     "plot_times",
+    "profile_rows",
     "targets",
 ]
 
@@ -145,6 +147,33 @@ def _cells(results: Mapping[str, Any], part: str) -> list[Mapping[str, Any]]:
     if part not in ("grid", "long"):
         raise ValueError(f"part must be 'grid' or 'long', got {part!r}")
     return sorted((c for c in results["cells"] if c["part"] == part), key=_key)
+
+
+def agreement(results: Mapping[str, Any]) -> dict[str, Any]:
+    """Summarise the agreement checks the benchmark ran before timing.
+
+    Args:
+        results: What :func:`load_results` returned.
+
+    Returns:
+        ``cells`` (how many were checked), ``full_length`` (how many agree
+        over the whole length), ``tie_limited`` (how many were checked only
+        up to a float32 tie that each search broke its own way),
+        ``shortest_check`` (the smallest fraction of a cell's length that was
+        checked) and ``max_score_difference`` (the largest difference between
+        the two searches' scores, in nats).
+    """
+    checks = [(c["check"], c["length"]) for c in results["cells"]]
+    full = sum(check["verified_length"] == length for check, length in checks)
+    return {
+        "cells": len(checks),
+        "full_length": full,
+        "tie_limited": len(checks) - full,
+        "shortest_check": min(check["verified_length"] / n for check, n in checks),
+        "max_score_difference": max(
+            check["max_score_difference"] for check, _ in checks
+        ),
+    }
 
 
 def median_times(cell: Mapping[str, Any]) -> dict[str, float]:
@@ -357,6 +386,46 @@ def flatness(results: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def profile_rows(
+    results: Mapping[str, Any], cell: Sequence[int], kind: str = "ops"
+) -> list[dict[str, Any]]:
+    """Where one decode's time goes, per method, for a profiled cell.
+
+    Args:
+        results: What :func:`load_results` returned.
+        cell: ``(H, M, k, T)`` of a cell listed under ``"profiles"``.
+        kind: ``"ops"`` for torch operators (``torch.profiler`` self CPU time)
+            or ``"python"`` for Python functions (``cProfile`` own time).
+
+    Returns:
+        One row per operator or function that is among the most expensive of
+        any method, with ``name`` and, per method, ``"<method> µs"`` (time
+        per decode) and ``"<method> calls"`` (calls per decode; 0 when
+        absent); sorted by reviewkit's time minus the floor's, largest first.
+    """
+    if kind not in ("ops", "python"):
+        raise ValueError(f"kind must be 'ops' or 'python', got {kind!r}")
+    want = tuple(int(x) for x in cell)
+    for profile in results.get("profiles", []):
+        if _key(profile) == want:
+            break
+    else:
+        have = [_key(p) for p in results.get("profiles", [])]
+        raise ValueError(f"cell must be one of the profiled cells {have}, got {want}")
+    rows: dict[str, dict[str, Any]] = {}
+    for method in METHODS:
+        for entry in profile["methods"][method][kind]:
+            row = rows.setdefault(
+                entry["name"],
+                {"name": entry["name"]}
+                | {f"{m} µs": 0.0 for m in METHODS}
+                | {f"{m} calls": 0.0 for m in METHODS},
+            )
+            row[f"{method} µs"] = entry["self_us"]
+            row[f"{method} calls"] = entry["calls"]
+    return sorted(rows.values(), key=lambda r: r["floor µs"] - r["reviewkit µs"])
+
+
 @dataclass(frozen=True)
 class Target:
     """One of the benchmark's targets and whether the results meet it.
@@ -459,12 +528,14 @@ def markdown_table(
             other columns use ``str``.
 
     Returns:
-        The table, one line per row after the header and the rule.
+        The table, one line per row after the header and the rule; numeric
+        columns are right-aligned, others left-aligned.
     """
     formats = dict(formats or {})
+    numeric = {c: all(isinstance(row[c], int | float) for row in rows) for c in columns}
     lines = [
         "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---:" for _ in columns) + "|",
+        "|" + "|".join("---:" if numeric[c] else ":---" for c in columns) + "|",
     ]
     for row in rows:
         cells = [

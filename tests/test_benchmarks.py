@@ -205,9 +205,15 @@ def test_load_results_rejects_a_non_path():
 def test_markdown_table_formats_columns():
     """markdown_table writes a header, a rule and one formatted line per row."""
     text = benchmarks.markdown_table(
-        [{"k": 4, "ratio": 1.23456}], ["k", "ratio"], {"ratio": ".2f"}
+        [{"name": "topk", "k": 4, "ratio": 1.23456}],
+        ["name", "k", "ratio"],
+        {"ratio": ".2f"},
     )
-    assert text.splitlines() == ["| k | ratio |", "|---:|---:|", "| 4 | 1.23 |"]
+    assert text.splitlines() == [
+        "| name | k | ratio |",
+        "|:---|---:|---:|",
+        "| topk | 4 | 1.23 |",
+    ]
 
 
 def test_plots_have_one_panel_per_configuration():
@@ -222,3 +228,51 @@ def test_plots_have_one_panel_per_configuration():
     assert len(benchmarks.plot_long_run(results).axes) == 1
     with pytest.raises(ValueError, match="length"):
         benchmarks.plot_times(results, length=7)
+
+
+def with_profile(results):
+    """Add a profiled cell where reviewkit spends 30 µs more in aten::sort."""
+    ops = {
+        "reviewkit": [{"name": "aten::sort", "calls": 2, "self_us": 30.0}],
+        "floor": [{"name": "aten::topk", "calls": 5, "self_us": 10.0}],
+        "transformers": [{"name": "aten::topk", "calls": 10, "self_us": 20.0}],
+    }
+    methods = {m: {"ops": ops[m], "python": []} for m in benchmarks.METHODS}
+    results["profiles"] = [
+        {
+            "hidden_size": 64,
+            "vocab_size": 100,
+            "beam_size": 4,
+            "length": 50,
+            "methods": methods,
+        }
+    ]
+    return results
+
+
+def test_profile_rows_put_reviewkits_extra_time_first():
+    """profile_rows lines up operators across methods, reviewkit's excess first."""
+    rows = benchmarks.profile_rows(with_profile(good_results()), (64, 100, 4, 50))
+    assert [r["name"] for r in rows] == ["aten::sort", "aten::topk"]
+    assert rows[0]["reviewkit µs"] == 30.0 and rows[0]["floor µs"] == 0.0
+    assert rows[1]["transformers calls"] == 10
+
+
+def test_profile_rows_reject_an_unprofiled_cell():
+    """An unprofiled cell or an unknown kind is a ValueError naming what is allowed."""
+    with pytest.raises(ValueError, match="profiled cells"):
+        benchmarks.profile_rows(with_profile(good_results()), (64, 100, 1, 10))
+    with pytest.raises(ValueError, match="kind"):
+        benchmarks.profile_rows(with_profile(good_results()), (64, 100, 4, 50), "x")
+
+
+def test_agreement_counts_tie_limited_cells():
+    """agreement counts cells checked over their whole length and up to a tie."""
+    results = good_results()
+    for cell in results["cells"]:
+        cell["check"] |= {"verified_length": cell["length"], "max_score_difference": 0}
+    results["cells"][2]["check"]["verified_length"] = 20  # a T = 200 cell
+    got = benchmarks.agreement(results)
+    assert got["cells"] == len(results["cells"])
+    assert got["tie_limited"] == 1
+    assert got["shortest_check"] == pytest.approx(0.1)
