@@ -32,11 +32,12 @@ import torch
 from torch import nn
 
 from reviewkit._checks import check_choice, check_float, check_int
-from reviewkit.corruptions import Corruption, NoCorruption
+from reviewkit.corruptions import Corruption, NoCorruption, one_thread
 from reviewkit.data import check_images
 
 __all__ = [
     "CACHE_ENV",
+    "TRAINING_MODULES",
     "AutoencoderConfig",
     "ConvAutoencoder",
     "MLPAutoencoder",
@@ -226,13 +227,15 @@ class TrainedAutoencoder:
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Codes of images ``x`` ``(N, H, W)``: ``(N, code_size)`` or a feature map."""
         x = check_images("x", x)
-        return self.model.encode(x)
+        with one_thread():
+            return self.model.encode(x)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         """Decoder output for images ``x`` ``(N, H, W)``, same shape."""
         x = check_images("x", x)
-        return self.model(x)
+        with one_thread():
+            return self.model(x)
 
 
 def _loss(
@@ -282,12 +285,8 @@ def train_autoencoder(
     x_train = _check_data(config, "x_train", x_train)
     x_val = _check_data(config, "x_val", x_val)
     seed = check_int("seed", seed, minimum=0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         return _train(config, x_train, x_val, seed)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoencoder:
@@ -373,8 +372,9 @@ def reconstruction_error(
     x = check_images("x", x)
     check_choice("on", on, ("all", "masked"))
     corruption = NoCorruption() if corruption is None else corruption
-    x_in, mask = corruption(x, torch.Generator().manual_seed(seed))
-    return _loss(trained.model(x_in), x, mask, on).item()
+    with one_thread():
+        x_in, mask = corruption(x, torch.Generator().manual_seed(seed))
+        return _loss(trained.model(x_in), x, mask, on).item()
 
 
 def default_cache_dir() -> Path:
@@ -389,11 +389,21 @@ def default_cache_dir() -> Path:
     return Path(base) / "reviewkit"
 
 
+#: The modules whose code decides what training produces; the cache key hashes them.
+TRAINING_MODULES: tuple[str, ...] = (
+    "_checks.py",
+    "autoencoders.py",
+    "corruptions.py",
+    "data.py",
+)
+
+
 def _fingerprint() -> str:
-    """Hash of reviewkit's source and torch's version: code changes miss the cache."""
+    """Hash of the training code and torch's version: code changes miss the cache."""
     digest = hashlib.sha256(torch.__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode())
+    for name in TRAINING_MODULES:
+        path = Path(__file__).parent / name
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -402,10 +412,10 @@ class ModelCache:
     """Trained autoencoders, kept in memory and on disk, keyed by what made them.
 
     The key hashes the configuration, the seed, the training and validation
-    images, reviewkit's source code and torch's version; any change trains
-    anew. Files are written atomically, so pages built in parallel can share
-    a folder. If the folder cannot be written, the cache keeps models in
-    memory only (results are the same; only time is lost).
+    images, the source of the modules in :data:`TRAINING_MODULES` and torch's
+    version; any change trains anew. Files are written atomically, so pages
+    built in parallel can share a folder. If the folder cannot be written,
+    the cache keeps models in memory only (same results, only slower).
 
     Args:
         directory: Where to keep model files; ``None`` uses

@@ -17,6 +17,8 @@ fills each hidden pixel from the visible pixels around it.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +36,7 @@ __all__ = [
     "PatchMask",
     "PixelMask",
     "inpaint_from_neighbours",
+    "one_thread",
 ]
 
 
@@ -244,15 +247,42 @@ def inpaint_from_neighbours(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
         raise ValueError(
             f"mask must have the shape of x {tuple(x.shape)}, got {tuple(mask.shape)}"
         )
-    kernel = torch.ones(1, 1, 3, 3)
-    known = (~mask).float()[:, None]  # (N, 1, H, W)
-    out = (x * ~mask)[:, None]  # (N, 1, H, W)
+    with one_thread():
+        return _inpaint(x, mask)
+
+
+def _inpaint(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    known = (~mask).to(x.dtype)  # (N, H, W), 1 where visible
+    out = x * known  # (N, H, W)
     for _ in range(max(x.shape[1:])):
         if bool(known.all()):
             break
-        total = F.conv2d(out * known, kernel, padding=1)  # sum of known neighbours
-        count = F.conv2d(known, kernel, padding=1)  # how many are known
+        total = _neighbour_sum(out * known)  # sum of known neighbours
+        count = _neighbour_sum(known)  # how many neighbours are known
         fill = (known == 0) & (count > 0)
         out = torch.where(fill, total / count.clamp(min=1), out)
-        known = known + fill.float()
-    return out[:, 0]
+        known = known + fill.to(x.dtype)
+    return out
+
+
+def _neighbour_sum(x: torch.Tensor) -> torch.Tensor:
+    """Sum over each pixel's 3x3 neighbourhood (zero outside the image)."""
+    h, w = x.shape[1:]
+    padded = F.pad(x, (1, 1, 1, 1))  # (N, H + 2, W + 2)
+    return sum(padded[:, i : i + h, j : j + w] for i in range(3) for j in range(3))
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run torch on one CPU thread inside the block, then restore the setting.
+
+    The tensors in this chapter are tiny: a second thread only adds
+    synchronisation, and on a busy machine its spin-waiting can make an
+    operation a hundred times slower. Results do not depend on it.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -148,3 +148,13 @@ def test_bad_input_names_the_argument(call, error, name):
     """Ratio outside [0, 1), untiled patch size, bad shapes: clear errors."""
     with pytest.raises(error, match=name):
         call()
+
+
+def test_one_thread_restores_the_thread_count():
+    """one_thread runs its block on one torch thread and restores the setting after."""
+    from reviewkit.corruptions import one_thread
+
+    before = torch.get_num_threads()
+    with one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
