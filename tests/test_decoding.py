@@ -12,6 +12,15 @@ from reviewkit import decoding as d
 from reviewkit.lm import RNNLanguageModel, random_tree, worked_example
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Run on one torch thread, as the pages do; restore afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def brute_force(model, length):
     """All sequences with scores summed in Python, best first, ties lexicographic."""
     seqs = []
@@ -260,3 +269,33 @@ def test_power_law_exponent_recovers_slope():
     """The fitted exponent of y = 3 x^1.5 is 1.5."""
     x = torch.tensor([1.0, 2.0, 4.0, 8.0])
     assert d.power_law_exponent(x, 3 * x**1.5) == pytest.approx(1.5)
+
+
+def test_stateless_path_re_reads_the_prefix():
+    """The stateless path feeds O(T^2) tokens to the model, the stateful one O(T)."""
+    fed = []
+
+    def counting(prefixes):
+        fed.append(prefixes.numel())
+        return model.next_log_probs(prefixes)
+
+    model = RNNLanguageModel(5, 8, seed=0)
+    d.beam_search(counting, 16, 2, check=False)
+    assert sum(fed) == sum(2 * t for t in range(1, 16))  # k rows of length t
+
+
+def test_measured_exponents_follow_the_derivation():
+    """Time is ~linear in T (stateful), steeper for stateless, flat in small k."""
+    model = RNNLanguageModel(64, 64, seed=0)
+
+    def secs(m, T, k):
+        return d.time_beam_search(m, None, T, k, repeats=5, statistic="min")
+
+    Ts = [32, 64, 128]
+    fast = d.power_law_exponent(Ts, [secs(model, T, 4) for T in Ts])
+    slow = d.power_law_exponent(Ts, [secs(model.next_log_probs, T, 4) for T in Ts])
+    ks = [1, 2, 4, 8]
+    in_k = d.power_law_exponent(ks, [secs(model, 32, k) for k in ks])
+    assert 0.6 < fast < 1.4, (fast, slow, in_k)
+    assert slow > fast + 0.2, (fast, slow, in_k)
+    assert in_k < 0.8, (fast, slow, in_k)
