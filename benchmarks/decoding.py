@@ -49,6 +49,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import transformers
 from transformers import (
@@ -73,8 +74,23 @@ TRANSFORMERS_VERSION = "5.24.0"
 #: Token every decode starts from (a one-token prompt, the same for all three).
 BOS = 0
 
-#: Largest allowed difference between the two searches' hypothesis scores.
+#: Largest allowed difference between the two searches' hypothesis scores ...
 TOLERANCE = 1e-4
+
+#: ... unless float32 cannot resolve it: a score of -3000 is only stored to
+#: 2.4e-4, so scores as large as that may differ by this many float32 units in
+#: the last place (rounding in a different order, not a different search).
+ULPS = 4
+
+
+def tolerance(score: float) -> float:
+    """Allowed difference between two scores near ``score`` (nats)."""
+    return max(TOLERANCE, ULPS * float(np.spacing(np.float32(abs(score)))))
+
+
+def close(a: float, b: float) -> bool:
+    """Whether two scores are equal within :func:`tolerance`."""
+    return abs(a - b) <= tolerance(max(abs(a), abs(b)))
 
 
 @dataclass(frozen=True)
@@ -251,10 +267,10 @@ def compare(
     """Check the two n-best lists (and the floor's scores) against each other.
 
     The lists agree when they hold the same hypotheses in the same order with
-    scores within :data:`TOLERANCE`. Two hypotheses whose scores lie within
-    the tolerance of each other are a tie, and a tie may be broken either way:
-    swapped places, or a different member at the end of the list, still agree,
-    and are counted.
+    scores equal within :func:`tolerance`. Two hypotheses whose scores are
+    equal in that sense are a tie, and a tie may be broken either way: swapped
+    places, or a different member at the end of the list, still agree, and are
+    counted.
 
     Raises:
         DisagreementError: If the lists disagree.
@@ -275,7 +291,7 @@ def compare(
     if len(a_tokens) != beam_size or len(b_tokens) != beam_size:
         problems.append(f"list lengths {len(a_tokens)} and {len(b_tokens)}")
     gap = max(abs(x - y) for x, y in zip(a_scores, b_scores, strict=False))
-    if gap > TOLERANCE:
+    if not all(close(x, y) for x, y in zip(a_scores, b_scores, strict=False)):
         problems.append(f"scores differ by up to {gap:.3g}")
     ties = 0
     b_index = {t: i for i, t in enumerate(b_tokens)}
@@ -284,12 +300,12 @@ def compare(
             continue
         j = b_index.get(tokens)
         near = b_scores[j] if j is not None else b_scores[-1]
-        if abs(a_scores[i] - near) <= TOLERANCE:
+        if close(a_scores[i], near):
             ties += 1
         else:
             problems.append(f"hypothesis {i} {tokens[:8]}... is not in the other")
     floor_gap = max(abs(x - y) for x, y in zip(a_scores, floor.tolist(), strict=False))
-    if floor_gap > TOLERANCE:
+    if not all(close(x, y) for x, y in zip(a_scores, floor.tolist(), strict=False)):
         problems.append(f"floor's scores differ by up to {floor_gap:.3g}")
     if problems:
         raise DisagreementError(
@@ -303,12 +319,15 @@ def compare(
     }
 
 
-def boundary_gaps(lm: RNNLanguageModel, beam_size: int, length: int) -> list[float]:
+def boundary_gaps(
+    lm: RNNLanguageModel, beam_size: int, length: int
+) -> list[tuple[float, float]]:
     """How clearly each step's beam is decided, along the floor's path.
 
     Returns, for each step, the k-th best candidate score minus the
-    (k+1)-th best (``inf`` while there are at most k candidates). A gap within
-    :data:`TOLERANCE` is a tie: which of the tied candidates a search keeps is
+    (k+1)-th best (``inf`` while there are at most k candidates), and the
+    k-th best score itself. A gap within :func:`tolerance` of that score is a
+    tie: which of the tied candidates a search keeps is
     up to its tie-breaking rule, and from then on two correct searches may
     follow different hypotheses.
     """
@@ -322,10 +341,14 @@ def boundary_gaps(lm: RNNLanguageModel, beam_size: int, length: int) -> list[flo
         log_probs = torch.log_softmax(head(out[:, 0]), dim=-1)  # (n, M)
         flat = (scores[:, None] + log_probs).view(-1)  # (n*M,)
         values, index = flat.topk(min(beam_size + 1, flat.numel()))
+        kth = float(values[min(beam_size, values.numel()) - 1])
         gaps.append(
-            float(values[beam_size - 1] - values[beam_size])
-            if values.numel() > beam_size
-            else math.inf
+            (
+                float(values[beam_size - 1] - values[beam_size])
+                if values.numel() > beam_size
+                else math.inf,
+                kth,
+            )
         )
         scores, index = values[:beam_size], index[:beam_size]
         tokens = index % log_probs.shape[1]  # (k,)
@@ -355,7 +378,7 @@ def check_cell(
         return compare(ours, theirs, floor_search(lm, beam_size, n), beam_size)
 
     gaps = boundary_gaps(lm, beam_size, length)
-    ties = [t + 1 for t, gap in enumerate(gaps) if gap <= TOLERANCE]
+    ties = [t + 1 for t, (gap, kth) in enumerate(gaps) if gap <= tolerance(kth)]
     try:
         check = compare_at(length) | {"verified_length": length}
     except DisagreementError as error:
@@ -672,6 +695,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "batch": 1,
             "dtype": "float32",
             "tolerance": TOLERANCE,
+            "tolerance_ulps": ULPS,
             "seconds": round(time.perf_counter() - started, 1),
         }
         | asdict(grid),
