@@ -120,6 +120,8 @@ def test_small_training_set_shows_a_large_train_validation_gap(seed):
     )
     assert fit.val_loss[-1] < 1.5 * fit.train_loss[-1]
     assert over.val_loss[-1] > 10 * over.train_loss[-1]
+    # ...while the probe barely notices: both encoders probe within 0.03
+    assert abs(M.probe(over) - M.probe(fit)) < 0.03
 
 
 @pytest.mark.parametrize("seed", M.SEEDS)
@@ -131,6 +133,18 @@ def test_decoder_of_a_denoiser_removes_most_noise(seed):
     before = ((x_noisy - x) ** 2).mean().item()
     after = reconstruction_error(M.model("denoising", seed), x, noise, seed=seed)
     assert after < before / 3
+
+
+@pytest.mark.parametrize("seed", M.SEEDS)
+def test_reconstruction_error_flags_photo_patches(seed):
+    """1c: a digit autoencoder's reconstruction error flags photo patches (AUROC)."""
+    from sklearn.metrics import roc_auc_score
+
+    ae, x = M.model("code 32", seed), M.digits().x_test
+    photos = M.photos()[1]
+    err = [((ae.reconstruct(v) - v) ** 2).mean(dim=(1, 2)) for v in (x, photos)]
+    labels = [0] * len(x) + [1] * len(photos)
+    assert roc_auc_score(labels, torch.cat(err).numpy()) > 0.95
 
 
 @pytest.mark.parametrize("seed", M.SEEDS)

@@ -152,6 +152,12 @@ def test_raw_pixels_beat_small_codes_with_all_labels():
     raw = M.raw_accuracy()
     assert (_acc("code 2") < raw - 0.15).all()
     assert _acc("code 32").mean() < raw
+    assert abs(_acc("code 128").mean() - raw) < 0.02  # overcomplete: about equal
+
+
+def test_augmented_and_denoising_codes_probe_alike():
+    """1h: the two models do different jobs, yet their codes probe within 0.02."""
+    assert abs(_acc("augmented").mean() - _acc("denoising").mean()) < 0.02
 
 
 def test_photo_trained_codes_transfer_but_do_not_beat_raw_pixels():
