@@ -20,6 +20,8 @@ BUILD = ROOT / "build"
 HTML = BUILD / "html"
 CONSTRAINTS = ROOT / "constraints.txt"
 SPHINX_ARGS = ["-n", "-W", "--keep-going", "-c", ".", "docs", str(HTML)]
+# Trained models the pages share live with the build, so --fresh clears them too.
+DOCS_ENV = {"REVIEWKIT_CACHE_DIR": str(BUILD / "model_cache")}
 
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
@@ -46,7 +48,7 @@ def docs(session: nox.Session) -> None:
     _install(session, "docs")
     if "--fresh" in session.posargs:  # from scratch: no environment, no cache
         shutil.rmtree(BUILD, ignore_errors=True)
-    session.run("sphinx-build", *SPHINX_ARGS)
+    session.run("sphinx-build", *SPHINX_ARGS, env=DOCS_ENV)
     session.log(f"The site is in {HTML}; open {HTML / 'index.html'}")
 
 
@@ -80,6 +82,7 @@ def serve(session: nox.Session) -> None:
         "127.0.0.1",
         "--port",
         os.environ.get("PORT", "8000"),
+        env=DOCS_ENV,
     )
 
 
@@ -114,6 +117,6 @@ def browser(session: nox.Session) -> None:
         else:
             session.error(f"{chromium} is missing: apt-get install chromium")
     _install(session, "docs,tests,browser")
-    session.run("sphinx-build", "-q", *SPHINX_ARGS)
+    session.run("sphinx-build", "-q", *SPHINX_ARGS, env=DOCS_ENV)
     session.run("pytest", "tests/browser", "-m", "browser", *session.posargs)
     session.log(f"Screenshots and load report in {BUILD / 'browser'}")
