@@ -55,6 +55,7 @@ __all__ = [
     "plot_long_run",
     "plot_times",
     "profile_rows",
+    "ratio_summary",
     "targets",
 ]
 
@@ -84,6 +85,7 @@ FLAT_RATIO: float = 1.10
 _SHORT_MAX, _LONG_MIN = 100, 200
 
 _CELL_KEYS = ("hidden_size", "vocab_size", "beam_size", "length")
+_RATIOS = ("reviewkit/floor", "transformers/floor", "reviewkit/transformers")
 
 
 def load_results(path: str | Path | None = None) -> dict[str, Any]:
@@ -204,6 +206,37 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
         row["reviewkit/transformers"] = med["reviewkit"] / med["transformers"]
         rows.append(row)
     return rows
+
+
+def ratio_summary(
+    results: Mapping[str, Any], by: Sequence[str] = ("H", "M")
+) -> list[dict[str, Any]]:
+    """Median of each ratio of :func:`cell_rows` over groups of grid cells.
+
+    Args:
+        results: What :func:`load_results` returned.
+        by: The sizes to group by, among ``"H"``, ``"M"``, ``"k"`` and
+            ``"T"``; ``()`` gives one row for the whole grid.
+
+    Returns:
+        One row per group: its sizes, ``cells`` (how many) and the median of
+        ``reviewkit/floor``, ``transformers/floor`` and
+        ``reviewkit/transformers``.
+    """
+    bad = [b for b in by if b not in ("H", "M", "k", "T")]
+    if bad:
+        raise ValueError(f"by must name sizes among H, M, k, T, got {bad}")
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in cell_rows(results):
+        groups.setdefault(tuple(row[b] for b in by), []).append(row)
+    out = []
+    for key, rows in sorted(groups.items()):
+        summary: dict[str, Any] = dict(zip(by, key, strict=True))
+        summary["cells"] = len(rows)
+        for ratio in _RATIOS:
+            summary[ratio] = statistics.median(r[ratio] for r in rows)
+        out.append(summary)
+    return out
 
 
 def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:

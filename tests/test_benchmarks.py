@@ -276,3 +276,21 @@ def test_agreement_counts_tie_limited_cells():
     assert got["cells"] == len(results["cells"])
     assert got["tie_limited"] == 1
     assert got["shortest_check"] == pytest.approx(0.1)
+
+
+def test_ratio_summary_takes_medians_per_group():
+    """ratio_summary gives the median ratios per (H, M) and over the whole grid."""
+    results = good_results()
+    rows = benchmarks.ratio_summary(results)
+    assert [(r["H"], r["M"]) for r in rows] == [
+        (64, 100),
+        (64, 1000),
+        (256, 100),
+        (256, 1000),
+    ]
+    assert all(r["cells"] == 9 for r in rows)
+    (whole,) = benchmarks.ratio_summary(results, by=())
+    assert whole["cells"] == 36
+    assert whole["reviewkit/floor"] == pytest.approx(1.05, rel=1e-3)
+    with pytest.raises(ValueError, match="by"):
+        benchmarks.ratio_summary(results, by=("depth",))
