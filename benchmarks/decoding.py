@@ -599,17 +599,18 @@ def versions() -> dict[str, str]:
 
 def write_results(results: dict[str, Any], path: Path) -> None:
     """Write the results as JSON: the record indented, one line per cell."""
-    head = {key: value for key, value in results.items() if key != "cells"}
+    head = {k: v for k, v in results.items() if k not in ("cells", "profiles")}
+    cells = [
+        cell
+        | {"times": {m: [round(t, 7) for t in ts] for m, ts in cell["times"].items()}}
+        for cell in results["cells"]
+    ]
     text = json.dumps(head, indent=1)[:-2]  # drop the closing "\n}"
-    cells = []
-    for cell in results["cells"]:
-        cell = cell | {
-            "times": {m: [round(t, 7) for t in ts] for m, ts in cell["times"].items()}
-        }
-        cells.append("  " + json.dumps(cell, separators=(",", ":")))
-    text += ',\n "cells": [\n' + ",\n".join(cells) + "\n ]\n}\n"
+    for key, items in (("profiles", results.get("profiles", [])), ("cells", cells)):
+        lines = ",\n".join("  " + json.dumps(x, separators=(",", ":")) for x in items)
+        text += f',\n "{key}": [\n{lines}\n ]'
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path.write_text(text + "\n}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
