@@ -274,16 +274,19 @@ def random_tree(
         "concentration", concentration, low=0.0, low_inclusive=False
     )
     g = torch.Generator().manual_seed(check_int("seed", seed))
-    table = {}
-    for t in range(depth):
-        for prefix in itertools.product(range(vocab_size), repeat=t):
-            if levels is None:
-                u = torch.rand(vocab_size, generator=g, dtype=torch.float64)
-                w = (-torch.log(u)) ** (1.0 / concentration)
-            else:
-                w = torch.randint(1, levels + 1, (vocab_size,), generator=g).double()
-            w = w.clamp_min(1e-6)
-            table[prefix] = (w / w.sum()).tolist()
+    prefixes = [
+        prefix
+        for t in range(depth)
+        for prefix in itertools.product(range(vocab_size), repeat=t)
+    ]
+    shape = (len(prefixes), vocab_size)
+    if levels is None:
+        u = torch.rand(shape, generator=g, dtype=torch.float64)
+        w = (-torch.log(u)) ** (1.0 / concentration)
+    else:
+        w = torch.randint(1, levels + 1, shape, generator=g).double()
+    w = w.clamp_min(1e-6)
+    table = dict(zip(prefixes, (w / w.sum(1, keepdim=True)).tolist(), strict=True))
     return TreeLanguageModel(table, [str(i) for i in range(vocab_size)])
 
 
@@ -414,7 +417,7 @@ class CharVocabulary:
         return "".join(self.chars[t] for t in tokens)
 
 
-#: The grammar of the generated corpus: word lists with sampling weights.
+#: Word lists and sampling weights of the grammar behind the generated corpus.
 GRAMMAR: dict[str, tuple[tuple[str, float], ...]] = {
     "det": (("the", 0.7), ("a", 0.3)),
     "noun": (

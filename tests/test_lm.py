@@ -118,3 +118,30 @@ def test_decoded_text_is_corpus_like(small_lm):
     assert beam_search(small_lm.model, 8, 4, prompt=vocab.encode("the "))[0].score <= (
         best.score + 1e-4
     )
+
+
+def test_page_model_greedy_falls_into_the_shared_letter_trap():
+    """With the page's settings, greedy picks an n-noun and the mode a likelier noun."""
+    trained = lm.train_char_lm()
+    from reviewkit.decoding import greedy_decode
+
+    greedy = greedy_decode(trained.model, 20)[0]
+    mode = exact_search(trained.model, 20).best
+    greedy_noun = trained.vocab.decode(greedy.tokens).split(" ")[1]
+    mode_noun = trained.vocab.decode(mode.tokens).split(" ")[1]
+    assert greedy_noun.startswith("n") and not mode_noun.startswith("n")
+    assert greedy.score < mode.score
+    weight = dict(lm.GRAMMAR["noun"])
+    assert weight[mode_noun] > weight[greedy_noun]
+
+
+def test_a_wider_beam_can_do_worse_but_rarely():
+    """Some random tree has k = 3 scoring below k = 2; few of the first 200 do."""
+
+    def worse(seed):
+        tree = lm.random_tree(3, 4, seed=seed)
+        small, large = (beam_search(tree, 4, k)[0] for k in (2, 3))
+        return large.score < small.score - 1e-9
+
+    assert sum(worse(s) for s in range(200)) <= 4
+    assert any(worse(s) for s in range(2000))
