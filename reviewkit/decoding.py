@@ -484,6 +484,7 @@ def beam_search_batch(
         parents: list[torch.Tensor] = []  # T tensors (N, w_t): back-pointers
         chosen: list[torch.Tensor] = []  # T tensors (N, w_t): tokens
         width = 1
+        offsets, offsets_width = torch.zeros(n_prompts, 1, dtype=torch.long), 1
         for t in range(length):
             lp = log_probs.view(n_prompts, width, vocab)  # (N, w, M)
             if eos is not None and bool(finished.any()):
@@ -502,7 +503,10 @@ def beam_search_batch(
             parents.append(parent)
             chosen.append(token)
             scores = top_scores
-            rows = (parent + torch.arange(n_prompts)[:, None] * width).reshape(-1)
+            if offsets_width != width:  # the beam widened: recompute once
+                offsets = torch.arange(n_prompts)[:, None] * width  # (N, 1)
+                offsets_width = width
+            rows = (parent + offsets).reshape(-1)  # rows of the state to keep
             if eos is not None:
                 finished = finished.gather(1, parent) | (token == eos)
             width = new_width
