@@ -484,7 +484,7 @@ def beam_search_batch(
         parents: list[torch.Tensor] = []  # T tensors (N, w_t): back-pointers
         chosen: list[torch.Tensor] = []  # T tensors (N, w_t): tokens
         width = 1
-        offsets, offsets_width = torch.zeros(n_prompts, 1, dtype=torch.long), 1
+        offsets, offsets_width = torch.zeros(n_prompts, 1, dtype=torch.long), 0
         for t in range(length):
             lp = log_probs.view(n_prompts, width, vocab)  # (N, w, M)
             if eos is not None and bool(finished.any()):
