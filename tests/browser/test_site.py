@@ -240,7 +240,9 @@ def test_page_in_light_mode(page, browser, site_url, artifacts):
             if re.search(r"^(>>>|\.\.\.|\$) ", copied, re.MULTILINE):
                 problems.append("copy button copied a prompt")
 
-        p.screenshot(path=artifacts / "screenshots" / _shot_name(page, "light"))
+        p.screenshot(
+            path=artifacts / "screenshots" / _shot_name(page, "light"), full_page=True
+        )
     finally:
         visit.close()
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
