@@ -125,7 +125,7 @@ FULL = Grid(
     warmup=2,
     min_repeats=7,
     max_repeats=41,
-    seconds_per_cell=0.6,
+    seconds_per_cell=1.0,
     # search overhead dominates, the middle, and the model dominates
     profiles=((64, 100, 4, 50), (64, 1000, 16, 50), (256, 10000, 64, 50)),
 )

@@ -56,6 +56,7 @@ __all__ = [
     "plot_times",
     "profile_rows",
     "ratio_summary",
+    "run_spread",
     "targets",
 ]
 
@@ -181,6 +182,29 @@ def agreement(results: Mapping[str, Any]) -> dict[str, Any]:
 def median_times(cell: Mapping[str, Any]) -> dict[str, float]:
     """Median time in seconds of each method on one cell."""
     return {m: statistics.median(cell["times"][m]) for m in METHODS}
+
+
+def run_spread(results: Mapping[str, Any]) -> dict[str, float]:
+    """How much repeated runs of the same cell vary, per method.
+
+    For each cell the spread is the interquartile range of its runs over
+    their median; the result is the median of that over all cells. A shared
+    or virtual machine makes this larger.
+
+    Args:
+        results: What :func:`load_results` returned.
+
+    Returns:
+        A map from each method to its typical relative spread.
+    """
+    spread = {}
+    for method in METHODS:
+        values = []
+        for cell in results["cells"]:
+            q1, q2, q3 = np.percentile(cell["times"][method], [25, 50, 75])
+            values.append((q3 - q1) / q2)
+        spread[method] = float(statistics.median(values))
+    return spread
 
 
 def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, Any]]:

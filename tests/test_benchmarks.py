@@ -294,3 +294,11 @@ def test_ratio_summary_takes_medians_per_group():
     assert whole["reviewkit/floor"] == pytest.approx(1.05, rel=1e-3)
     with pytest.raises(ValueError, match="by"):
         benchmarks.ratio_summary(results, by=("depth",))
+
+
+def test_run_spread_is_the_relative_interquartile_range():
+    """run_spread is the interquartile range over the median, typical over cells."""
+    results = good_results()  # runs at 0.98, 0.99, 1, 1.01, 1.02 of the centre
+    spread = benchmarks.run_spread(results)
+    assert set(spread) == set(benchmarks.METHODS)
+    assert spread["floor"] == pytest.approx(0.02)
