@@ -575,6 +575,7 @@ def markdown_table(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str],
     formats: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
     """Format rows as a Markdown pipe table.
 
@@ -583,6 +584,8 @@ def markdown_table(
         columns: The columns to show, in order.
         formats: Format specs by column (for example ``{"ratio": ".2f"}``);
             other columns use ``str``.
+        headers: Header text by column, where it should differ from the
+            column name.
 
     Returns:
         The table, one line per row after the header and the rule; numeric
@@ -590,8 +593,9 @@ def markdown_table(
     """
     formats = dict(formats or {})
     numeric = {c: all(isinstance(row[c], int | float) for row in rows) for c in columns}
+    headers = dict(headers or {})
     lines = [
-        "| " + " | ".join(columns) + " |",
+        "| " + " | ".join(headers.get(c, c) for c in columns) + " |",
         "|" + "|".join("---:" if numeric[c] else ":---" for c in columns) + "|",
     ]
     for row in rows:
@@ -631,7 +635,11 @@ def plot_times(results: Mapping[str, Any], length: int | None = None) -> Figure:
     rows = [r for r in cell_rows(results) if r["T"] == length]
     hs, ms = grid["hidden_size"], grid["vocab_size"]
     fig, axes = plt.subplots(
-        len(hs), len(ms), figsize=(2.4 * len(ms), 2.2 * len(hs)), sharex=True
+        len(hs),
+        len(ms),
+        figsize=(2.4 * len(ms), 2.2 * len(hs) + 0.4),
+        sharex=True,
+        layout="constrained",
     )
     axes = np.atleast_2d(axes)
     for i, h in enumerate(hs):
@@ -651,7 +659,8 @@ def plot_times(results: Mapping[str, Any], length: int | None = None) -> Figure:
                 ax.set_xlabel("beam size k")
             if j == 0:
                 ax.set_ylabel(f"ms for T = {length}")
-    axes[0, 0].legend(fontsize="small")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(METHODS))
     return fig
 
 
@@ -668,7 +677,9 @@ def plot_long_run(results: Mapping[str, Any]) -> Figure:
 
     rows = long_rows(results)
     configs = sorted({(r["H"], r["M"], r["k"]) for r in rows})
-    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 2.8))
+    fig, axes = plt.subplots(
+        1, len(configs), figsize=(3.2 * len(configs), 3.0), layout="constrained"
+    )
     axes = np.atleast_1d(axes)
     for ax, (h, m, k) in zip(axes, configs, strict=True):
         for method, marker in zip(METHODS, ("o", "s", "^"), strict=True):
@@ -689,5 +700,6 @@ def plot_long_run(results: Mapping[str, Any]) -> Figure:
         ax.set_title(f"H = {h}, M = {m}, k = {k}")
         ax.set_xlabel("length T")
     axes[0].set_ylabel("µs per extra step")
-    axes[0].legend(fontsize="small")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=len(METHODS))
     return fig

@@ -214,6 +214,8 @@ def test_markdown_table_formats_columns():
         "|:---|---:|---:|",
         "| topk | 4 | 1.23 |",
     ]
+    renamed = benchmarks.markdown_table([{"k": 4}], ["k"], headers={"k": "beam"})
+    assert renamed.splitlines()[0] == "| beam |"
 
 
 def test_plots_have_one_panel_per_configuration():
@@ -224,6 +226,9 @@ def test_plots_have_one_panel_per_configuration():
     assert len(fig.axes) == len(GRID["hidden_size"]) * len(GRID["vocab_size"])
     lines = fig.axes[0].get_lines()
     assert [line.get_label() for line in lines] == list(benchmarks.METHODS)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(
+        benchmarks.METHODS
+    )
     assert np.allclose(lines[0].get_xdata(), GRID["beam_size"])
     assert len(benchmarks.plot_long_run(results).axes) == 1
     with pytest.raises(ValueError, match="length"):
