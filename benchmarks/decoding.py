@@ -43,6 +43,7 @@ import math
 import platform
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -636,6 +637,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     torch.set_num_threads(args.threads)
     load_before = os.getloadavg()
+    load_samples: list[float] = []  # one-minute load every 10 s, this run included
+    sampling = threading.Event()
+
+    def sample_load() -> None:
+        while not sampling.wait(10.0):
+            load_samples.append(os.getloadavg()[0])
+
+    threading.Thread(target=sample_load, daemon=True).start()
     started = time.perf_counter()
 
     jobs = [
@@ -678,6 +687,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             profiles.append(profile_cell(models, h, m, k, t))
             print(f"profiled H={h} M={m} k={k} T={t}", flush=True)
 
+    sampling.set()
     results = {
         "benchmark": "decoding",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -685,6 +695,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         | {
             "load_average_before": list(load_before),
             "load_average_after": list(os.getloadavg()),
+            "load_average_max_during": max(load_samples, default=load_before[0]),
+            "load_average_samples": [round(x, 2) for x in load_samples],
         },
         "versions": versions(),
         "settings": {
