@@ -391,20 +391,48 @@ class BeamOutput:
 
 
 def _top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``k`` best entries of each row, ties to the lower index.
+    """The ``k`` best entries of each row ``(N, W)``: higher value first, ties
+    to the lower index.
 
-    One ``topk`` of size ``k + 1`` per call; only when two of those values tie
-    (rare with real models, common with hand-made tables) a stable sort of the
-    whole row decides instead, since ``topk`` orders ties arbitrarily.
+    One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
+    arbitrarily, so ties are settled afterwards, and only where they matter:
+    a tie across the cut (entry ``k`` equals entry ``k + 1``) decides which
+    entries are kept, and is resolved exactly for that row; a tie inside the
+    kept set only decides their order, which a sort of the ``k`` kept entries
+    fixes. Neither ever sorts a whole row of ``W`` entries.
     """
     width = scores.shape[1]
     if k >= width:
-        values, index = torch.sort(scores, dim=1, descending=True, stable=True)
-        return values, index
-    values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), sorted
-    if bool((values[:, 1:] == values[:, :-1]).any()):
-        values, index = torch.sort(scores, dim=1, descending=True, stable=True)
-    return values[:, :k], index[:, :k]
+        return torch.sort(scores, dim=1, descending=True, stable=True)
+    values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
+    across = values[:, k] == values[:, k - 1]  # (N,): the cut splits a tie
+    if bool(across.any()):
+        for row in across.nonzero().flatten().tolist():
+            values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
+    values, index = values[:, :k], index[:, :k]  # (N, k)
+    if k > 1 and bool((values[:, 1:] == values[:, :-1]).any()):
+        values, index = _order_by_value_then_index(values, index)
+    return values, index
+
+
+def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` best entries of one row ``(W,)`` with ties to the lower index."""
+    cut = torch.topk(row, k).values[-1]  # the k-th best value
+    above = (row > cut).nonzero().flatten()  # all of these are kept (< k)
+    tied = (row == cut).nonzero().flatten()[: k - above.numel()]  # lowest first
+    index = torch.cat([above, tied])  # (k,)
+    values, index = _order_by_value_then_index(row[index][None], index[None])
+    return values[0], index[0]
+
+
+def _order_by_value_then_index(
+    values: torch.Tensor, index: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reorder each row of ``(N, k)`` pairs: value descending, then index ascending."""
+    by_index = torch.argsort(index, dim=1)
+    values, index = values.gather(1, by_index), index.gather(1, by_index)
+    by_value = torch.sort(values, dim=1, descending=True, stable=True).indices
+    return values.gather(1, by_value), index.gather(1, by_value)
 
 
 def beam_search_batch(

@@ -282,3 +282,21 @@ def test_stateless_path_re_reads_the_prefix():
     model = RNNLanguageModel(5, 8, seed=0)
     d.beam_search(counting, 16, 2, check=False)
     assert sum(fed) == sum(2 * t for t in range(1, 16))  # k rows of length t
+
+
+@given(
+    st.integers(1, 3),
+    st.integers(2, 40),
+    st.integers(1, 12),
+    st.integers(0, 2**31 - 1),
+)
+def test_top_matches_a_stable_sort_even_with_many_ties(rows, width, k, seed):
+    """The selection step equals a full stable sort: value first, then lower index."""
+    g = torch.Generator().manual_seed(seed)
+    scores = torch.randint(-3, 1, (rows, width), generator=g).double()  # many ties
+    scores[scores == -3] = -math.inf
+    values, index = d._top(scores, k)
+    ref_values, ref_index = torch.sort(scores, dim=1, descending=True, stable=True)
+    k = min(k, width)
+    assert torch.equal(index, ref_index[:, :k])
+    assert torch.equal(values, ref_values[:, :k])
