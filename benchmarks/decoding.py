@@ -38,6 +38,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import argparse
 import datetime as dt
 import gc
+import hashlib
 import json
 import math
 import platform
@@ -62,6 +63,8 @@ from transformers import (
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
 import reviewkit
+import reviewkit.decoding
+import reviewkit.lm
 from reviewkit import benchmarks
 from reviewkit.decoding import beam_search
 from reviewkit.lm import RNNLanguageModel
@@ -124,7 +127,7 @@ FULL = Grid(
     long_beam_sizes=(4, 16),
     long_lengths=(10, 25, 50, 100, 200, 400, 800),
     warmup=2,
-    min_repeats=7,
+    min_repeats=11,
     max_repeats=41,
     seconds_per_cell=1.0,
     # search overhead dominates, the middle, and the model dominates
@@ -588,13 +591,18 @@ def versions() -> dict[str, str]:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", ""
+    sources = hashlib.sha256()
+    for module in (reviewkit.decoding, reviewkit.lm):
+        sources.update(Path(module.__file__).read_bytes())
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
-        "numpy": __import__("numpy").__version__,
+        "numpy": np.__version__,
         "reviewkit": reviewkit.__version__,
         "git_commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        # fingerprint of the decoder and model source this run imported
+        "decoding_lm_sha256": sources.hexdigest()[:16],
     }
 
 
@@ -636,6 +644,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else benchmarks.RESULTS_PATH
     )
     torch.set_num_threads(args.threads)
+    record = versions()  # now, before the code it names can change under us
     load_before = os.getloadavg()
     load_samples: list[float] = []  # one-minute load every 10 s, this run included
     sampling = threading.Event()
@@ -698,7 +707,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "load_average_max_during": max(load_samples, default=load_before[0]),
             "load_average_samples": [round(x, 2) for x in load_samples],
         },
-        "versions": versions(),
+        "versions": record,
         "settings": {
             "quick": args.quick,
             "threads": args.threads,
