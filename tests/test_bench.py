@@ -1,0 +1,349 @@
+"""Tests for the decoding benchmark (benchmarks/decoding.py) and its results.
+
+The script is not part of the package; it is loaded from its file. Tests that
+run it need transformers (the ``bench`` extra) and are skipped without it; the
+checks of the committed results file need only reviewkit.
+"""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from reviewkit import benchmarks
+from reviewkit.decoding import Hypothesis, exhaustive_search
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "decoding.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    """The benchmark script as a module (skips without transformers)."""
+    pytest.importorskip("transformers")
+    spec = importlib.util.spec_from_file_location("bench_decoding", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_decoding"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def tiny(bench, vocab_size=7, hidden_size=8, cell="gru", seed=0):
+    """A tiny model and its transformers wrapper."""
+    return bench.build_models(hidden_size, [vocab_size], cell, seed)[vocab_size]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("cell", ["gru", "rnn"])
+@pytest.mark.parametrize(
+    ("vocab_size", "beam_size", "length"),
+    [(5, 1, 6), (7, 3, 5), (13, 8, 12), (6, 4, 1)],
+)
+def test_three_methods_agree(bench, seed, cell, vocab_size, beam_size, length):
+    """reviewkit, transformers and the floor return the same n-best and scores."""
+    lm, hf = tiny(bench, vocab_size, cell=cell, seed=seed)
+    with torch.inference_mode():
+        check = bench.check_cell(lm, hf, beam_size, length)
+    assert check["same_hypotheses"]
+    assert check["max_score_difference"] <= bench.TOLERANCE
+    assert check["max_floor_difference"] <= bench.TOLERANCE  # small scores here
+    if check["first_tie"] is None:
+        assert check["verified_length"] == length
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_wide_beam_is_exhaustive_search(bench, seed):
+    """With k >= M^(T-1) every method's n-best is the exact top k of all M^T."""
+    vocab_size, length = 3, 4
+    beam_size = vocab_size ** (length - 1)
+    lm, hf = tiny(bench, vocab_size, seed=seed)
+    with torch.inference_mode():
+        exact = exhaustive_search(lm, length, prompt=[bench.BOS])[:beam_size]
+        theirs = bench.hf_generate(hf, bench.hf_config(beam_size, length, scores=True))
+        floor = bench.floor_search(lm, beam_size, length)
+    got = [tuple(s[1:]) for s in theirs.sequences.tolist()]
+    assert got == [h.tokens for h in exact]
+    for a, b, c in zip(exact, theirs.sequences_scores, floor, strict=True):
+        assert float(b) == pytest.approx(a.score, abs=1e-4)
+        assert float(c) == pytest.approx(a.score, abs=1e-4)
+
+
+def test_wrapper_shares_the_module(bench):
+    """The transformers wrapper holds the very module reviewkit decodes."""
+    lm, hf = tiny(bench)
+    assert hf.lm is lm
+    assert all(p.dtype == torch.float32 for p in lm.parameters())
+
+
+def test_transformers_config_is_canonical_beam_search(bench):
+    """generate is set up as fixed-length beam search scored by summed log-probs."""
+    config = bench.hf_config(4, 9, scores=True)
+    assert config.num_beams == config.num_return_sequences == 4
+    assert config.max_new_tokens == 9
+    assert config.length_penalty == 0.0
+    assert config.early_stopping == "never"
+    assert config.eos_token_id is None
+    assert not config.do_sample
+
+
+def fake_output(tokens, scores):
+    """An object shaped like generate's output for a beam of ``tokens``."""
+    sequences = torch.tensor([[0, *t] for t in tokens])
+    return SimpleNamespace(sequences=sequences, sequences_scores=torch.tensor(scores))
+
+
+def test_compare_accepts_equal_lists(bench):
+    """Identical lists agree, with zero differences and no ties counted."""
+    ours = [Hypothesis((1, 2), -1.0), Hypothesis((2, 2), -2.0)]
+    got = bench.compare(
+        ours, fake_output([(1, 2), (2, 2)], [-1.0, -2.0]), torch.tensor([-1.0, -2.0]), 2
+    )
+    assert got["max_score_difference"] == 0.0
+    assert got["ties_broken_differently"] == 0
+
+
+@pytest.mark.parametrize(
+    ("tokens", "scores", "floor"),
+    [
+        ([(1, 2), (2, 2), (4, 4)], [-1.0, -2.001, -3.0], [-1.0, -2.0, -3.0]),
+        ([(1, 2), (3, 3), (4, 4)], [-1.0, -2.0, -3.0], [-1.0, -2.0, -3.0]),
+        ([(1, 2), (2, 2), (4, 4)], [-1.0, -2.0, -3.0], [-1.0, -2.5, -3.0]),
+        ([(1, 2), (2, 2)], [-1.0, -2.0], [-1.0, -2.0, -3.0]),
+    ],
+    ids=["score off", "other member", "floor off", "too short"],
+)
+def test_compare_rejects_different_lists(bench, tokens, scores, floor):
+    """A score off by more than 1e-4 or a different untied hypothesis is an error."""
+    ours = [
+        Hypothesis((1, 2), -1.0),
+        Hypothesis((2, 2), -2.0),
+        Hypothesis((4, 4), -3.0),
+    ]
+    with pytest.raises(bench.DisagreementError):
+        bench.compare(ours, fake_output(tokens, scores), torch.tensor(floor), 3)
+
+
+def test_tolerance_follows_float32_resolution(bench):
+    """Scores are compared to 1e-4, or to 4 float32 ulps where that is coarser."""
+    assert bench.tolerance(-5.0) == bench.TOLERANCE
+    assert bench.tolerance(-3000.0) == pytest.approx(4 * 2.44140625e-4)
+    assert bench.close(-3000.0, -3000.0 - 2.44140625e-4)
+    assert not bench.close(-30.0, -30.0 - 2.44140625e-4)
+
+
+def test_compare_excuses_ties(bench):
+    """Hypotheses tied within 1e-4 may swap places or differ at the end."""
+    ours = [Hypothesis((1,), -1.0), Hypothesis((2,), -1.0), Hypothesis((3,), -2.0)]
+    theirs = fake_output([(2,), (1,), (4,)], [-1.0, -1.0, -2.00005])
+    got = bench.compare(ours, theirs, torch.tensor([-1.0, -1.0, -2.0]), 3)
+    assert got["ties_broken_differently"] == 3
+
+
+def test_boundary_gaps_find_ties(bench):
+    """A model with a flat output ties every candidate; a random one does not."""
+    lm, _ = tiny(bench, 9)
+    with torch.inference_mode():
+        gaps = bench.boundary_gaps(lm, 3, 6)
+        assert all(gap > bench.tolerance(kth) for gap, kth in gaps)
+        torch.nn.init.zeros_(lm.head.weight)
+        torch.nn.init.zeros_(lm.head.bias)
+        assert [gap for gap, _ in bench.boundary_gaps(lm, 3, 6)] == [0.0] * 6
+
+
+def test_check_cell_excuses_only_ties(bench, monkeypatch):
+    """A disagreement without a tie fails; after a tie it is checked up to the tie."""
+    lm, hf = tiny(bench, 9)
+    real = bench.hf_generate
+
+    def wrong(model, config):
+        out = real(model, config)
+        out.sequences_scores = out.sequences_scores - 1.0
+        return out
+
+    monkeypatch.setattr(bench, "hf_generate", wrong)
+    with torch.inference_mode(), pytest.raises(bench.DisagreementError):
+        bench.check_cell(lm, hf, 3, 6)
+    monkeypatch.setattr(bench, "hf_generate", real)
+    with torch.inference_mode():
+        torch.nn.init.zeros_(lm.head.weight)  # every candidate ties
+        torch.nn.init.zeros_(lm.head.bias)
+        check = bench.check_cell(lm, hf, 3, 6)
+    assert check["first_tie"] == 1
+    assert check["tie_steps"] == 6
+
+
+def test_results_file_round_trips(bench, tmp_path):
+    """A run of a tiny grid writes a file that loads with every cell timed."""
+    grid = bench.Grid(
+        hidden_sizes=(8,),
+        vocab_sizes=(5,),
+        beam_sizes=(1, 2),
+        lengths=(2, 3),
+        long_hidden_size=8,
+        long_vocab_size=5,
+        long_beam_sizes=(2,),
+        long_lengths=(2, 3),
+        warmup=1,
+        min_repeats=5,
+        max_repeats=5,
+        seconds_per_cell=0.0,
+        profiles=(),
+    )
+    models = bench.build_models(8, [5], "gru", 0)
+    with torch.inference_mode():
+        cells = [
+            bench.run_cell("grid", models, 8, 5, k, t, grid)
+            for k in grid.beam_sizes
+            for t in grid.lengths
+        ]
+    results = {
+        "machine": bench.machine(),
+        "versions": bench.versions(),
+        "settings": {},
+        "grid": {
+            "hidden_size": [8],
+            "vocab_size": [5],
+            "beam_size": [1, 2],
+            "length": [2, 3],
+        },
+        "long": {},
+        "cells": cells,
+    }
+    path = tmp_path / "results.json"
+    bench.write_results(results, path)
+    loaded = benchmarks.load_results(path)
+    assert len(loaded["cells"]) == 4
+    assert all(len(c["times"]["floor"]) == 5 for c in loaded["cells"])
+    assert loaded["versions"]["transformers"] == bench.TRANSFORMERS_VERSION
+
+
+def test_script_refuses_another_transformers(bench, monkeypatch):
+    """The script stops when transformers is not the release its wrapper targets."""
+    monkeypatch.setattr(bench.transformers, "__version__", "4.0.0")
+    with pytest.raises(SystemExit):
+        bench.main(["--quick", "--output", "/dev/null"])
+
+
+def test_transformers_runs_greedy_for_one_beam(bench, monkeypatch):
+    """generate(num_beams=1) runs the greedy loop, num_beams > 1 beam search."""
+    _, hf = tiny(bench)
+    calls = []
+    for name in ("_sample", "_beam_search"):
+        real = getattr(type(hf), name)
+
+        def spy(self, *args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(type(hf), name, spy)
+    with torch.inference_mode():
+        bench.hf_generate(hf, bench.hf_config(1, 3, scores=False))
+        bench.hf_generate(hf, bench.hf_config(2, 3, scores=False))
+    assert calls == ["_sample", "_beam_search"]
+
+
+@pytest.mark.parametrize(("vocab_size", "hidden_size"), [(100, 64), (10000, 256)])
+def test_untrained_model_is_nearly_flat(vocab_size, hidden_size):
+    """The benchmark's random model spreads its next-token mass almost uniformly."""
+    from reviewkit.lm import RNNLanguageModel
+
+    lm = RNNLanguageModel(vocab_size, hidden_size, seed=0).eval()
+    with torch.inference_mode():
+        log_probs, _ = lm.start(torch.zeros(4, 1, dtype=torch.long))
+    entropy = -(log_probs.exp() * log_probs).sum(1)
+    assert (entropy > 0.95 * torch.log(torch.tensor(float(vocab_size)))).all()
+
+
+# -- the committed results (no transformers needed) ---------------------------
+
+
+@pytest.fixture(scope="module")
+def committed():
+    """The committed full-grid results."""
+    return benchmarks.load_results()
+
+
+def test_committed_results_cover_the_issue_grid(committed):
+    """The committed file holds the full grid the issue asks for, every cell checked."""
+    assert committed["grid"] == {
+        "hidden_size": [64, 256],
+        "vocab_size": [100, 1000, 10000],
+        "beam_size": [1, 4, 16, 64],
+        "length": [10, 50, 200],
+    }
+    assert max(committed["long"]["length"]) == 800
+    assert not committed["settings"]["quick"]
+    assert all(c["check"]["same_hypotheses"] for c in committed["cells"])
+    long = [c for c in committed["cells"] if c["part"] == "long"]
+    assert sorted({c["length"] for c in long}) == committed["long"]["length"]
+
+
+def test_committed_results_record_the_machine(committed):
+    """The record names the machine, versions, date, threads and load average."""
+    assert committed["machine"]["cpu"] and committed["machine"]["cores"] >= 1
+    assert len(committed["machine"]["load_average_before"]) == 3
+    assert committed["versions"]["transformers"] == "5.24.0"
+    assert committed["versions"]["torch"].startswith("2.13.0")
+    assert committed["settings"]["threads"] >= 1
+    assert json.loads(json.dumps(committed["date"]))[:4] == "2026"
+
+
+def test_committed_worst_cell_excess_is_bookkeeping(committed):
+    """In the worst cell reviewkit's top extra ops are bookkeeping the floor lacks."""
+    rows = benchmarks.cell_rows(committed)
+    worst = max(rows, key=lambda r: r["reviewkit/floor"])
+    cell = (worst["H"], worst["M"], worst["k"], worst["T"])
+    ops = benchmarks.profile_rows(committed, cell)
+    assert all(op["floor calls"] == 0 for op in ops[:3])
+    calls = {op["name"]: op["reviewkit calls"] for op in ops}
+    assert calls["aten::any"] == calls["aten::eq"] == 2 * worst["T"]
+    assert calls["aten::gather"] >= 2 * worst["T"]
+
+
+def test_committed_gap_to_the_floor_shrinks_with_the_network(committed):
+    """reviewkit's gap to the floor is largest for the smallest network."""
+    summary = {
+        (r["H"], r["M"]): r["reviewkit/floor"]
+        for r in benchmarks.ratio_summary(committed)
+    }
+    assert summary[(64, 100)] == max(summary.values())
+    assert summary[(256, 10000)] == min(summary.values()) < benchmarks.FLOOR_RATIO
+
+
+def test_committed_small_model_misses_are_greedy(committed):
+    """Small-model cells short of a 2x speed-up are all k = 1 (greedy in generate)."""
+    rows = benchmarks.cell_rows(committed)
+    short = [
+        r
+        for r in rows
+        if r["H"] == 64
+        and r["M"] <= 1000
+        and r["transformers"] / r["reviewkit"] < benchmarks.SMALL_MODEL_SPEEDUP
+    ]
+    assert all(r["k"] == 1 for r in short)
+
+
+def test_committed_small_cell_launches_more_operations(committed):
+    """In the smallest profiled cell reviewkit launches more ops than the floor."""
+    sizes = ("hidden_size", "vocab_size", "beam_size")
+    small = min(committed["profiles"], key=lambda p: [p[s] for s in sizes])
+    calls = {
+        m: sum(op["calls"] for op in prof["ops"])
+        for m, prof in small["methods"].items()
+    }
+    assert calls["floor"] < calls["reviewkit"] < calls["transformers"]
+
+
+def test_committed_transformers_step_grows_with_length(committed):
+    """transformers' cost per step grows with T, beyond flat and beyond reviewkit's."""
+    ratios = {}
+    for row in benchmarks.flatness(committed):
+        ratios[(row["k"], row["method"])] = row["ratio"]
+    for (k, method), ratio in ratios.items():
+        if method == "transformers":
+            assert ratio > benchmarks.FLAT_RATIO
+            assert ratio > ratios[(k, "reviewkit")]
