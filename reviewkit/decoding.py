@@ -405,14 +405,12 @@ def _top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     if k >= width:
         return torch.sort(scores, dim=1, descending=True, stable=True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
-    across = values[:, k] == values[:, k - 1]  # (N,): the cut splits a tie
-    if bool(across.any()):
-        for row in across.nonzero().flatten().tolist():
-            values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
-    values, index = values[:, :k], index[:, :k]  # (N, k)
-    if k > 1 and bool((values[:, 1:] == values[:, :-1]).any()):
-        values, index = _order_by_value_then_index(values, index)
-    return values, index
+    equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
+    if not bool(equal.any()):  # the common case: one check per step
+        return values[:, :k], index[:, :k]
+    for row in equal[:, k - 1].nonzero().flatten().tolist():  # the cut splits a tie
+        values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
+    return _order_by_value_then_index(values[:, :k], index[:, :k])
 
 
 def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -503,6 +501,9 @@ def beam_search_batch(
         [[] for _ in range(n_prompts)] if trace else None
     )
 
+    if beam_size == 1 and eos is None and not trace:
+        return _greedy_batch(model, prompts, length, check)
+
     with torch.inference_mode():
         log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
         if eos is not None and eos >= vocab:
@@ -524,8 +525,8 @@ def beam_search_batch(
             cand = (scores[..., None] + lp).reshape(n_prompts, width * vocab)
             new_width = min(beam_size, width * vocab)
             top_scores, flat = _top(cand, new_width)  # (N, w')
-            parent = torch.div(flat, vocab, rounding_mode="floor")  # (N, w')
-            token = flat - parent * vocab  # (N, w')
+            parent = flat // vocab  # (N, w'): which hypothesis it extends
+            token = flat % vocab  # (N, w'): which token it appends
             if steps is not None:
                 _record(steps, t, cand, flat, width, vocab, parents, chosen)
             parents.append(parent)
@@ -564,6 +565,32 @@ def beam_search_batch(
                 x.gather(1, order) for x in (scores, lengths, ranking)
             )
     return BeamOutput(tokens, scores, lengths, ranking, steps)
+
+
+def _greedy_batch(
+    model: StatefulLanguageModel, prompts: torch.Tensor, length: int, check: bool
+) -> BeamOutput:
+    """Beam search with ``k = 1``: greedy, with no back-pointers to keep.
+
+    Gives exactly what the general loop gives for ``k = 1`` (same float
+    additions, same tie-breaking: ``max`` returns the first maximal index, so
+    the lower token id wins), without its bookkeeping.
+    """
+    n_prompts = prompts.shape[0]
+    with torch.inference_mode():
+        log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
+        scores = torch.zeros(n_prompts, 1, dtype=log_probs.dtype)  # (N, 1)
+        tokens = []
+        for t in range(length):
+            best, token = log_probs.max(dim=1)  # (N,), (N,)
+            scores = scores + best[:, None]
+            tokens.append(token)
+            if t + 1 == length:
+                break
+            log_probs, state = _advance(model, token, state, vocab, check)
+        out = torch.stack(tokens, dim=1)[:, None, :]  # (N, 1, T)
+    lengths = torch.full((n_prompts, 1), length, dtype=torch.long)
+    return BeamOutput(out, scores, lengths, scores, None)
 
 
 def _backtrack(parents: list[torch.Tensor], chosen: list[torch.Tensor]) -> torch.Tensor:

@@ -300,3 +300,15 @@ def test_top_matches_a_stable_sort_even_with_many_ties(rows, width, k, seed):
     k = min(k, width)
     assert torch.equal(index, ref_index[:, :k])
     assert torch.equal(values, ref_values[:, :k])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_beam_of_one_fast_path_equals_the_general_loop(seed):
+    """k = 1 skips the beam bookkeeping but returns exactly what the full loop does."""
+    model = RNNLanguageModel(7, 16, seed=seed)
+    prompts = torch.randint(0, 7, (3, 2), generator=torch.Generator().manual_seed(seed))
+    fast = d.beam_search_batch(model, prompts, 12, 1)
+    full = d.beam_search_batch(model, prompts, 12, 1, trace=True)  # general loop
+    assert torch.equal(fast.tokens, full.tokens)
+    assert torch.equal(fast.scores, full.scores)
+    assert torch.equal(fast.lengths, full.lengths)
