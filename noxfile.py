@@ -55,7 +55,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(python="3.11")
 def tests(session: nox.Session) -> None:
     """Run the test suite (pass pytest options after --)."""
-    _install(session, "docs,tests")
+    _install(session, "docs,tests,bench")  # bench: the benchmark's agreement tests
     session.run("pytest", *session.posargs)
 
 

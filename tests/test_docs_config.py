@@ -78,3 +78,14 @@ def test_every_public_name_is_documented(module_name):
         obj = getattr(module, name)
         if inspect.isfunction(obj) or inspect.isclass(obj):
             assert inspect.getdoc(obj), f"{module_name}.{name} has no docstring"
+
+
+def test_source_hash_follows_benchmark_results(tmp_path):
+    """The cache key changes when the results the Performance page reads change."""
+    shutil.copytree(ROOT / "reviewkit", tmp_path / "reviewkit")
+    results = tmp_path / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    (results / "decoding.json").write_text("{}")
+    before = reviewkit_sphinx.source_hash(tmp_path)
+    (results / "decoding.json").write_text('{"cells": []}')
+    assert reviewkit_sphinx.source_hash(tmp_path) != before

@@ -38,11 +38,13 @@ def source_hash(root: Path) -> str:
         root: The repository root (the folder holding ``reviewkit/``).
 
     Returns:
-        The first 16 hex digits of a SHA-256 over the package's ``.py`` files
-        and the constraints file, in a stable order.
+        The first 16 hex digits of a SHA-256 over the package's ``.py`` files,
+        the committed benchmark results the Performance page reads, and the
+        constraints file, in a stable order.
     """
     digest = hashlib.sha256()
     files = sorted((root / "reviewkit").rglob("*.py"))
+    files += sorted((root / "benchmarks" / "results").glob("*.json"))
     files.append(root / "constraints.txt")
     for path in files:
         if path.exists():
