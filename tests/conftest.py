@@ -1,12 +1,21 @@
 """Shared pytest configuration."""
 
-import os
-
+import pytest
 import torch
 from hypothesis import settings
 
-# Two cores: keep torch from oversubscribing them when pytest runs.
-torch.set_num_threads(min(2, os.cpu_count() or 1))
-
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Run each test on one torch thread, as the pages do; restore afterwards.
+
+    The tests use tiny matrices, for which splitting work between threads
+    costs more than it saves, especially on a shared 2-core machine.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -154,7 +154,7 @@ def test_one_thread_restores_the_thread_count():
     """one_thread runs its block on one torch thread and restores the setting after."""
     from reviewkit.corruptions import one_thread
 
-    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # the suite's fixture restores it afterwards
     with one_thread():
         assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    assert torch.get_num_threads() == 2

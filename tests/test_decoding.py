@@ -12,15 +12,6 @@ from reviewkit import decoding as d
 from reviewkit.lm import RNNLanguageModel, random_tree, worked_example
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Run on one torch thread, as the pages do; restore afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def brute_force(model, length):
     """All sequences with scores summed in Python, best first, ties lexicographic."""
     seqs = []

@@ -17,15 +17,6 @@ SMALL = explorer.ExplorerGrid(
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matrices run faster on one thread; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def data():
     return explorer.precompute(SMALL)

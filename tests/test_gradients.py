@@ -10,15 +10,6 @@ from reviewkit import gradients, rnn
 SEEDS = (0, 1, 2)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matrices run faster on one thread; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _linear_model(rho, seed, H=16, kind="symmetric"):
     W_h = rnn.matrix_with_spectral_radius(H, rho, kind=kind, seed=seed)
     return rnn.RNNRegressor(1, H, 1, "linear", W_h=W_h, seed=seed)

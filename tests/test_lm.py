@@ -9,15 +9,6 @@ from reviewkit import lm
 from reviewkit.decoding import beam_search, exact_search
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Train and decode on one torch thread, as the pages do; restore afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_tree_rejects_unnormalised_rows():
     """A tree row that does not sum to one, or has the wrong length, is named."""
     with pytest.raises(ValueError, match=r"table\[\(\)\] must be positive and sum"):

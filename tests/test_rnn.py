@@ -8,15 +8,6 @@ import torch
 from reviewkit import rnn
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny matrices run faster on one thread; restore the setting afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _spectral_radius(W: torch.Tensor) -> float:
     return torch.linalg.eigvals(W.double()).abs().max().item()
 
