@@ -31,7 +31,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from reviewkit._checks import check_choice, check_float, check_int
+from reviewkit.checks import check_choice, check_float, check_int
 from reviewkit.corruptions import Corruption, NoCorruption, one_thread
 from reviewkit.data import check_images
 
@@ -391,7 +391,7 @@ def default_cache_dir() -> Path:
 
 #: The modules whose code decides what training produces; the cache key hashes them.
 TRAINING_MODULES: tuple[str, ...] = (
-    "_checks.py",
+    "checks.py",
     "autoencoders.py",
     "corruptions.py",
     "data.py",

@@ -25,7 +25,7 @@ from typing import Protocol, runtime_checkable
 import torch
 import torch.nn.functional as F
 
-from reviewkit._checks import check_float, check_int
+from reviewkit.checks import check_float, check_int
 from reviewkit.data import check_images
 
 __all__ = [

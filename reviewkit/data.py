@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reviewkit._checks import check_float, check_int, check_tensor
+from reviewkit.checks import check_float, check_int, check_tensor
 
 __all__ = [
     "DigitSplit",

@@ -42,7 +42,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-from reviewkit._checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.checks import check_choice, check_float, check_int, check_tensor
 
 __all__ = [
     "MAX_EXHAUSTIVE",

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from matplotlib.figure import Figure
 
-from reviewkit._checks import check_choice, check_float, check_int
+from reviewkit.checks import check_choice, check_float, check_int
 from reviewkit.gradients import GradientProfile, probe_gradients
 from reviewkit.rnn import NONLINEARITIES, RNNRegressor, running_average_task
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from reviewkit._checks import check_int, check_tensor
+from reviewkit.checks import check_int, check_tensor
 from reviewkit.rnn import (
     RNNRegressor,
     TrainConfig,

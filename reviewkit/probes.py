@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from reviewkit._checks import check_float, check_int
+from reviewkit.checks import check_float, check_int
 
 __all__ = [
     "FeatureArray",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from reviewkit._checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.checks import check_choice, check_float, check_int, check_tensor
 
 __all__ = [
     "NONLINEARITIES",

@@ -38,12 +38,17 @@ def source_hash(root: Path) -> str:
         root: The repository root (the folder holding ``reviewkit/``).
 
     Returns:
-        The first 16 hex digits of a SHA-256 over the package's ``.py`` files,
+        The first 16 hex digits of a SHA-256 over the package's ``.py`` and
+        ``.js`` files,
         the committed benchmark results the Performance page reads, and the
         constraints file, in a stable order.
     """
     digest = hashlib.sha256()
-    files = sorted((root / "reviewkit").rglob("*.py"))
+    package = root / "reviewkit"
+    files = sorted(  # code and the package data it reads (the explorer's script)
+        p for p in package.rglob("*") if p.suffix in {".py", ".js"} and p.is_file()
+    )
+    files += sorted((root / "benchmarks").glob("*.py"))  # the Performance report
     files += sorted((root / "benchmarks" / "results").glob("*.json"))
     files.append(root / "constraints.txt")
     for path in files:

@@ -1,0 +1,131 @@
+"""Argument checks shared by every chapter.
+
+Each check returns the value (converted where that is safe: a numpy integer
+becomes an ``int``) or raises an error that names the argument the caller
+passed, says what was expected and shows what was given. Public functions
+call them at the boundary, so bad input never reaches torch.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Collection
+from typing import Any
+
+import torch
+
+__all__ = [
+    "check_bool",
+    "check_choice",
+    "check_float",
+    "check_int",
+    "check_seed",
+    "check_tensor",
+]
+
+
+def check_int(
+    name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """Return ``value`` as an ``int`` if it is an integer in range.
+
+    Python ints and numpy integers are accepted; bools, floats (even ``3.0``)
+    and strings are not.
+
+    Raises:
+        TypeError: If ``value`` is not an integer.
+        ValueError: If it is below ``minimum`` or above ``maximum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_seed(name: str, value: Any) -> int:
+    """Return ``value`` if it is a usable seed: an int in ``[0, 2**63)``."""
+    return check_int(name, value, minimum=0, maximum=2**63 - 1)
+
+
+def check_float(
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a float if it is a finite real number in range.
+
+    Raises:
+        TypeError: If ``value`` is not a real number (bools are refused).
+        ValueError: If it is NaN, infinite or out of range.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {op} {high}, got {value}")
+    return value
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a bool (``0``/``1`` and strings are refused)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: Collection[str]) -> str:
+    """Return ``value`` if it is one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def check_tensor(
+    name: str,
+    value: Any,
+    *,
+    ndim: int | None = None,
+    floating: bool = False,
+    finite: bool = False,
+) -> torch.Tensor:
+    """Return ``value`` if it is a tensor with ``ndim`` dimensions.
+
+    Args:
+        name: The argument's name, for the message.
+        value: What the caller passed.
+        ndim: Required number of dimensions, if any.
+        floating: Require a floating-point dtype.
+        finite: Refuse NaN and infinite entries.
+
+    Raises:
+        TypeError: If ``value`` is not a tensor or has the wrong kind of dtype.
+        ValueError: If it has the wrong number of dimensions or non-finite
+            entries.
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(
+            f"{name} must have {ndim} dimensions, got shape {tuple(value.shape)}"
+        )
+    if floating and not value.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got {value.dtype}")
+    if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+        raise ValueError(f"{name} must be finite, got NaN or infinite entries")
+    return value

@@ -1,0 +1,77 @@
+"""Tests for the shared measuring helpers in reviewkit.measure."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from reviewkit import measure
+
+
+def test_fit_line_recovers_a_line():
+    """fit_line returns the intercept and slope of points on a line."""
+    a, b = measure.fit_line([10, 50, 200], [2 + 0.5 * t for t in (10, 50, 200)])
+    assert a == pytest.approx(2.0)
+    assert b == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [([1, 2], [1, 2, 3]), ([3, 3], [1, 2]), ([1, math.nan], [1, 2])]
+)
+def test_fit_line_rejects_bad_input(x, y):
+    """fit_line raises ValueError for mismatched, degenerate or NaN input."""
+    with pytest.raises(ValueError, match="x"):
+        measure.fit_line(x, y)
+
+
+def test_fit_line_matches_numpy_polyfit():
+    """fit_line agrees with numpy's polyfit on noisy data (independent reference)."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 10, 50)
+    y = 3 - 2 * x + rng.normal(size=50)
+    slope, intercept = np.polyfit(x, y, 1)
+    assert measure.fit_line(x, y) == pytest.approx((intercept, slope))
+
+
+def test_power_law_exponent_recovers_the_exponent():
+    """power_law_exponent recovers a in y = c x^a."""
+    x = np.array([1.0, 2.0, 4.0, 8.0])
+    assert measure.power_law_exponent(x, 3 * x**1.5) == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="positive"):
+        measure.power_law_exponent([1, 2], [0, 1])
+
+
+def test_time_call_counts_calls_and_checks_arguments():
+    """time_call makes one warm-up call plus `repeats` timed calls."""
+    calls = []
+    t = measure.time_call(lambda: calls.append(1), repeats=3, statistic="min")
+    assert len(calls) == 4
+    assert t >= 0
+    with pytest.raises(ValueError, match="statistic"):
+        measure.time_call(lambda: None, statistic="mean")
+    with pytest.raises(TypeError, match="fn must be callable"):
+        measure.time_call(3)
+
+
+def test_one_thread_restores_the_thread_count():
+    """one_thread runs its block on one torch thread and restores the setting."""
+    torch.set_num_threads(2)  # the suite's fixture restores it afterwards
+    with measure.one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+
+
+def test_markdown_table_layout():
+    """markdown_table writes a header, a rule and one formatted line per row."""
+    text = measure.markdown_table(
+        [{"k": 1, "name": "a"}, {"k": 2, "name": "b"}], ["k", "name"], {"k": "d"}
+    )
+    assert text.splitlines() == [
+        "| k | name |",
+        "|---:|:---|",
+        "| 1 | a |",
+        "| 2 | b |",
+    ]
+    with pytest.raises(ValueError, match="missing"):
+        measure.markdown_table([{"k": 1}], ["k", "v"])
