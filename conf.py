@@ -31,6 +31,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "sphinx-mathjax-offline",
+    "sphinxcontrib.bibtex",
     "reviewkit_sphinx",
 ]
 
@@ -56,6 +57,13 @@ nb_output_stderr = "warn"  # stray warnings in a cell fail the -W build
 nb_merge_streams = True
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}  # no CDN scripts in the site
 nb_render_image_options = {"alt": "Plot produced by the code cell above"}
+
+# -- Citations (sphinxcontrib-bibtex): {footcite:t}`key` / {footcite:p}`key` in
+# the prose, a ```{footbibliography}``` block under "## References" per page.
+bibtex_bibfiles = ["docs/references.bib"]  # relative to this file (the conf dir)
+bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
+bibtex_foot_reference_style = "foot"  # numbered footnotes, listed per page
 
 # -- API reference -----------------------------------------------------------
 autodoc_default_options = {"members": True, "member-order": "bysource"}
