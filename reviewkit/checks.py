@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 import torch
@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_seed",
     "check_tensor",
+    "check_tuple",
 ]
 
 
@@ -129,3 +130,24 @@ def check_tensor(
     if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
         raise ValueError(f"{name} must be finite, got NaN or infinite entries")
     return value
+
+
+def check_tuple(
+    name: str, values: Any, check: Callable[[str, Any], Any]
+) -> tuple[Any, ...]:
+    """Return ``values`` if it is a non-empty tuple whose entries pass ``check``.
+
+    Made for config fields such as ``weight_scales=(0.5, 1.0)``: each entry is
+    checked as ``check(f"{name}[{i}]", entry)``, so a message names the field
+    and the position, for example ``weight_scales[1] must be > 0.0, got 0.0``.
+
+    Raises:
+        TypeError: If ``values`` is not a tuple, is empty, or an entry has the
+            wrong type.
+        ValueError: If an entry is out of range.
+    """
+    if not isinstance(values, tuple) or len(values) == 0:
+        raise TypeError(
+            f"{name} must be a non-empty tuple, got {type(values).__name__} {values!r}"
+        )
+    return tuple(check(f"{name}[{i}]", v) for i, v in enumerate(values))

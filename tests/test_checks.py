@@ -74,3 +74,14 @@ def test_check_tensor_finite():
     """finite=True refuses NaN and infinities, naming the argument."""
     with pytest.raises(ValueError, match="W_h must be finite"):
         checks.check_tensor("W_h", torch.tensor([1.0, math.nan]), finite=True)
+
+
+def test_check_tuple_names_the_field_and_position():
+    """check_tuple refuses lists and empty tuples, and names a bad entry's index."""
+    assert checks.check_tuple("seeds", (0, 1), checks.check_seed) == (0, 1)
+    with pytest.raises(TypeError, match="seeds must be a non-empty tuple"):
+        checks.check_tuple("seeds", [0, 1], checks.check_seed)
+    with pytest.raises(TypeError, match="seeds must be a non-empty tuple"):
+        checks.check_tuple("seeds", (), checks.check_seed)
+    with pytest.raises(ValueError, match=r"seeds\[1\] must be >= 0, got -1"):
+        checks.check_tuple("seeds", (0, -1), checks.check_seed)
