@@ -33,6 +33,7 @@ extensions = [
     "sphinx-mathjax-offline",
     "sphinxcontrib.bibtex",
     "reviewkit_sphinx",
+    "beam_stepper",  # the in-browser beam-search stepper (docs/_ext)
 ]
 
 exclude_patterns = ["_ext", "inventories", "**.ipynb_checkpoints"]
