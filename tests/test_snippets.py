@@ -1,0 +1,233 @@
+"""Every page's visible code runs pasted into a plain ``python``.
+
+A reader who copies a page's visible cells, top to bottom, into a fresh Python
+session with only ``reviewkit`` and its dependencies must see the page's
+numbers printed and its plots drawn. These tests extract those cells with the
+same MyST reader the build uses, write them as one script per page, and run it
+in a subprocess from the repository root where ``myst_nb``, ``IPython`` and
+``ipywidgets`` cannot be imported (a meta-path blocker) and matplotlib draws
+with the Agg backend.
+
+Cells tagged ``remove-cell`` or ``remove-input`` are site-only (their code is
+never shown) and are left out; ``hide-input`` and ``hide-cell`` cells are
+visible code, folded, and are kept. The README's Python snippets run the same
+way.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from myst_nb.core.read import read_myst_markdown_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+# Site-only cells: their code never appears on the page.
+HIDDEN_TAGS = {"remove-cell", "remove-input"}
+# What a plain Python session lacks: the build's notebook machinery.
+BLOCKED = ("myst_nb", "IPython", "ipywidgets")
+TIMEOUT_S = 900  # the slowest page trains several small models
+
+# Installs the import blocker, then runs the script as __main__ so tracebacks
+# point at the script's own line numbers.
+RUNNER = textwrap.dedent(
+    """
+    import importlib.abc, runpy, sys
+
+    BLOCKED = {blocked!r}
+
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] in BLOCKED:
+                raise ModuleNotFoundError(
+                    f"No module named {{name!r}} (blocked: a plain Python "
+                    f"session has no notebook machinery)", name=name)
+            return None
+
+    sys.meta_path.insert(0, Blocker())
+    runpy.run_path(sys.argv[1], run_name="__main__")
+    """
+).format(blocked=BLOCKED)
+
+
+def visible_cells(text: str) -> list[str]:
+    """The source of every code cell a reader sees on a MyST notebook page."""
+    notebook = read_myst_markdown_notebook(text)
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = set(cell.metadata.get("tags", []))
+        if tags & HIDDEN_TAGS:
+            continue
+        cells.append(cell.source)
+    return cells
+
+
+def has_code_cells(text: str) -> bool:
+    """Whether a page is a MyST notebook with at least one code cell."""
+    return "```{code-cell}" in text
+
+
+def readme_snippets(text: str) -> list[str]:
+    """The README's ```python blocks, in order (its shell blocks are skipped)."""
+    return re.findall(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+
+
+def script_for(cells: list[str]) -> str:
+    """Cells joined into one script, each under a comment naming its number."""
+    parts = [f"# --- cell {i} ---\n{src}\n" for i, src in enumerate(cells, 1)]
+    return "\n".join(parts)
+
+
+def run_plain(script: str, tmp_path: Path, cache_dir: Path) -> subprocess.CompletedProcess:
+    """Run ``script`` in a fresh interpreter with the notebook modules blocked."""
+    path = tmp_path / "snippet.py"
+    path.write_text(script)
+    env = {
+        **os.environ,
+        "MPLBACKEND": "Agg",
+        "REVIEWKIT_CACHE_DIR": str(cache_dir),
+        "OMP_NUM_THREADS": "1",  # two cores shared by everyone: stay on one
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+
+
+def _pages() -> list[Path]:
+    """Every page under docs/ with at least one visible code cell."""
+    pages = []
+    for page in sorted(DOCS.rglob("*.md")):
+        if any(part.startswith("_") for part in page.relative_to(DOCS).parts):
+            continue
+        text = page.read_text()
+        if has_code_cells(text) and visible_cells(text):
+            pages.append(page)
+    return pages
+
+
+PAGES = _pages()
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One trained-model cache shared by every page's script in this run."""
+    return tmp_path_factory.mktemp("model_cache")
+
+
+def _report(result: subprocess.CompletedProcess) -> str:
+    """The tail of a failed run's output, for the assertion message."""
+    return f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+
+
+@pytest.mark.parametrize(
+    "page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES]
+)
+def test_page_runs_as_plain_python(page, tmp_path, model_cache):
+    """The page's visible cells, pasted in order, run with no notebook modules."""
+    script = script_for(visible_cells(page.read_text()))
+    result = run_plain(script, tmp_path, model_cache)
+    assert result.returncode == 0, _report(result)
+
+
+def test_readme_snippets_run_as_plain_python(tmp_path, model_cache):
+    """Each Python snippet in the README runs on its own in a plain session."""
+    snippets = readme_snippets((ROOT / "README.md").read_text())
+    assert snippets, "the README has no ```python snippet"
+    for i, snippet in enumerate(snippets, 1):
+        result = run_plain(snippet, tmp_path, model_cache)
+        assert result.returncode == 0, f"README snippet {i}:\n" + _report(result)
+
+
+# -- the harness itself ----------------------------------------------------
+
+
+def test_every_notebook_page_is_collected():
+    """Each page under docs/ with code cells is run, unless all of them are hidden."""
+    for page in sorted(DOCS.rglob("*.md")):
+        if any(part.startswith("_") for part in page.relative_to(DOCS).parts):
+            continue
+        text = page.read_text()
+        if has_code_cells(text):
+            assert (page in PAGES) == bool(visible_cells(text)), page
+
+
+def test_blocker_rejects_notebook_modules(tmp_path):
+    """A script that imports myst_nb's glue fails: the blocker works."""
+    result = run_plain("from myst_nb import glue\n", tmp_path, tmp_path)
+    assert result.returncode != 0
+    assert "ModuleNotFoundError" in result.stderr
+    assert "blocked" in result.stderr
+    for module in ("IPython.display", "ipywidgets"):
+        result = run_plain(f"import {module}\n", tmp_path, tmp_path)
+        assert result.returncode != 0, module
+
+
+def test_blocker_leaves_the_scientific_stack_alone(tmp_path):
+    """reviewkit, torch, numpy, matplotlib and scikit-learn import and plot."""
+    script = (
+        "import matplotlib.pyplot as plt, numpy, sklearn, torch, reviewkit\n"
+        "plt.plot([0, 1]); plt.savefig('/dev/null', format='png')\n"
+        "import matplotlib; print(matplotlib.get_backend())\n"
+    )
+    result = run_plain(script, tmp_path, tmp_path)
+    assert result.returncode == 0, _report(result)
+    assert result.stdout.strip().lower() == "agg"
+
+
+def test_site_only_cells_are_left_out():
+    """remove-cell and remove-input cells are dropped; hide-input cells stay."""
+    page = textwrap.dedent(
+        """\
+        ---
+        jupytext:
+          text_representation:
+            format_name: myst
+        kernelspec:
+          name: python3
+        ---
+        # A page
+
+        ```{code-cell} ipython3
+        shown = 1
+        ```
+
+        ```{code-cell} ipython3
+        :tags: [remove-cell]
+        from myst_nb import glue
+        ```
+
+        ```{code-cell} ipython3
+        ---
+        tags: [remove-input]
+        ---
+        from IPython.display import Markdown
+        ```
+
+        ```{code-cell} ipython3
+        :tags: [hide-input]
+        folded = 2
+        ```
+        """
+    )
+    assert visible_cells(page) == ["shown = 1", "folded = 2"]
+
+
+def test_readme_snippet_extraction():
+    """Only ```python blocks are taken from the README, not shell blocks."""
+    text = "```bash\nnox\n```\n\n```python\nimport reviewkit\n```\n"
+    assert readme_snippets(text) == ["import reviewkit\n"]
