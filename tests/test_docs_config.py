@@ -26,7 +26,9 @@ PUBLIC_MODULES = sorted(
 
 def _api_text() -> str:
     """All pages of the API reference (docs/api/*.md) as one string."""
-    return "\n".join(p.read_text() for p in sorted((ROOT / "docs" / "api").glob("*.md")))
+    return "\n".join(
+        p.read_text() for p in sorted((ROOT / "docs" / "api").glob("*.md"))
+    )
 
 
 def test_source_hash_follows_package_code(tmp_path):
@@ -93,3 +95,83 @@ def test_source_hash_follows_benchmark_results(tmp_path):
     before = reviewkit_sphinx.source_hash(tmp_path)
     (results / "decoding.json").write_text('{"cells": []}')
     assert reviewkit_sphinx.source_hash(tmp_path) != before
+
+
+# The citation keys and glossary terms the project agreed on (issue 15).
+CITATION_KEYS = [
+    "bengio1994learning",
+    "pascanu2013difficulty",
+    "hochreiter1997long",
+    "le2015simple",
+    "werbos1990backpropagation",
+    "hinton2006reducing",
+    "vincent2008extracting",
+    "vincent2010stacked",
+    "he2022masked",
+    "devlin2019bert",
+    "pathak2016context",
+    "bengio2013representation",
+    "sutskever2014sequence",
+    "wu2016google",
+    "stahlberg2019nmt",
+    "meister2020beam",
+    "koehn2017six",
+    "ott2019fairseq",
+    "klein2017opennmt",
+    "wolf2020transformers",
+]
+GLOSSARY_TERMS = (
+    "spectral radius",
+    "backpropagation through time",
+    "vanishing gradient",
+    "exploding gradient",
+    "linear probe",
+    "code",
+    "bottleneck",
+    "denoising autoencoder",
+    "masked autoencoder",
+    "mask ratio",
+    "reconstruction error",
+    "downstream task",
+    "beam search",
+    "beam width",
+    "greedy decoding",
+    "exhaustive search",
+    "search error",
+    "model error",
+    "length normalisation",
+    "end-of-sequence token",
+    "log-probability",
+    "n-best list",
+    "finished pool",
+    "autoregressive model",
+)
+
+
+def test_bibliography_has_every_agreed_key_with_a_checkable_record():
+    """references.bib holds every agreed key, each with a DOI or URL to check it by."""
+    from pybtex.database import parse_file
+
+    conf = (ROOT / "conf.py").read_text()
+    assert '"sphinxcontrib.bibtex",' in conf
+    bibfiles = re.search(r"^bibtex_bibfiles = \[\"(.+?)\"\]", conf, re.MULTILINE)
+    entries = parse_file(str(ROOT / bibfiles.group(1))).entries
+    assert set(CITATION_KEYS) <= set(entries)
+    for key, entry in entries.items():
+        assert entry.persons.get("author"), key
+        assert {"title", "year"} <= set(entry.fields), key
+        assert {"doi", "url"} & set(entry.fields), f"{key} has no DOI or URL"
+
+
+def test_glossary_defines_every_agreed_term():
+    """docs/glossary.md defines each agreed term and is in a toctree."""
+    text = (ROOT / "docs" / "glossary.md").read_text()
+    blocks = re.findall(r"```\{glossary\}\n(.*?)```", text, re.DOTALL)
+    defined = {
+        line.strip()
+        for b in blocks
+        for line in b.splitlines()
+        if line and not line.startswith(" ")
+    }
+    assert set(GLOSSARY_TERMS) <= defined
+    assert "\nglossary\n" in (ROOT / "docs" / "index.md").read_text()

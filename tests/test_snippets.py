@@ -86,7 +86,9 @@ def script_for(cells: list[str]) -> str:
     return "\n".join(parts)
 
 
-def run_plain(script: str, tmp_path: Path, cache_dir: Path) -> subprocess.CompletedProcess:
+def run_plain(
+    script: str, tmp_path: Path, cache_dir: Path
+) -> subprocess.CompletedProcess:
     """Run ``script`` in a fresh interpreter with the notebook modules blocked."""
     path = tmp_path / "snippet.py"
     path.write_text(script)
@@ -134,9 +136,7 @@ def _report(result: subprocess.CompletedProcess) -> str:
     return f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
 
 
-@pytest.mark.parametrize(
-    "page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES]
-)
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_runs_as_plain_python(page, tmp_path, model_cache):
     """The page's visible cells, pasted in order, run with no notebook modules."""
     script = script_for(visible_cells(page.read_text()))
