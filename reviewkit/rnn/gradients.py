@@ -1,6 +1,6 @@
-"""How big dL/dh_t is at every step: an autograd probe, a closed form, analyses.
+"""How big dL/dh_t is at every step: the gradient profile, a closed form, analyses.
 
-For the regressor of :mod:`reviewkit.rnn` the total derivative of the loss
+For the regressor of :mod:`reviewkit.rnn.model` the total derivative of the loss
 with respect to the hidden state :math:`h_t` collects every path from
 :math:`h_t` to a loss term. With :math:`J_k = \\partial h_k / \\partial h_{k-1}
 = \\mathrm{diag}(\\sigma'(a_k)) W_h`, and loss terms :math:`L_s`,
@@ -17,51 +17,46 @@ powers of :math:`W_h^\\top` (:func:`linear_closed_form`).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import torch
 
-from reviewkit.checks import check_int, check_tensor
-from reviewkit.rnn import (
-    RNNRegressor,
-    TrainConfig,
-    running_average_task,
-    sequence_loss,
-    train_regressor,
-)
+from reviewkit.checks import check_bool, check_int, check_tensor
+from reviewkit.measure import fit_line
+from reviewkit.rnn.model import RNNRegressor, check_sequences
+from reviewkit.rnn.tasks import sequence_loss
 
 __all__ = [
     "GradientProfile",
-    "LongRange",
-    "LongRangeResult",
-    "ScaleSweep",
-    "SweepResult",
     "contribution_norms",
     "fit_log_rate",
+    "gradient_profile",
     "input_influence",
     "linear_closed_form",
-    "long_range",
     "mean_by_distance",
-    "probe_gradients",
-    "scale_sweep",
 ]
 
 
 @dataclass(frozen=True)
 class GradientProfile:
-    """What :func:`probe_gradients` measures, one entry per time step."""
+    """What :func:`gradient_profile` measures, one entry per time step."""
 
     grads: torch.Tensor  #: :math:`\partial L / \partial h_t` per step, (B, T, H)
     grad_norms: torch.Tensor  #: norm of the whole (B, H) gradient per step, (T,)
     state_norms: torch.Tensor  #: mean over the batch of :math:`\|h_t\|`, (T,)
 
 
-def _check_batch(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor) -> None:
-    """Check the model type and that ``x`` and ``y`` fit it and each other."""
+def _check_batch(
+    model: RNNRegressor, x: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check the model type and that ``x`` and ``y`` fit it and each other.
+
+    Returns ``x`` and ``y`` cast to the model's dtype.
+    """
     if not isinstance(model, RNNRegressor):
         raise TypeError(f"model must be an RNNRegressor, got {type(model).__name__}")
-    check_tensor("x", x, ndim=3, floating=True)
+    dtype = model.W_f.dtype
+    x = check_sequences("x", x, model.rnn.input_size, dtype)  # (B, T, D)
     check_tensor("y", y, ndim=3, floating=True)
     O = model.W_f.shape[0]
     if tuple(y.shape) != (*x.shape[:2], O):
@@ -69,20 +64,16 @@ def _check_batch(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor) -> None:
             f"y must have shape {(*x.shape[:2], O)} (B, T, O) to match x, "
             f"got {tuple(y.shape)}"
         )
+    check_tensor("y", y, finite=True)
+    return x, y.to(dtype)
 
 
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return value
-
-
-def probe_gradients(
+def gradient_profile(
     model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, *, last_step_only: bool
 ) -> GradientProfile:
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
-    The loss is :func:`reviewkit.rnn.sequence_loss`. The model's parameter
+    The loss is :func:`reviewkit.rnn.tasks.sequence_loss`. The model's parameter
     gradients are left untouched.
 
     .. math::
@@ -91,15 +82,15 @@ def probe_gradients(
 
     Args:
         model: The regressor to probe.
-        x: Input sequences, shape (B, T, D).
-        y: Targets, shape (B, T, O).
+        x: Input sequences, shape (B, T, D); cast to the model's dtype.
+        y: Targets, shape (B, T, O); cast to the model's dtype.
         last_step_only: Loss on the last step only, instead of on every step.
 
     Returns:
         The gradients, their norms and the hidden-state norms.
     """
-    _check_batch(model, x, y)
-    _check_bool("last_step_only", last_step_only)
+    x, y = _check_batch(model, x, y)
+    check_bool("last_step_only", last_step_only)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
     y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     loss = sequence_loss(y_hat, y, last_step_only=last_step_only)
@@ -134,10 +125,10 @@ def linear_closed_form(
         last_step_only: Loss on the last step only, instead of on every step.
 
     Returns:
-        The gradients, shape (B, T, H).
+        The gradients, shape (B, T, H), in the model's dtype.
     """
-    _check_batch(model, x, y)
-    _check_bool("last_step_only", last_step_only)
+    x, y = _check_batch(model, x, y)
+    check_bool("last_step_only", last_step_only)
     if model.rnn.nonlinearity != "linear":
         raise ValueError(
             "model must have nonlinearity 'linear' for the closed form, "
@@ -152,7 +143,7 @@ def linear_closed_form(
     else:
         e = 2 * err / err.numel()  # (B, T, O)
     W_h, W_f = model.rnn.W_h, model.W_f
-    grads = torch.zeros(B, T, W_h.shape[0], dtype=x.dtype)
+    grads = torch.zeros(B, T, W_h.shape[0], dtype=x.dtype)  # (B, T, H)
     powers = [torch.linalg.matrix_power(W_h, k) for k in range(T)]  # W_h^k, (H, H)
     for t in range(T):
         for s in range(t, T):
@@ -183,7 +174,7 @@ def contribution_norms(
         :math:`C`, shape (T, T): row ``t`` is the state, column ``s`` the loss
         step (zero below the diagonal, where :math:`s < t`).
     """
-    _check_batch(model, x, y)
+    x, y = _check_batch(model, x, y)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
     y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     T = x.shape[1]
@@ -208,7 +199,7 @@ def mean_by_distance(C: torch.Tensor) -> torch.Tensor:
     Returns:
         :math:`c_d` for :math:`d = 0, \\dots, T-1`, shape (T,).
     """
-    check_tensor("C", C, ndim=2, floating=True)
+    check_tensor("C", C, ndim=2, floating=True, finite=True)
     if C.shape[0] != C.shape[1] or C.shape[0] == 0:
         raise ValueError(f"C must be a non-empty square matrix, got {tuple(C.shape)}")
     T = C.shape[0]
@@ -240,8 +231,8 @@ def fit_log_rate(norms: torch.Tensor, *, skip: int = 0) -> float:
         raise ValueError("norms must be positive and finite to take logs")
     log_g = norms.flip(0)[skip:].double().log()  # ln g_{T-k}, k = skip..T-1
     k = torch.arange(skip, norms.shape[0], dtype=torch.float64)
-    k_c = k - k.mean()
-    return float((k_c * (log_g - log_g.mean())).sum() / (k_c**2).sum())
+    # ln g_{T-k} = a + r k, least squares
+    return fit_line(k.numpy(), log_g.numpy())[1]
 
 
 def input_influence(model: RNNRegressor, x: torch.Tensor) -> torch.Tensor:
@@ -263,152 +254,13 @@ def input_influence(model: RNNRegressor, x: torch.Tensor) -> torch.Tensor:
     """
     if not isinstance(model, RNNRegressor):
         raise TypeError(f"model must be an RNNRegressor, got {type(model).__name__}")
-    check_tensor("x", x, ndim=3, floating=True)
-    if x.shape[2] != 1 or model.W_f.shape[0] != 1:
+    if model.rnn.input_size != 1 or model.W_f.shape[0] != 1:
         raise ValueError(
-            f"x must have shape (B, T, 1) and the model one output, "
-            f"got x of shape {tuple(x.shape)}"
+            "model must have one input and one output per step, got "
+            f"{model.rnn.input_size} and {model.W_f.shape[0]}"
         )
+    x = check_sequences("x", x, 1, model.W_f.dtype)  # (B, T, 1)
     x = x.detach().requires_grad_(True)
     y_last = model(x)[:, -1, 0].sum()  # examples are independent: sum, then mean
     (g,) = torch.autograd.grad(y_last, x)  # (B, T, 1)
     return g[:, :, 0].mean(dim=0)
-
-
-@dataclass(frozen=True)
-class ScaleSweep:
-    """Hidden-state and gradient sizes over weight scales (page 2b)."""
-
-    nonlinearities: tuple[str, ...] = ("tanh", "relu")  # the pair 2b compares
-    # from deep in the vanishing regime to well past the edge at about 1
-    weight_scales: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
-    seeds: tuple[int, ...] = (0, 1, 2)  # three models per cell: spread is visible
-    hidden_size: int = 32  # as on the other pages
-    seq_len: int = 30  # long enough for 10+ decades at the extremes
-    batch_size: int = 16  # probe batch; the norms barely move with more
-    train: TrainConfig | None = None  # None: probe untrained models
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """What :func:`scale_sweep` measures, per (nonlinearity, weight scale)."""
-
-    #: mean :math:`\|h_T\|`, one entry per seed
-    state_norm: dict[tuple[str, float], list[float]]
-    log10_grad_ratio: dict[tuple[str, float], list[float]]  #: see :func:`scale_sweep`
-    final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
-
-
-def scale_sweep(config: ScaleSweep) -> SweepResult:
-    """Probe (optionally trained) regressors over a grid of weight scales.
-
-    For each nonlinearity, weight scale and seed, a regressor with a Gaussian
-    :math:`W_h` of that scale is (trained with ``config.train`` and) probed
-    with the loss on the last step only, on a fresh batch. It records the mean
-    hidden-state norm at the last step and how much the gradient grew from the
-    last step back to the first:
-
-    .. math::
-
-        \\log_{10} \\frac{\\|\\partial L/\\partial h_1\\|}
-        {\\|\\partial L/\\partial h_T\\|}
-        \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding})
-
-    Args:
-        config: The grid, the sizes and the training (if any).
-
-    Returns:
-        The measurements, keyed by ``(nonlinearity, weight_scale)``.
-    """
-    if not isinstance(config, ScaleSweep):
-        raise TypeError(f"config must be a ScaleSweep, got {type(config).__name__}")
-    states, ratios, losses = {}, {}, {}
-    for nonlinearity in config.nonlinearities:
-        for scale in config.weight_scales:
-            key = (nonlinearity, scale)
-            states[key], ratios[key], losses[key] = [], [], []
-            for seed in config.seeds:
-                model = RNNRegressor(
-                    1,
-                    config.hidden_size,
-                    1,
-                    nonlinearity,
-                    weight_scale=scale,
-                    seed=seed,
-                )
-                loss = math.nan
-                if config.train is not None:
-                    train = replace(config.train, seed=seed, last_step_only=True)
-                    loss = train_regressor(model, train)[-1]
-                x, y = running_average_task(
-                    config.batch_size, config.seq_len, seed=1000 + seed
-                )
-                p = probe_gradients(model, x, y, last_step_only=True)
-                states[key].append(p.state_norms[-1].item())
-                first, last = p.grad_norms[0].item(), p.grad_norms[-1].item()
-                ratios[key].append(math.log10(first) - math.log10(last))
-                losses[key].append(loss)
-    return SweepResult(states, ratios, losses)
-
-
-@dataclass(frozen=True)
-class LongRange:
-    """Train with each loss and measure how far back the model looks (page 2c)."""
-
-    nonlinearity: str = "tanh"  # the usual choice; ReLU diverges more easily
-    weight_scale: float = 1.0  # the edge between vanishing and exploding
-    hidden_size: int = 32  # as on the other pages
-    seeds: tuple[int, ...] = (0, 1, 2)  # three runs per loss: is a gap systematic?
-    # 200 Adam steps on 30-step sequences: the loss has flattened, ~1 s per run
-    train: TrainConfig = field(
-        default_factory=lambda: TrainConfig(steps=200, seq_len=30)
-    )
-    eval_batch: int = 256  # test sequences for the influence and the error
-
-
-@dataclass(frozen=True)
-class LongRangeResult:
-    """What :func:`long_range` measures, keyed by ``last_step_only``."""
-
-    influence: dict[bool, torch.Tensor]  #: mean :func:`input_influence`, (seeds, T)
-    last_step_mse: dict[bool, list[float]]  #: test error at step T, per seed
-
-
-def long_range(config: LongRange) -> LongRangeResult:
-    """Train one model per seed with each loss; measure memory of early inputs.
-
-    The target at the last step weighs every input by :math:`1/T`, so a model
-    that solved it would have :func:`input_influence` equal to :math:`1/T` at
-    every step. The influence it actually has on early steps shows how far
-    back it learned to look.
-
-    Args:
-        config: Model, training and evaluation settings.
-
-    Returns:
-        Influence profiles and last-step test errors for both losses.
-    """
-    if not isinstance(config, LongRange):
-        raise TypeError(f"config must be a LongRange, got {type(config).__name__}")
-    T = config.train.seq_len
-    influence, mse = {}, {}
-    for last_step_only in (False, True):
-        rows, errors = [], []
-        for seed in config.seeds:
-            model = RNNRegressor(
-                1,
-                config.hidden_size,
-                1,
-                config.nonlinearity,
-                weight_scale=config.weight_scale,
-                seed=seed,
-            )
-            train = replace(config.train, seed=seed, last_step_only=last_step_only)
-            train_regressor(model, train)
-            x, y = running_average_task(config.eval_batch, T, seed=1000 + seed)
-            rows.append(input_influence(model, x).detach())
-            with torch.no_grad():
-                errors.append(((model(x)[:, -1] - y[:, -1]) ** 2).mean().item())
-        influence[last_step_only] = torch.stack(rows)
-        mse[last_step_only] = errors
-    return LongRangeResult(influence, mse)

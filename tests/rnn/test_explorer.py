@@ -1,4 +1,4 @@
-"""Tests for reviewkit.explorer: the precomputed data and the static HTML."""
+"""Tests for reviewkit.rnn.explorer: the precomputed data and the static HTML."""
 
 import json
 import math
@@ -8,9 +8,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from reviewkit import explorer
-from reviewkit.gradients import probe_gradients
-from reviewkit.rnn import RNNRegressor, running_average_task
+from reviewkit.rnn import RNNRegressor, explorer, gradient_profile, running_average_task
 
 SMALL = explorer.ExplorerGrid(
     nonlinearities=("linear", "relu"), weight_scales=(0.5, 1.0), seq_lens=(4, 9)
@@ -37,7 +35,7 @@ def test_precomputed_curve_equals_the_probe(data):
     """A cell of the explorer's data is log10 of the probe's output on that model."""
     model = RNNRegressor(1, SMALL.hidden_size, 1, "relu", weight_scale=1.0, seed=0)
     x, y = running_average_task(SMALL.batch_size, 9, seed=0)
-    p = probe_gradients(model, x, y, last_step_only=False)
+    p = gradient_profile(model, x, y, last_step_only=False)
     curve = data["curves"][explorer.curve_key("relu", 1.0, 9, False)]
     for stored, value in zip(curve["grad"], p.grad_norms.tolist(), strict=True):
         assert stored == pytest.approx(math.log10(value), abs=1e-3)

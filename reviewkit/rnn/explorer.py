@@ -1,35 +1,51 @@
 """A gradient explorer: the norm of dL/dh_t against t for a grid of settings.
 
-The static site has no kernel, so :func:`precompute` runs the probe of
-:mod:`reviewkit.gradients` for every cell of a small grid (nonlinearity x
-weight scale x sequence length x ``last_step_only``) when the page is built,
-and :func:`explorer_html` turns the numbers into self-contained HTML: a few
-``<select>`` controls and a short inline script that draws the chosen curve as
-SVG. Nothing is loaded from the network. In Jupyter, :func:`live_explorer`
-gives the same controls wired to the real probe through ipywidgets.
+A static site has no kernel, so :func:`precompute` runs the gradient profile
+of :mod:`reviewkit.rnn.gradients` for every cell of a small grid
+(nonlinearity x weight scale x sequence length x ``last_step_only``) when the
+page is built, and :func:`explorer_html` turns the numbers into self-contained
+HTML: a few ``<select>`` controls and the script ``explorer.js`` (shipped with
+the package) that draws the chosen curve as SVG. Nothing is loaded from the
+network.
+
+:func:`show_explorer` shows it inline in Jupyter and, in a plain ``python``,
+writes a standalone HTML file and returns its path. :func:`live_explorer`
+gives the same controls wired to the real computation through ipywidgets (the
+``widgets`` extra: ``pip install "reviewkit[widgets]"``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import tempfile
 from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import torch
-from matplotlib.figure import Figure
 
-from reviewkit.checks import check_choice, check_float, check_int
-from reviewkit.gradients import GradientProfile, probe_gradients
-from reviewkit.rnn import NONLINEARITIES, RNNRegressor, running_average_task
+from reviewkit.checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_tuple,
+)
+from reviewkit.rnn.figures import plot_curve
+from reviewkit.rnn.gradients import GradientProfile, gradient_profile
+from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
+from reviewkit.rnn.tasks import running_average_task
 
 __all__ = [
     "ExplorerGrid",
     "curve_key",
     "explorer_curve",
     "explorer_html",
+    "explorer_script",
     "live_explorer",
-    "plot_curve",
     "precompute",
     "show_explorer",
 ]
@@ -48,6 +64,24 @@ class ExplorerGrid:
     seed: int = 0  # one seed for weights and inputs: the same model in every cell
     decimals: int = 3  # log10 values to 3 decimals: 0.7% error, small JSON
 
+    def __post_init__(self) -> None:
+        """Check every field, naming it in the error."""
+        check_tuple(
+            "nonlinearities",
+            self.nonlinearities,
+            lambda n, v: check_choice(n, v, NONLINEARITIES),
+        )
+        check_tuple(
+            "weight_scales",
+            self.weight_scales,
+            lambda n, v: check_float(n, v, low=0.0, high=10.0),
+        )
+        check_tuple("seq_lens", self.seq_lens, lambda n, v: check_int(n, v, minimum=1))
+        check_int("hidden_size", self.hidden_size, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_seed("seed", self.seed)
+        check_int("decimals", self.decimals, minimum=0, maximum=10)
+
 
 def curve_key(
     nonlinearity: str, weight_scale: float, seq_len: int, last_step_only: bool
@@ -63,6 +97,10 @@ def curve_key(
     Returns:
         A string such as ``"tanh|1.0|25|1"``.
     """
+    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+    check_float("weight_scale", weight_scale)
+    check_int("seq_len", seq_len, minimum=1)
+    check_bool("last_step_only", last_step_only)
     return f"{nonlinearity}|{float(weight_scale)}|{seq_len}|{int(last_step_only)}"
 
 
@@ -76,7 +114,7 @@ def explorer_curve(
     batch_size: int = 16,
     seed: int = 0,
 ) -> GradientProfile:
-    """Probe a fresh, untrained regressor for one setting of the explorer.
+    """The gradient profile of a fresh, untrained regressor for one setting.
 
     Args:
         nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
@@ -88,16 +126,20 @@ def explorer_curve(
         seed: Seed of the weights and of the inputs.
 
     Returns:
-        The probe's result; its norms have shape (T,).
+        The profile; its norms have shape (T,).
     """
     check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     check_float("weight_scale", weight_scale, low=0.0)
     check_int("seq_len", seq_len, minimum=1)
+    check_bool("last_step_only", last_step_only)
+    check_int("hidden_size", hidden_size, minimum=1)
+    check_int("batch_size", batch_size, minimum=1)
+    check_seed("seed", seed)
     model = RNNRegressor(
         1, hidden_size, 1, nonlinearity, weight_scale=weight_scale, seed=seed
     )
     x, y = running_average_task(batch_size, seq_len, seed=seed)
-    return probe_gradients(model, x, y, last_step_only=last_step_only)
+    return gradient_profile(model, x, y, last_step_only=last_step_only)
 
 
 def _log10_list(values: torch.Tensor, decimals: int) -> list[float | None]:
@@ -109,7 +151,7 @@ def _log10_list(values: torch.Tensor, decimals: int) -> list[float | None]:
 
 
 def precompute(grid: ExplorerGrid = ExplorerGrid()) -> dict[str, Any]:
-    """Run the probe for every cell of ``grid``: the static explorer's data.
+    """Compute the profile for every cell of ``grid``: the static explorer's data.
 
     Args:
         grid: The settings to cover.
@@ -150,7 +192,7 @@ def precompute(grid: ExplorerGrid = ExplorerGrid()) -> dict[str, Any]:
     }
 
 
-_TEMPLATE = """\
+_HTML = """\
 <div id="@ID@" class="rk-explorer" style="background:#fff;color:#222;\
 border:1px solid #ccc;border-radius:6px;padding:10px;max-width:680px;\
 font-family:sans-serif;font-size:14px">
@@ -167,91 +209,22 @@ aria-label="Log-scale plot of gradient and hidden-state norms against time step"
 <div data-k="note" style="font-size:12px;color:#555"></div>
 </div>
 <script>
+@SCRIPT@
 (function () {
 var D = @DATA@;
-var root = document.getElementById("@ID@");
-var svg = root.querySelector("svg"), NS = "http://www.w3.org/2000/svg";
-var sel = function (k) { return root.querySelector('[data-k="' + k + '"]'); };
-var fill = function (k, vals, pick) {
-  vals.forEach(function (v) {
-    var o = document.createElement("option"); o.value = String(v);
-    o.textContent = String(v); if (v === pick) o.selected = true;
-    sel(k).appendChild(o);
-  });
-};
-var g = D.grid;
-fill("nl", g.nonlinearities, "tanh"); fill("ws", g.weight_scales, 1);
-fill("T", g.seq_lens, g.seq_lens[g.seq_lens.length - 1]);
-var key = function (nl, ws, T, lso) {
-  var s = String(ws); if (s.indexOf(".") < 0) s += ".0";
-  return nl + "|" + s + "|" + T + "|" + (lso ? 1 : 0);
-};
-var el = function (name, attrs, text) {
-  var e = document.createElementNS(NS, name);
-  for (var a in attrs) e.setAttribute(a, attrs[a]);
-  if (text !== undefined) e.textContent = text;
-  svg.appendChild(e); return e;
-};
-var txt = function (x, y, anchor, size, col, text) {
-  return el("text", {x: x, y: y, "text-anchor": anchor, "font-size": size,
-    fill: col}, text);
-};
-var C = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
-function draw() {
-  while (svg.firstChild) svg.removeChild(svg.firstChild);
-  var nl = sel("nl").value, T = +sel("T").value, lso = sel("lso").checked;
-  var all = sel("all").checked, ws = +sel("ws").value;
-  var scales = all ? g.weight_scales : [ws], series = [];
-  scales.forEach(function (s, i) {
-    var c = D.curves[key(nl, s, T, lso)];
-    var col = all ? C[i % C.length] : C[0];
-    var lab = all ? "scale " + s : "|dL/dh_t|";
-    series.push({v: c.grad, col: col, dash: "", lab: lab});
-    if (!all) {
-      series.push({v: c.state, col: C[1], dash: "5,4", lab: "mean |h_t|"});
-    }
-  });
-  var lo = Infinity, hi = -Infinity;
-  series.forEach(function (s) { s.v.forEach(function (y) {
-    if (y !== null) { lo = Math.min(lo, y); hi = Math.max(hi, y); } }); });
-  lo = Math.floor(lo); hi = Math.ceil(hi); if (hi <= lo) hi = lo + 1;
-  var L = 62, R = 620, Tp = 26, B = 286;
-  var X = function (t) { return L + (R - L) * (T > 1 ? (t - 1) / (T - 1) : 0.5); };
-  var Y = function (y) { return B - (B - Tp) * (y - lo) / (hi - lo); };
-  var step = Math.max(1, Math.ceil((hi - lo) / 8));
-  for (var p = lo; p <= hi; p += step) {
-    el("line", {x1: L, x2: R, y1: Y(p), y2: Y(p), stroke: "#ddd"});
-    txt(L - 6, Y(p) + 4, "end", 11, "#222", "1e" + p);
-  }
-  var tstep = Math.max(1, Math.round(T / 10));
-  for (var t = 1; t <= T; t += tstep) {
-    txt(X(t), B + 16, "middle", 11, "#222", String(t));
-  }
-  el("line", {x1: L, x2: L, y1: Tp, y2: B, stroke: "#333"});
-  el("line", {x1: L, x2: R, y1: B, y2: B, stroke: "#333"});
-  txt((L + R) / 2, B + 36, "middle", 12, "#222", "time step t");
-  txt(14, (Tp + B) / 2, "middle", 12, "#222", "norm (log scale)")
-    .setAttribute("transform", "rotate(-90 14 " + (Tp + B) / 2 + ")");
-  var gaps = 0;
-  series.forEach(function (s, i) {
-    var d = "", pen = "M";
-    s.v.forEach(function (y, j) {
-      if (y === null) { gaps += 1; pen = "M"; return; }
-      d += pen + X(j + 1).toFixed(1) + "," + Y(y).toFixed(1) + " "; pen = "L";
-    });
-    el("path", {d: d, fill: "none", stroke: s.col, "stroke-width": 2,
-      "stroke-dasharray": s.dash});
-    txt(L + 92 * i, 12, "start", 11, s.col, s.lab);
-  });
-  sel("note").textContent =
-    (all ? "Solid: |dL/dh_t| for each weight scale. " : "") +
-    (lso ? "Loss on the last step only. " : "Loss on every step. ") +
-    (gaps ? gaps + " value(s) overflowed and are not drawn." : "");
-}
-root.addEventListener("change", draw); draw();
+rkRnnExplorer(document.getElementById("@ID@"), D);
 })();
 </script>
 """
+
+
+def explorer_script() -> str:
+    """The explorer's JavaScript, ``explorer.js``, shipped as package data.
+
+    Returns:
+        The source of the function ``rkRnnExplorer(root, data)``.
+    """
+    return files("reviewkit.rnn").joinpath("explorer.js").read_text(encoding="utf-8")
 
 
 def explorer_html(data: dict[str, Any], *, element_id: str = "rk-rnn-explorer") -> str:
@@ -271,65 +244,88 @@ def explorer_html(data: dict[str, Any], *, element_id: str = "rk-rnn-explorer") 
             f"element_id must be letters, digits and dashes, got {element_id!r}"
         )
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return _TEMPLATE.replace("@ID@", element_id).replace("@DATA@", payload)
+    return (
+        _HTML.replace("@SCRIPT@", explorer_script())
+        .replace("@ID@", element_id)
+        .replace("@DATA@", payload)
+    )
 
 
-def show_explorer(grid: ExplorerGrid = ExplorerGrid()) -> Any:
-    """Precompute ``grid`` and return the explorer for display in a notebook.
+def _in_notebook() -> bool:
+    """True inside a running IPython kernel or shell that can display HTML."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def show_explorer(
+    grid: ExplorerGrid = ExplorerGrid(), *, path: str | Path | None = None
+) -> Any:
+    """Precompute ``grid`` and show the explorer: inline in Jupyter, else as a file.
+
+    In a running IPython kernel (and with no ``path`` given) it returns an
+    ``IPython.display.HTML`` object, which the notebook displays. Anywhere
+    else, for example in a plain ``python``, it writes a standalone HTML page
+    that any browser opens offline, prints where, and returns the path.
 
     Args:
         grid: The settings to cover.
+        path: Where to write the HTML file; by default
+            ``reviewkit-rnn-explorer.html`` in the system's temporary folder.
 
     Returns:
-        An ``IPython.display.HTML`` object holding :func:`explorer_html`.
+        The HTML object in a notebook, else the :class:`~pathlib.Path` written.
     """
-    from IPython.display import HTML
+    if not isinstance(grid, ExplorerGrid):
+        raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}")
+    if path is not None and not isinstance(path, str | Path):
+        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
+    html = explorer_html(precompute(grid))
+    if path is None and _in_notebook():
+        from IPython.display import HTML
 
-    return HTML(explorer_html(precompute(grid)))
-
-
-def plot_curve(
-    nonlinearity: str = "tanh",
-    weight_scale: float = 1.0,
-    seq_len: int = 50,
-    last_step_only: bool = True,
-) -> Figure:
-    """Plot one setting of the explorer with matplotlib, from a fresh probe.
-
-    Args:
-        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian recurrent matrix.
-        seq_len: Sequence length, :math:`T`.
-        last_step_only: Loss on the last step only, instead of on every step.
-
-    Returns:
-        The figure: gradient and hidden-state norms against :math:`t`, log scale.
-    """
-    profile = explorer_curve(nonlinearity, weight_scale, seq_len, last_step_only)
-    t = range(1, seq_len + 1)
-    fig = Figure(figsize=(6.4, 3.6))
-    ax = fig.add_subplot()
-    ax.semilogy(t, profile.grad_norms, label=r"$\|\partial L/\partial h_t\|$")
-    ax.semilogy(t, profile.state_norms, "--", label=r"mean $\|h_t\|$")
-    ax.set_xlabel("time step t")
-    ax.set_ylabel("norm (log scale)")
-    ax.set_title(f"{nonlinearity}, weight scale {weight_scale}, T = {seq_len}")
-    ax.legend()
-    return fig
+        return HTML(html)
+    out = Path(tempfile.gettempdir(), "reviewkit-rnn-explorer.html")
+    out = out if path is None else Path(path)
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>RNN gradient explorer</title></head><body>\n"
+        f"{html}</body></html>\n"
+    )
+    out.write_text(page, encoding="utf-8")
+    print(f"wrote the gradient explorer to {out}; open it in a web browser")
+    return out
 
 
 def live_explorer(grid: ExplorerGrid = ExplorerGrid()) -> Any:
-    """The explorer with ipywidgets, calling the probe live (Jupyter only).
+    """The explorer with ipywidgets, computing each curve live (Jupyter only).
+
+    Needs the ``widgets`` extra (``pip install "reviewkit[widgets]"``).
 
     Args:
-        grid: Supplies the choices for nonlinearity and sequence length; the
-            weight scale is a continuous slider.
+        grid: Supplies the choices for nonlinearity; the weight scale and the
+            sequence length are sliders.
 
     Returns:
         The ``ipywidgets.interactive`` widget; display it to use it.
+
+    Raises:
+        ImportError: If ipywidgets or IPython is not installed, saying how to
+            install them.
     """
-    import ipywidgets as widgets
-    from IPython.display import display
+    if not isinstance(grid, ExplorerGrid):
+        raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}")
+    try:
+        import ipywidgets as widgets
+        from IPython.display import display
+    except ImportError as err:
+        raise ImportError(
+            "live_explorer needs ipywidgets and IPython (a Jupyter kernel): "
+            'pip install "reviewkit[widgets]"; without them, show_explorer() '
+            "writes a static HTML explorer"
+        ) from err
 
     def _show(
         nonlinearity: str, weight_scale: float, seq_len: int, last_step_only: bool

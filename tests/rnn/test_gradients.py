@@ -1,11 +1,11 @@
-"""Tests for reviewkit.gradients: the probe, the closed form and the page claims."""
+"""Tests for reviewkit.rnn.gradients: the profile, the closed form, the analyses."""
 
 import math
 
 import pytest
 import torch
 
-from reviewkit import gradients, rnn
+from reviewkit import rnn
 
 SEEDS = (0, 1, 2)
 
@@ -13,9 +13,6 @@ SEEDS = (0, 1, 2)
 def _linear_model(rho, seed, H=16, kind="symmetric"):
     W_h = rnn.matrix_with_spectral_radius(H, rho, kind=kind, seed=seed)
     return rnn.RNNRegressor(1, H, 1, "linear", W_h=W_h, seed=seed)
-
-
-# -- the probe against the closed form --------------------------------------
 
 
 @pytest.mark.parametrize("last_step_only", [True, False])
@@ -26,10 +23,8 @@ def test_probe_matches_closed_form(rho, last_step_only):
         model = _linear_model(rho, seed, kind="gaussian").double()
         x, y = rnn.running_average_task(5, 25, seed=seed)
         x, y = x.double(), y.double()
-        auto = gradients.probe_gradients(model, x, y, last_step_only=last_step_only)
-        closed = gradients.linear_closed_form(
-            model, x, y, last_step_only=last_step_only
-        )
+        auto = rnn.gradient_profile(model, x, y, last_step_only=last_step_only)
+        closed = rnn.linear_closed_form(model, x, y, last_step_only=last_step_only)
         torch.testing.assert_close(auto.grads, closed, rtol=1e-10, atol=1e-14)
         torch.testing.assert_close(
             auto.grad_norms, closed.pow(2).sum(dim=(0, 2)).sqrt(), rtol=1e-10, atol=0
@@ -40,7 +35,7 @@ def test_probe_reports_state_norms_and_leaves_parameters_alone():
     """The probe's state norms are the mean |h_t|, and parameter .grad stays None."""
     model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=1)
     x, y = rnn.running_average_task(4, 7, seed=1)
-    p = gradients.probe_gradients(model, x, y, last_step_only=False)
+    p = rnn.gradient_profile(model, x, y, last_step_only=False)
     torch.testing.assert_close(
         p.state_norms, model.rnn(x).detach().double().norm(dim=2).mean(dim=0)
     )
@@ -53,12 +48,9 @@ def test_last_step_gradient_is_the_readout_error():
     for nonlinearity in rnn.NONLINEARITIES:
         model = rnn.RNNRegressor(1, 8, 1, nonlinearity, seed=2)
         x, y = rnn.running_average_task(4, 6, seed=2)
-        p = gradients.probe_gradients(model, x, y, last_step_only=True)
+        p = rnn.gradient_profile(model, x, y, last_step_only=True)
         err = (model(x) - y)[:, -1].detach()  # (B, 1)
         torch.testing.assert_close(p.grads[:, -1], 2 * err / 4 @ model.W_f.detach())
-
-
-# -- page 2a -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rho", [0.8, 0.9, 1.1, 1.2])
@@ -68,8 +60,8 @@ def test_log_gradient_slope_is_log_spectral_radius(rho):
     for seed in SEEDS:
         for kind, tol in (("orthogonal", 1e-4), ("symmetric", 0.04)):
             model = _linear_model(rho, seed, H=32, kind=kind)
-            p = gradients.probe_gradients(model, x, y, last_step_only=True)
-            rate = gradients.fit_log_rate(p.grad_norms, skip=10)
+            p = rnn.gradient_profile(model, x, y, last_step_only=True)
+            rate = rnn.fit_log_rate(p.grad_norms, skip=10)
             assert rate == pytest.approx(math.log(rho), abs=tol)
 
 
@@ -80,10 +72,8 @@ def test_symmetric_fit_approaches_log_radius_with_length():
         model = _linear_model(0.9, seed, H=32)
         gaps = []
         for T in (40, 150):
-            p = gradients.probe_gradients(
-                model, x[:, :T], y[:, :T], last_step_only=True
-            )
-            gaps.append(gradients.fit_log_rate(p.grad_norms, skip=10) - math.log(0.9))
+            p = rnn.gradient_profile(model, x[:, :T], y[:, :T], last_step_only=True)
+            gaps.append(rnn.fit_log_rate(p.grad_norms, skip=10) - math.log(0.9))
         assert gaps[0] < 0 and gaps[1] < 0
         assert abs(gaps[1]) < 0.5 * abs(gaps[0])
 
@@ -93,7 +83,7 @@ def test_gradient_vanishes_below_and_explodes_above_radius_one():
     x, y = rnn.running_average_task(8, 40, seed=0)
     for seed in SEEDS:
         for rho, sign in ((0.8, -1), (1.2, 1)):
-            p = gradients.probe_gradients(
+            p = rnn.gradient_profile(
                 _linear_model(rho, seed), x, y, last_step_only=True
             )
             assert sign * math.log10(p.grad_norms[0] / p.grad_norms[-1]) > 2
@@ -104,83 +94,11 @@ def test_non_normal_matrix_grows_then_decays():
     model = rnn.RNNRegressor(1, 4, 1, "linear", W_h=rnn.jordan_matrix(4, 0.9, 0.5))
     for seed in SEEDS:
         x, y = rnn.running_average_task(8, 100, seed=seed)
-        g = gradients.probe_gradients(model, x, y, last_step_only=True).grad_norms
+        g = rnn.gradient_profile(model, x, y, last_step_only=True).grad_norms
         ratio = (g / g[-1]).flip(0)
         assert ratio.max() > 3
         assert 10 < ratio.argmax() < 60
         assert ratio[-1] < 0.5 * ratio.max()
-
-
-# -- page 2b -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_sweep():
-    config = gradients.ScaleSweep(
-        weight_scales=(0.5, 1.0, 3.0), seeds=SEEDS, seq_len=20, batch_size=8
-    )
-    return gradients.scale_sweep(config)
-
-
-def _mean(values):
-    return sum(values) / len(values)
-
-
-def test_tanh_states_are_bounded_relu_states_blow_up(small_sweep):
-    """2b: tanh keeps |h_T| below sqrt(H); ReLU states reach far beyond at scale 3."""
-    bound = math.sqrt(32)
-    for (nl, _), norms in small_sweep.state_norm.items():
-        if nl == "tanh":
-            assert max(norms) < bound
-    assert min(small_sweep.state_norm["relu", 3.0]) > 1e3 * bound
-
-
-def test_relu_explodes_more_than_tanh(small_sweep):
-    """2b: at a large weight scale ReLU gradients gain many more decades than tanh's."""
-    for relu, tanh in zip(
-        small_sweep.log10_grad_ratio["relu", 3.0],
-        small_sweep.log10_grad_ratio["tanh", 3.0],
-        strict=True,
-    ):
-        assert relu > 3
-        assert relu > tanh + 3
-
-
-def test_tanh_vanishes_more_than_relu_at_scale_one(small_sweep):
-    """2b: at weight scale 1 tanh gradients lose more decades than ReLU's."""
-    tanh = _mean(small_sweep.log10_grad_ratio["tanh", 1.0])
-    relu = _mean(small_sweep.log10_grad_ratio["relu", 1.0])
-    assert tanh < relu < 0
-
-
-def test_small_scales_vanish_for_both(small_sweep):
-    """2b: at weight scale 0.5 both nonlinearities lose several decades, similarly."""
-    tanh = _mean(small_sweep.log10_grad_ratio["tanh", 0.5])
-    relu = _mean(small_sweep.log10_grad_ratio["relu", 0.5])
-    assert tanh < -4 and relu < -4
-    assert abs(tanh - relu) < 0.25 * abs(tanh)
-
-
-def test_training_reduces_vanishing_but_not_relu_explosion():
-    """2b: training softens vanishing at scale 1; ReLU at scale 2 still explodes."""
-    train = rnn.TrainConfig(steps=100, batch_size=16, seq_len=20, last_step_only=True)
-    before = gradients.scale_sweep(
-        gradients.ScaleSweep(weight_scales=(1.0, 2.0), seeds=(0, 1), seq_len=20)
-    )
-    after = gradients.scale_sweep(
-        gradients.ScaleSweep(
-            weight_scales=(1.0, 2.0), seeds=(0, 1), seq_len=20, train=train
-        )
-    )
-    for nl in ("tanh", "relu"):
-        assert _mean(after.log10_grad_ratio[nl, 1.0]) > _mean(
-            before.log10_grad_ratio[nl, 1.0]
-        )
-    assert min(after.log10_grad_ratio["relu", 2.0]) > 0
-    assert _mean(after.final_loss["relu", 2.0]) > _mean(after.final_loss["tanh", 2.0])
-
-
-# -- page 2c -------------------------------------------------------------------
 
 
 def test_every_step_loss_keeps_early_gradients():
@@ -188,8 +106,8 @@ def test_every_step_loss_keeps_early_gradients():
     x, y = rnn.running_average_task(8, 40, seed=0)
     for seed in SEEDS:
         model = _linear_model(0.8, seed)
-        every = gradients.probe_gradients(model, x, y, last_step_only=False).grad_norms
-        last = gradients.probe_gradients(model, x, y, last_step_only=True).grad_norms
+        every = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
+        last = rnn.gradient_profile(model, x, y, last_step_only=True).grad_norms
         assert every[0] / every[-1] > 0.05
         assert last[0] / last[-1] < 1e-3
 
@@ -199,12 +117,12 @@ def test_contributions_add_up_and_decay_with_distance():
     x, y = rnn.running_average_task(8, 40, seed=0)
     for seed in SEEDS:
         model = _linear_model(0.9, seed, H=32, kind="orthogonal")
-        C = gradients.contribution_norms(model, x, y)
-        g = gradients.probe_gradients(model, x, y, last_step_only=False).grad_norms
+        C = rnn.contribution_norms(model, x, y)
+        g = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
         assert bool((g <= C.sum(dim=1) * (1 + 1e-5)).all())  # triangle inequality
         assert bool((C.tril(-1) == 0).all())  # no term from earlier loss steps
-        c = gradients.mean_by_distance(C)
-        rate = gradients.fit_log_rate(c.flip(0), skip=5)
+        c = rnn.mean_by_distance(C)
+        rate = rnn.fit_log_rate(c.flip(0), skip=5)
         assert rate == pytest.approx(math.log(0.9), abs=0.03)
         far = (C[0, 10:].sum() / C[0].sum()).item()
         assert far < 0.5
@@ -214,44 +132,24 @@ def test_contributions_match_single_step_losses():
     """2c: the column s of C is the probe's gradient norm for the loss L_s / T alone."""
     model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=3)
     x, y = rnn.running_average_task(4, 6, seed=3)
-    C = gradients.contribution_norms(model, x, y)
+    C = rnn.contribution_norms(model, x, y)
     # the loss on the last step alone is L_T; C holds L_T / T
-    p = gradients.probe_gradients(model, x, y, last_step_only=True)
+    p = rnn.gradient_profile(model, x, y, last_step_only=True)
     torch.testing.assert_close(C[:, -1], (p.grad_norms / 6).float(), rtol=1e-5, atol=0)
-
-
-def test_every_step_loss_does_not_teach_long_range_memory():
-    """2c: neither loss teaches early inputs their 1/T share; every-step no better."""
-    config = gradients.LongRange(
-        seeds=SEEDS,
-        train=rnn.TrainConfig(steps=100, batch_size=16, seq_len=20),
-        eval_batch=64,
-    )
-    result = gradients.long_range(config)
-    T = config.train.seq_len
-    early = {
-        lso: result.influence[lso][:, : T // 3].mean(dim=1) for lso in (False, True)
-    }
-    for lso in (False, True):
-        assert bool((early[lso] < 0.6 / T).all())
-    assert early[False].mean() <= early[True].mean() * 1.1
-
-
-# -- helpers -------------------------------------------------------------------
 
 
 def test_fit_log_rate_recovers_a_geometric_rate():
     """fit_log_rate returns r exactly for norms c * exp(r k), k steps back."""
     k = torch.arange(30, dtype=torch.float64)
     norms = (3.0 * torch.exp(-0.25 * k)).flip(0)
-    assert gradients.fit_log_rate(norms) == pytest.approx(-0.25)
+    assert rnn.fit_log_rate(norms) == pytest.approx(-0.25)
 
 
 def test_input_influence_of_linear_model_is_closed_form():
     """input_influence equals W_f W_h^(T-t) W_x for a linear RNN."""
     model = _linear_model(0.9, 0).double()
     x, _ = rnn.running_average_task(3, 7, seed=0)
-    infl = gradients.input_influence(model, x.double())
+    infl = rnn.input_influence(model, x.double())
     W_h, W_x, W_f = model.rnn.W_h, model.rnn.W_x, model.W_f
     expected = torch.stack(
         [(W_f @ torch.linalg.matrix_power(W_h, 6 - t) @ W_x)[0, 0] for t in range(7)]
@@ -264,22 +162,22 @@ def test_bad_arguments_are_named():
     model = rnn.RNNRegressor(1, 4, 1, "tanh")
     x, y = rnn.running_average_task(2, 5, seed=0)
     with pytest.raises(ValueError, match="y must have shape"):
-        gradients.probe_gradients(model, x, y[:, :3], last_step_only=True)
+        rnn.gradient_profile(model, x, y[:, :3], last_step_only=True)
     with pytest.raises(TypeError, match="last_step_only must be a bool"):
-        gradients.probe_gradients(model, x, y, last_step_only="yes")
+        rnn.gradient_profile(model, x, y, last_step_only="yes")
     with pytest.raises(TypeError, match="model must be an RNNRegressor"):
-        gradients.probe_gradients(model.rnn, x, y, last_step_only=True)
+        rnn.gradient_profile(model.rnn, x, y, last_step_only=True)
     with pytest.raises(ValueError, match="x must hold at least one sequence"):
-        gradients.probe_gradients(
+        rnn.gradient_profile(
             model, torch.zeros(2, 0, 1), torch.zeros(2, 0, 1), last_step_only=True
         )
     with pytest.raises(ValueError, match="nonlinearity 'linear'"):
-        gradients.linear_closed_form(model, x, y, last_step_only=True)
+        rnn.linear_closed_form(model, x, y, last_step_only=True)
     with pytest.raises(ValueError, match="norms must be positive"):
-        gradients.fit_log_rate(torch.tensor([1.0, 0.0, 2.0]))
+        rnn.fit_log_rate(torch.tensor([1.0, 0.0, 2.0]))
     with pytest.raises(ValueError, match="norms must have at least"):
-        gradients.fit_log_rate(torch.tensor([1.0, 2.0]), skip=1)
+        rnn.fit_log_rate(torch.tensor([1.0, 2.0]), skip=1)
     with pytest.raises(ValueError, match="C must be a non-empty square"):
-        gradients.mean_by_distance(torch.zeros(2, 3))
+        rnn.mean_by_distance(torch.zeros(2, 3))
     with pytest.raises(TypeError, match="config must be a ScaleSweep"):
-        gradients.scale_sweep(gradients.LongRange())
+        rnn.scale_sweep(rnn.LongRange())

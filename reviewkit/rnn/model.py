@@ -1,0 +1,231 @@
+"""A vanilla RNN written out step by step, and the regressor built on it.
+
+The layer is the textbook recurrence, unrolled as an explicit Python loop so
+that every hidden state :math:`h_t` is a tensor of its own that autograd can
+take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
+
+.. math::
+
+    h_t = \\sigma(W_h h_{t-1} + W_x x_t + b), \\qquad
+    \\hat y_t = W_f h_t + b_f .
+
+Models follow their parameters' dtype (float32 unless you call
+``model.double()``); floating inputs of another dtype are cast to the model's
+dtype, and non-floating or non-finite inputs raise an error naming the
+argument.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from reviewkit.checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.rnn.weights import gaussian_matrix
+
+__all__ = [
+    "NONLINEARITIES",
+    "RNNRegressor",
+    "VanillaRNN",
+    "check_sequences",
+]
+
+#: The nonlinearities :class:`VanillaRNN` accepts for :math:`\sigma`.
+NONLINEARITIES: tuple[str, ...] = ("linear", "tanh", "relu")
+
+# the weights use generators seeded with seed, seed + 1 and seed + 2
+_MAX_SEED = 2**63 - 3
+
+
+def check_sequences(
+    name: str, x: object, features: int, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """Check that ``x`` is a non-empty, finite float batch of shape (B, T, features).
+
+    Args:
+        name: The argument's name, for the message.
+        x: What the caller passed; should be shape (B, T, features).
+        features: The size the last dimension must have.
+        dtype: If given, the dtype to cast ``x`` to (the model's dtype).
+
+    Returns:
+        ``x``, cast to ``dtype`` if one was given.
+
+    Raises:
+        TypeError: If ``x`` is not a floating-point tensor.
+        ValueError: If its shape is wrong, it is empty, or it holds NaN/inf.
+    """
+    check_tensor(name, x, ndim=3, floating=True)
+    assert isinstance(x, torch.Tensor)
+    B, T, D = x.shape
+    if B == 0 or T == 0:
+        raise ValueError(
+            f"{name} must hold at least one sequence of at least one step, "
+            f"got shape {tuple(x.shape)} (B, T, D)"
+        )
+    if features != D:
+        raise ValueError(
+            f"{name} must have {features} features in its last dimension, "
+            f"got shape {tuple(x.shape)}"
+        )
+    check_tensor(name, x, finite=True)
+    return x if dtype is None else x.to(dtype)
+
+
+class VanillaRNN(nn.Module):
+    """One vanilla RNN layer, unrolled over time with an explicit loop.
+
+    .. math::
+
+        h_t = \\sigma(W_h h_{t-1} + W_x x_t + b), \\qquad h_0 = 0
+
+    Args:
+        input_size: Features per input step, :math:`D`.
+        hidden_size: Hidden units, :math:`H`.
+        nonlinearity: :math:`\\sigma`: ``"linear"``, ``"tanh"`` or ``"relu"``.
+        weight_scale: Scale of the Gaussian ``W_h``, at least 0 (see
+            :func:`~reviewkit.rnn.weights.gaussian_matrix`).
+        W_h: A finite recurrent matrix to use instead, shape (H, H); it is
+            copied and cast to float32.
+        seed: Seed for the random weights (``W_h`` from ``seed``, ``W_x`` from
+            ``seed + 1``).
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        nonlinearity: str = "tanh",
+        *,
+        weight_scale: float = 1.0,
+        W_h: torch.Tensor | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.input_size = check_int("input_size", input_size, minimum=1)
+        self.hidden_size = H = check_int("hidden_size", hidden_size, minimum=1)
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        seed = check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
+        weight_scale = check_float("weight_scale", weight_scale, low=0.0)
+        if W_h is None:
+            W_h = gaussian_matrix(H, H, weight_scale, seed=seed)
+        else:
+            check_tensor("W_h", W_h, ndim=2, floating=True)
+            if tuple(W_h.shape) != (H, H):
+                raise ValueError(
+                    f"W_h must have shape ({H}, {H}), got {tuple(W_h.shape)}"
+                )
+            check_tensor("W_h", W_h, finite=True)
+        self.W_h = nn.Parameter(W_h.detach().clone().float())  # (H, H)
+        self.W_x = nn.Parameter(gaussian_matrix(H, input_size, 1.0, seed=seed + 1))
+        self.b = nn.Parameter(torch.zeros(H))  # (H,)
+
+    def sigma(self, a: torch.Tensor) -> torch.Tensor:
+        """Apply the layer's nonlinearity elementwise.
+
+        Args:
+            a: Pre-activations, any shape.
+
+        Returns:
+            :math:`\\sigma(a)`, the same shape.
+        """
+        if self.nonlinearity == "tanh":
+            return torch.tanh(a)
+        if self.nonlinearity == "relu":
+            return torch.relu(a)
+        return a
+
+    def unroll(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Run the recurrence and return each hidden state as its own tensor.
+
+        Args:
+            x: Input sequences, shape (B, T, D), finite; cast to the model's
+                dtype.
+
+        Returns:
+            ``[h_1, ..., h_T]``, each of shape (B, H).
+        """
+        x = check_sequences("x", x, self.input_size, self.W_h.dtype)
+        h = x.new_zeros(x.shape[0], self.hidden_size)  # h_0 = 0, (B, H)
+        states = []
+        for t in range(x.shape[1]):
+            # h_t = sigma(W_h h_{t-1} + W_x x_t + b)
+            h = self.sigma(h @ self.W_h.T + x[:, t] @ self.W_x.T + self.b)  # (B, H)
+            states.append(h)
+        return states
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Hidden states of every step.
+
+        Args:
+            x: Input sequences, shape (B, T, D); cast to the model's dtype.
+
+        Returns:
+            The hidden states, shape (B, T, H).
+        """
+        return torch.stack(self.unroll(x), dim=1)
+
+
+class RNNRegressor(nn.Module):
+    """A :class:`VanillaRNN` with a linear readout at every step.
+
+    .. math::
+
+        \\hat y_t = W_f h_t + b_f
+
+    Args:
+        input_size: Features per input step, :math:`D`.
+        hidden_size: Hidden units, :math:`H`.
+        output_size: Outputs per step, :math:`O`.
+        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
+        weight_scale: Scale of the Gaussian ``W_h``.
+        W_h: A finite recurrent matrix to use instead, shape (H, H).
+        seed: Seed for the random weights (``W_f`` from ``seed + 2``).
+    """
+
+    def __init__(
+        self,
+        input_size: int = 1,
+        hidden_size: int = 32,
+        output_size: int = 1,
+        nonlinearity: str = "tanh",
+        *,
+        weight_scale: float = 1.0,
+        W_h: torch.Tensor | None = None,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.rnn = VanillaRNN(
+            input_size,
+            hidden_size,
+            nonlinearity,
+            weight_scale=weight_scale,
+            W_h=W_h,
+            seed=seed,
+        )
+        O = check_int("output_size", output_size, minimum=1)
+        self.W_f = nn.Parameter(gaussian_matrix(O, hidden_size, 1.0, seed=seed + 2))
+        self.b_f = nn.Parameter(torch.zeros(O))  # (O,)
+
+    def readout(self, h: torch.Tensor) -> torch.Tensor:
+        """The prediction for hidden states ``h``.
+
+        Args:
+            h: Hidden states, shape (..., H).
+
+        Returns:
+            :math:`W_f h + b_f`, shape (..., O).
+        """
+        # y_hat_t = W_f h_t + b_f
+        return h @ self.W_f.T + self.b_f
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predictions at every step.
+
+        Args:
+            x: Input sequences, shape (B, T, D); cast to the model's dtype.
+
+        Returns:
+            The predictions, shape (B, T, O).
+        """
+        return self.readout(self.rnn(x))

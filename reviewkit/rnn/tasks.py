@@ -1,0 +1,137 @@
+"""The chapter's two regression tasks and the loss that scores them.
+
+* The running average (the review sheet's task): the target at step
+  :math:`t` is the mean of the inputs so far, :func:`running_average_task`.
+* Lag-:math:`D` recall (page 2c): the inputs are white noise and the target
+  at step :math:`t` is the input :math:`D` steps earlier, :func:`lag_task`.
+  Only a model that carries :math:`x_{t-D}` across :math:`D` steps can solve
+  it, so it isolates long-range credit assignment.
+
+:func:`sequence_loss` is the mean squared error on every step that has a
+target, or on the last step only (``last_step_only``).
+"""
+
+from __future__ import annotations
+
+import torch
+
+from reviewkit.checks import check_bool, check_int, check_tensor
+from reviewkit.rnn.weights import generator
+
+__all__ = ["lag_task", "running_average_task", "sequence_loss"]
+
+
+def _gen(seed: int | torch.Generator) -> torch.Generator:
+    """Use ``seed`` if it is a generator, else a fresh one seeded with it."""
+    return seed if isinstance(seed, torch.Generator) else generator(seed)
+
+
+def running_average_task(
+    batch_size: int, seq_len: int, *, seed: int | torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random sequences and the running average of each as the target.
+
+    Each sequence has its own level :math:`m \\sim \\mathcal N(0, 1)` plus
+    independent noise, :math:`x_t = m + \\varepsilon_t`, so the average at the
+    last step stays of order one and depends on every input equally.
+
+    .. math::
+
+        y_t = \\frac{1}{t} \\sum_{s=1}^{t} x_s
+
+    Args:
+        batch_size: Number of sequences, :math:`B`.
+        seq_len: Steps per sequence, :math:`T`.
+        seed: An int seed, or a generator to draw from (it advances).
+
+    Returns:
+        ``(x, y)``, both of shape (B, T, 1), float32.
+    """
+    B = check_int("batch_size", batch_size, minimum=1)
+    T = check_int("seq_len", seq_len, minimum=1)
+    gen = _gen(seed)
+    level = torch.randn(B, 1, 1, generator=gen)  # (B, 1, 1)
+    x = level + torch.randn(B, T, 1, generator=gen)  # (B, T, 1)
+    steps = torch.arange(1, T + 1, dtype=x.dtype).view(1, T, 1)
+    # y_t = (1 / t) sum_{s <= t} x_s
+    y = torch.cumsum(x, dim=1) / steps  # (B, T, 1)
+    return x, y
+
+
+def lag_task(
+    batch_size: int, seq_len: int, lag: int, *, seed: int | torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """White-noise inputs; the target at step :math:`t` is the input ``lag`` steps back.
+
+    .. math::
+
+        x_t \\sim \\mathcal N(0, 1), \\qquad y_t = x_{t-D} \\quad (t > D)
+
+    The first :math:`D` steps have no input to recall; their targets are 0
+    and :func:`sequence_loss` leaves them out when given ``first_step=lag``.
+    The target has variance 1, so the mean squared error of the best
+    constant guess is 1 and :math:`R^2 = 1 - \\mathrm{MSE}`.
+
+    Args:
+        batch_size: Number of sequences, :math:`B`.
+        seq_len: Steps per sequence, :math:`T`, more than ``lag``.
+        lag: How far back the target looks, :math:`D \\ge 0`.
+        seed: An int seed, or a generator to draw from (it advances).
+
+    Returns:
+        ``(x, y)``, both of shape (B, T, 1), float32.
+    """
+    B = check_int("batch_size", batch_size, minimum=1)
+    T = check_int("seq_len", seq_len, minimum=1)
+    D = check_int("lag", lag, minimum=0, maximum=T - 1)
+    x = torch.randn(B, T, 1, generator=_gen(seed))  # (B, T, 1)
+    y = torch.zeros_like(x)  # (B, T, 1)
+    # y_t = x_{t-D} for t > D
+    y[:, D:] = x[:, : T - D]
+    return x, y
+
+
+def sequence_loss(
+    y_hat: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    last_step_only: bool,
+    first_step: int = 0,
+) -> torch.Tensor:
+    """Mean squared error on every step from ``first_step`` on, or on the last only.
+
+    .. math::
+
+        L = \\frac{1}{T - t_0}\\sum_{t=t_0+1}^{T} \\overline{(\\hat y_t - y_t)^2}
+        \\quad\\text{or}\\quad L = \\overline{(\\hat y_T - y_T)^2}
+
+    (the bar is the mean over the batch and the outputs; :math:`t_0` is
+    ``first_step``).
+
+    Args:
+        y_hat: Predictions, shape (B, T, O).
+        y: Targets, the same shape; cast to the dtype of ``y_hat``.
+        last_step_only: Use only step :math:`T` (task 2) instead of all steps.
+        first_step: Steps before this (0-based) index carry no loss, for
+            example the first ``lag`` steps of :func:`lag_task`.
+
+    Returns:
+        The loss, a scalar tensor.
+    """
+    check_tensor("y_hat", y_hat, ndim=3, floating=True)
+    check_tensor("y", y, ndim=3, floating=True, finite=True)
+    if y_hat.shape != y.shape:
+        raise ValueError(
+            f"y must have the shape of y_hat {tuple(y_hat.shape)}, got {tuple(y.shape)}"
+        )
+    if y.shape[0] == 0 or y.shape[1] == 0:
+        raise ValueError(f"y must hold at least one step, got shape {tuple(y.shape)}")
+    check_bool("last_step_only", last_step_only)
+    first_step = check_int("first_step", first_step, minimum=0, maximum=y.shape[1] - 1)
+    y = y.to(y_hat.dtype)
+    if last_step_only:
+        y_hat, y = y_hat[:, -1:], y[:, -1:]  # (B, 1, O)
+    else:
+        y_hat, y = y_hat[:, first_step:], y[:, first_step:]  # (B, T - t0, O)
+    # L = mean over kept steps, batch and outputs of (y_hat - y)^2
+    return ((y_hat - y) ** 2).mean()
