@@ -58,3 +58,11 @@ def test_pages_workflow_publishes_the_readme_build():
     assert _readme_commands()[0] in runs
     uploads = [s for s in steps if "upload-pages-artifact" in s.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "build/html"
+
+
+def test_nox_sessions_run_on_the_interpreter_nox_runs_under():
+    """No nox session demands one exact Python; older than 3.11 stops clearly."""
+    noxfile = (ROOT / "noxfile.py").read_text()
+    sessions = re.findall(r"@nox\.session\((.*?)\)", noxfile)
+    assert sessions and all(s == "python=None" for s in sessions), sessions
+    assert "if sys.version_info < (3, 11):" in noxfile
