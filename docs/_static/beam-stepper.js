@@ -450,11 +450,15 @@
         .map((h) => el("th", { scope: "col", text: h })))]),
       resultRows,
     );
-    const found = key(result.beam.hypotheses[0].tokens) === key(all[0].tokens);
-    this.summary.textContent = found
-      ? "Beam search with k = " + k + " finds the most likely sequence on this tree."
-      : "Beam search with k = " + k + " misses the most likely sequence on this tree: " +
-        "its prefix was dropped before its good continuation could count.";
+    const best = all[0].tokens;
+    const dropped = result.beam.steps.findIndex((st) => !st.candidates.some(
+      (c, i) => st.kept[i] && key(c) === key(best.slice(0, st.step))));
+    this.summary.textContent = dropped < 0
+      ? "Beam search with k = " + k + " finds the most likely sequence, " +
+        this.words(best) + ", on this tree."
+      : "Beam search with k = " + k + " misses the most likely sequence, " +
+        this.words(best) + ": its prefix " + this.words(best.slice(0, dropped + 1)) +
+        " falls out of the beam at step " + (dropped + 1) + ".";
   };
 
   function mountAll() {
