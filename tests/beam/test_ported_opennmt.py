@@ -185,6 +185,9 @@ def test_all_repeats_get_blocked(step):
 # log_softmax([6, 5, 4, 3, 2, 1]) over eos and five words (kept exactly). Slot 0
 # (the path of 47) then always ranks eos first, scores 6 against 5 for 47:
 # normalised, eos has softmax([6, 5])[0]; the other slots repeat their word.
+# OpenNMT-py's later expectations, (i + 1) * log_softmax(...)[1:], need slot 0
+# to score 47 at log_softmax(...)[1] beside a likelier eos at every step, which
+# no normalised row can do; we keep its step-0 scores and the order of events.
 OTHERS = (51, 13, 88, 99)  # _non_eos_idxs[1:]
 FIRST = _softmax_row((EOS, REPEAT, *OTHERS), [6.0, 5.0, 4.0, 3.0, 2.0, 1.0])
 EOS_FIRST = _softmax_row((EOS, REPEAT), [6.0, 5.0])
