@@ -33,6 +33,7 @@ extensions = [
     "sphinx-mathjax-offline",
     "sphinxcontrib.bibtex",
     "reviewkit_sphinx",
+    "reviewkit_icons",  # only the icons the site uses, not all of Font Awesome
     "beam_stepper",  # the in-browser beam-search stepper (docs/_ext)
 ]
 
