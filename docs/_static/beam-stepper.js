@@ -310,6 +310,7 @@
     this.status = el("p", { class: "rk-status", role: "status", "aria-live": "polite" });
     this.before = el("p", { class: "rk-before" });
     this.stepTable = el("table", { class: "rk-steps" });
+    this.figure = el("div", { class: "rk-tree" });
     this.results = el("table", { class: "rk-results" });
     this.summary = el("p", { class: "rk-summary" });
     const scroll = (table, label) => el("div", {
@@ -321,6 +322,7 @@
       controls,
       this.status,
       this.before,
+      this.figure,
       scroll(this.stepTable, "Candidates at this step"),
       scroll(this.results, "What each search returns"),
       this.summary,
@@ -429,6 +431,7 @@
       ]));
     }
     this.stepTable.replaceChildren(caption, el("thead", {}, [headRow]), rows);
+    this.drawTree(tree, step, label);
 
     // What each search returns, and where that sits among all sequences.
     const all = result.exhaustive.hypotheses;
@@ -459,6 +462,93 @@
       : "Beam search with k = " + k + " misses the most likely sequence, " +
         this.words(best) + ": its prefix " + this.words(best.slice(0, dropped + 1)) +
         " falls out of the beam at step " + (dropped + 1) + ".";
+  };
+
+
+  const SVG = "http://www.w3.org/2000/svg";
+
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** The tree to depth T, this step's candidates marked kept or dropped and
+   * the paths to what the search held before the step drawn thick. */
+  Stepper.prototype.drawTree = function (tree, step, label) {
+    const M = tree.M, T = tree.T, leaves = Math.pow(M, T);
+    if (leaves > 32) { // too many leaves to read; the tables say it all
+      this.figure.replaceChildren();
+      return;
+    }
+    const W = 640, top = 22, dy = 84, H = top + T * dy + 30;
+    const x = (prefix) => { // centre of the block of leaves below the prefix
+      let first = 0;
+      prefix.forEach((t, i) => { first += t * Math.pow(M, T - 1 - i); });
+      const width = Math.pow(M, T - prefix.length);
+      return ((first + (width - 1) / 2 + 0.5) / leaves) * W;
+    };
+    const y = (prefix) => top + prefix.length * dy;
+    const state = new Map(); // prefix key -> "kept" | "dropped" | "held"
+    step.candidates.forEach((c, i) => state.set(key(c), step.kept[i] ? "kept" : "dropped"));
+    step.candidates.forEach((c) => { // the paths that led to the candidates
+      for (let t = 1; t < c.length; t++) state.set(key(c.slice(0, t)), "held");
+    });
+    const keptWords = [], droppedWords = [];
+    step.candidates.forEach((c, i) => (step.kept[i] ? keptWords : droppedWords).push(this.words(c)));
+    const titleId = this.id + "-tree-title";
+    const figure = svg("svg", {
+      viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": titleId,
+      class: "rk-tree-svg",
+    });
+    figure.append(svg("title", { id: titleId },
+      "Tree diagram, " + label + ", step " + step.step + ": " +
+      (keptWords.length ? "kept " + keptWords.join(", ") : "") +
+      (droppedWords.length ? "; dropped " + droppedWords.join(", ") : "") + "."));
+    const edges = svg("g", {}), labels = svg("g", {}), marks = svg("g", {});
+    const walk = (prefix) => {
+      if (prefix.length === T) return;
+      const p = tree.probs.get(key(prefix));
+      for (let v = 0; v < M; v++) {
+        const child = prefix.concat([v]);
+        const s = state.get(key(child)) || "idle";
+        edges.append(svg("line", {
+          x1: x(prefix), y1: y(prefix), x2: x(child), y2: y(child), class: "rk-edge rk-" + s,
+        }));
+        // labels at 45% of the way down, clear of the scores under the nodes
+        const mx = 0.55 * x(prefix) + 0.45 * x(child), my = 0.55 * y(prefix) + 0.45 * y(child);
+        labels.append(svg("text", {
+          x: mx + (v < (M - 1) / 2 ? -6 : 6), y: my,
+          "text-anchor": v < (M - 1) / 2 ? "end" : "start", class: "rk-p",
+        }, (M === 2 ? "" : this.data.vocab[v] + " ") + Number(p[v].toFixed(3))));
+        walk(child);
+      }
+    };
+    walk([]);
+    const node = (prefix) => {
+      const s = prefix.length ? state.get(key(prefix)) || "idle" : "held";
+      marks.append(svg("circle", {
+        cx: x(prefix), cy: y(prefix), r: prefix.length ? 6 : 5, class: "rk-node rk-" + s,
+      }));
+      if (prefix.length < T) for (let v = 0; v < M; v++) node(prefix.concat([v]));
+    };
+    node([]);
+    step.candidates.forEach((c, i) => { // scores under this step's candidates
+      marks.append(svg("text", {
+        x: x(c), y: y(c) + 20, "text-anchor": "middle",
+        class: "rk-score rk-" + (step.kept[i] ? "kept" : "dropped"),
+      }, fmt(step.scores[i], 3)));
+    });
+    figure.append(edges, labels, marks);
+    const words = M === 2 ? "left branch: " + this.data.vocab[0] + ", right branch: " +
+      this.data.vocab[1] : "each edge: word and probability";
+    this.figure.replaceChildren(figure, el("p", {
+      class: "rk-tree-key",
+      text: "In the tree: " + words + "; filled circles are kept, hollow ones dropped, " +
+        "thick lines lead to what the search held; numbers under circles are " +
+        "total log-probabilities.",
+    }));
   };
 
   function mountAll() {
