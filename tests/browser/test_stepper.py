@@ -294,6 +294,7 @@ def _expected_beam_table(tree, step, k: int) -> list[tuple[str, str, str]]:
 
 
 def tree_depth(tree) -> int:
+    """Longest sequence the tree scores."""
     return 1 + max(len(p) for p in tree.table)
 
 
@@ -339,6 +340,15 @@ def test_widget_by_mouse(visit, mode):
     assert _results(root) == _expected_results(tree, 2)
     root.locator("button[data-rk=prev]").click()
     assert _step_table(root) == _expected_beam_table(tree, 2, 2)
+    # The tree diagram marks the same candidates kept and dropped.
+    step = beam_trace(tree, 3, 2)[1]
+    title = root.locator("svg.rk-tree-svg title").text_content()
+    pairs = list(zip(step.candidates, step.kept, strict=True))
+    kept = [tree.words(c) for c, k in pairs if k]
+    dropped = [tree.words(c) for c, k in pairs if not k]
+    assert f"kept {', '.join(kept)}; dropped {', '.join(dropped)}." in title
+    assert root.locator("circle.rk-node.rk-kept").count() == len(kept)
+    assert root.locator("circle.rk-node.rk-dropped").count() == len(dropped)
 
     # Edit p(neural | neural network) down to 0.3 with the mouse and Enter.
     field = root.locator("input[data-prefix='0,1'][data-token='0']")
@@ -459,3 +469,17 @@ def test_widget_passes_axe(visit, mode):
         ]
         v.root.locator("button[data-rk=next]").click()
     assert not found, "\n".join(found)
+
+
+def test_assets_only_on_the_stepper_page():
+    """The stepper's script and style are linked from its page and no other;
+    the worked tree's JSON is in the built site's _static."""
+    html = Path(os.environ.get("REVIEWKIT_HTML") or ROOT / "build" / "html")
+    pages = [p for p in html.rglob("*.html") if "_static" not in p.parts]
+    using = sorted(
+        p.relative_to(html).as_posix()
+        for p in pages
+        if "beam-stepper.js" in p.read_text(encoding="utf-8")
+    )
+    assert using == [PAGE]
+    assert (html / "_static" / "beam-stepper-tree.json").exists()
