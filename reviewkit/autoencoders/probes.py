@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from reviewkit.checks import check_float, check_int
+from reviewkit.measure import one_thread
 
 __all__ = [
     "FeatureArray",
@@ -111,7 +112,6 @@ def probe_accuracy(
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
 
     config = ProbeConfig() if config is None else config
     xtr = _as_matrix("train_features", train_features)
@@ -128,9 +128,9 @@ def probe_accuracy(
     probe = make_pipeline(
         StandardScaler(), LogisticRegression(C=config.C, max_iter=config.max_iter)
     )
-    # One BLAS thread: on these small matrices extra threads cost far more
-    # than they save (the limit is lifted when the block ends).
-    with threadpool_limits(limits=1):
+    # One thread: on these small matrices extra threads cost far more than
+    # they save (the limit is lifted when the block ends).
+    with one_thread():
         probe.fit(xtr, ytr)
         return float((probe.predict(xte) == yte).mean())
 

@@ -1,18 +1,16 @@
-"""Tests for reviewkit.corruptions."""
+"""Tests for reviewkit.autoencoders.corruptions."""
 
-import ae_models as M
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reviewkit.corruptions import (
+from reviewkit.autoencoders.corruptions import (
     Compose,
     GaussianNoise,
     NoCorruption,
     PatchMask,
     PixelMask,
-    inpaint_from_neighbours,
 )
 
 
@@ -98,27 +96,6 @@ def test_compose_mask_is_the_union():
     assert (m >= m1).all() and m.sum() > m1.sum()
 
 
-def test_inpainting_fills_every_hidden_pixel_and_keeps_the_rest():
-    """inpaint_from_neighbours changes only hidden pixels and fills all of them."""
-    x = torch.rand(2, 8, 8, generator=_gen())
-    x_in, mask = PatchMask(0.75, 4)(x, _gen(1))
-    out = inpaint_from_neighbours(x_in, mask)
-    assert torch.equal(out[~mask], x[~mask])
-    assert torch.isfinite(out).all() and (out[mask] > 0).all()
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_interpolation_undoes_pixel_masking_but_not_patch_masking(seed):
-    """1g: on upsampled digits, neighbour filling fixes pixels, not patches."""
-    x = M.big_digits().x_test
-
-    def err(corruption):
-        x_in, mask = corruption(x, _gen(seed))
-        return ((inpaint_from_neighbours(x_in, mask) - x) ** 2)[mask].mean().item()
-
-    assert 3 * err(PixelMask(0.75)) < err(PatchMask(0.75, 4))
-
-
 @pytest.mark.parametrize(
     ("call", "error", "name"),
     [
@@ -135,26 +112,9 @@ def test_interpolation_undoes_pixel_masking_but_not_patch_masking(seed):
         (lambda: PixelMask()(torch.zeros(8, 8), _gen()), ValueError, "x"),
         (lambda: PixelMask()(torch.zeros(1, 8, 8), 0), TypeError, "generator"),
         (lambda: Compose(()), TypeError, "parts"),
-        (
-            lambda: inpaint_from_neighbours(
-                torch.zeros(1, 8, 8), torch.zeros(1, 4, 4, dtype=torch.bool)
-            ),
-            ValueError,
-            "mask",
-        ),
     ],
 )
 def test_bad_input_names_the_argument(call, error, name):
     """Ratio outside [0, 1), untiled patch size, bad shapes: clear errors."""
     with pytest.raises(error, match=name):
         call()
-
-
-def test_one_thread_restores_the_thread_count():
-    """one_thread runs its block on one torch thread and restores the setting after."""
-    from reviewkit.corruptions import one_thread
-
-    torch.set_num_threads(2)  # the suite's fixture restores it afterwards
-    with one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == 2

@@ -11,22 +11,19 @@ corruption touched a pixel. The autoencoder's loss can use the mask to score
 only the hidden pixels. Corruptions compose with :class:`Compose`, and are
 hashable, so a training configuration that holds one can key a cache.
 
-:func:`inpaint_from_neighbours` is the no-learning baseline for masking: it
-fills each hidden pixel from the visible pixels around it.
+The no-learning baseline for masking, filling each hidden pixel from the
+visible pixels around it, is in :mod:`reviewkit.autoencoders.inpainting`.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import torch
-import torch.nn.functional as F
 
+from reviewkit.autoencoders.data import check_images
 from reviewkit.checks import check_float, check_int
-from reviewkit.data import check_images
 
 __all__ = [
     "Compose",
@@ -35,8 +32,6 @@ __all__ = [
     "NoCorruption",
     "PatchMask",
     "PixelMask",
-    "inpaint_from_neighbours",
-    "one_thread",
 ]
 
 
@@ -222,67 +217,3 @@ class Compose:
             x, m = part(x, generator)
             mask |= m
         return x, mask
-
-
-def inpaint_from_neighbours(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Fill hidden pixels with the mean of their visible neighbours, no learning.
-
-    Hidden pixels with at least one known pixel among their eight neighbours
-    take the mean of those; they then count as known, and the step repeats
-    until every pixel is filled. A pixel deep inside a large hole is therefore
-    filled from far away, which is why this baseline does well on scattered
-    single pixels and badly on whole patches.
-
-    Args:
-        x: Corrupted images, shape ``(N, H, W)``.
-        mask: Boolean mask, ``True`` where hidden, same shape as ``x``.
-
-    Returns:
-        Images with every hidden pixel filled, shape ``(N, H, W)``.
-    """
-    x = check_images("x", x)
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError("mask must be a boolean torch.Tensor")
-    if mask.shape != x.shape:
-        raise ValueError(
-            f"mask must have the shape of x {tuple(x.shape)}, got {tuple(mask.shape)}"
-        )
-    with one_thread():
-        return _inpaint(x, mask)
-
-
-def _inpaint(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    known = (~mask).to(x.dtype)  # (N, H, W), 1 where visible
-    out = x * known  # (N, H, W)
-    for _ in range(max(x.shape[1:])):
-        if bool(known.all()):
-            break
-        total = _neighbour_sum(out * known)  # sum of known neighbours
-        count = _neighbour_sum(known)  # how many neighbours are known
-        fill = (known == 0) & (count > 0)
-        out = torch.where(fill, total / count.clamp(min=1), out)
-        known = known + fill.to(x.dtype)
-    return out
-
-
-def _neighbour_sum(x: torch.Tensor) -> torch.Tensor:
-    """Sum over each pixel's 3x3 neighbourhood (zero outside the image)."""
-    h, w = x.shape[1:]
-    padded = F.pad(x, (1, 1, 1, 1))  # (N, H + 2, W + 2)
-    return sum(padded[:, i : i + h, j : j + w] for i in range(3) for j in range(3))
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run torch on one CPU thread inside the block, then restore the setting.
-
-    The tensors in this chapter are tiny: a second thread only adds
-    synchronisation, and on a busy machine its spin-waiting can make an
-    operation a hundred times slower. Results do not depend on it.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

@@ -1,9 +1,9 @@
-"""Tests for reviewkit.data."""
+"""Tests for reviewkit.autoencoders.data."""
 
 import pytest
 import torch
 
-from reviewkit.data import load_digits_split, photo_patches, upsample
+from reviewkit.autoencoders.data import load_digits_split, photo_patches, upsample
 
 
 def _neighbour_corr(x: torch.Tensor) -> float:

@@ -1,0 +1,186 @@
+r"""Autoencoder architectures and the configuration that describes one.
+
+One configuration covers the vanilla, denoising and masked autoencoder: they
+differ only in the corruption applied to the input (see
+:mod:`reviewkit.autoencoders.corruptions`), in which pixels the loss scores
+and in whether the target is the clean or the corrupted image. Two
+architectures: a fully connected one whose code is a vector, and a small
+convolutional one whose code is a feature map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+from torch import nn
+
+from reviewkit.autoencoders.corruptions import Corruption, NoCorruption
+from reviewkit.checks import check_choice, check_float, check_int
+
+__all__ = [
+    "AutoencoderConfig",
+    "ConvAutoencoder",
+    "MLPAutoencoder",
+    "build_model",
+]
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """Everything that decides what an autoencoder learns, apart from data and seed.
+
+    Attributes:
+        image_shape: ``(H, W)`` of the images.
+        arch: ``"mlp"`` (code is a vector) or ``"conv"`` (code is a feature map).
+        hidden: Width of the hidden layer (MLP) or channels (conv).
+        code_size: Length of the code (MLP) or channels per position (conv).
+        corruption: What is done to the input before encoding.
+        loss_on: Score ``"all"`` pixels or only the ``"masked"`` ones.
+        target: Reconstruct the ``"clean"`` image or the ``"corrupted"`` one.
+        epochs: Passes over the training set.
+        batch_size: Images per gradient step.
+        lr: Adam's learning rate.
+    """
+
+    # 8x8: scikit-learn's digits, the chapter's main data set.
+    image_shape: tuple[int, int] = (8, 8)
+    # An MLP is enough for 64-pixel images and trains in about a second.
+    arch: Literal["mlp", "conv"] = "mlp"
+    # 128 hidden units: twice the input, wide enough that the code is the limit.
+    hidden: int = 128
+    # 32 numbers for 64 pixels: a real bottleneck that still keeps most detail.
+    code_size: int = 32
+    # None by default: the plain (vanilla) autoencoder.
+    corruption: Corruption = field(default_factory=NoCorruption)
+    # "all": the usual choice; masked autoencoders may score hidden pixels only.
+    loss_on: Literal["all", "masked"] = "all"
+    # "clean": the denoising target; "corrupted" is plain data augmentation (1h).
+    target: Literal["clean", "corrupted"] = "clean"
+    # 50 epochs of ten steps: under a second per model, loss mostly converged.
+    epochs: int = 50
+    # 128: about ten steps per epoch on the 1257 training digits.
+    batch_size: int = 128
+    # 3e-3: converges in 50 epochs for every variant, with no instability seen.
+    lr: float = 3e-3
+
+    def __post_init__(self) -> None:
+        """Check every field and name the one that is wrong."""
+        shape = self.image_shape
+        if (
+            not isinstance(shape, tuple)
+            or len(shape) != 2
+            or not all(isinstance(s, int) and s >= 1 for s in shape)
+        ):
+            raise ValueError(
+                f"image_shape must be a tuple (H, W) of positive ints, got {shape!r}"
+            )
+        check_choice("arch", self.arch, ("mlp", "conv"))
+        check_int("hidden", self.hidden, minimum=1)
+        check_int("code_size", self.code_size, minimum=1)
+        if not isinstance(self.corruption, Corruption):
+            raise TypeError(
+                "corruption must be a corruption from reviewkit.corruptions, "
+                f"got {type(self.corruption).__name__}"
+            )
+        check_choice("loss_on", self.loss_on, ("all", "masked"))
+        check_choice("target", self.target, ("clean", "corrupted"))
+        check_int("epochs", self.epochs, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_float("lr", self.lr, low=0, low_inclusive=False)
+        if self.arch == "conv" and (shape[0] % 2 or shape[1] % 2):
+            raise ValueError(f"image_shape must be even for arch='conv', got {shape!r}")
+
+
+class MLPAutoencoder(nn.Module):
+    r"""Fully connected autoencoder whose code is a vector of ``code_size`` numbers.
+
+    .. math::
+
+        z = W_2\,\mathrm{relu}(W_1 x + b_1) + b_2, \qquad
+        \hat x = \mathrm{sigmoid}\big(W_4\,\mathrm{relu}(W_3 z + b_3) + b_4\big)
+
+    Args:
+        image_shape: ``(H, W)`` of the images.
+        hidden: Width of the hidden layers.
+        code_size: Length of the code :math:`z`; larger than ``H * W`` makes
+            the code overcomplete.
+    """
+
+    def __init__(self, image_shape: tuple[int, int], hidden: int, code_size: int):
+        super().__init__()
+        self.image_shape = image_shape
+        d = image_shape[0] * image_shape[1]
+        self.encoder = nn.Sequential(
+            nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, code_size)
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(code_size, hidden), nn.ReLU(), nn.Linear(hidden, d), nn.Sigmoid()
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images ``(N, H, W)`` to codes ``(N, code_size)``."""
+        return self.encoder(x.flatten(1))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Map codes ``(N, code_size)`` to images ``(N, H, W)``."""
+        return self.decoder(z).view(-1, *self.image_shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct images ``(N, H, W)``."""
+        return self.decode(self.encode(x))
+
+
+class ConvAutoencoder(nn.Module):
+    """Convolutional autoencoder whose code is a feature map, not a vector.
+
+    The encoder is two 3x3 convolutions, the second with stride 2, so an
+    ``(H, W)`` image becomes a ``(code_size, H/2, W/2)`` map. Being fully
+    convolutional, it accepts images of any even size, and the code grows
+    with the image.
+
+    Args:
+        hidden: Channels of the first convolution.
+        code_size: Channels of the code at each position.
+    """
+
+    def __init__(self, hidden: int, code_size: int):
+        super().__init__()
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, hidden, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(hidden, code_size, 3, stride=2, padding=1),
+        )
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(code_size, hidden, 4, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(hidden, 1, 3, padding=1),
+            nn.Sigmoid(),
+        )
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Map images ``(N, H, W)`` to feature maps ``(N, code_size, H/2, W/2)``."""
+        return self.encoder(x[:, None])
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Map feature maps ``(N, code_size, h, w)`` to images ``(N, 2h, 2w)``."""
+        return self.decoder(z)[:, 0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruct images ``(N, H, W)``."""
+        return self.decode(self.encode(x))
+
+
+def build_model(config: AutoencoderConfig) -> nn.Module:
+    """The untrained network a configuration describes (weights from torch's RNG).
+
+    Args:
+        config: The configuration.
+
+    Returns:
+        An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder`.
+    """
+    if config.arch == "conv":
+        return ConvAutoencoder(config.hidden, config.code_size)
+    return MLPAutoencoder(config.image_shape, config.hidden, config.code_size)

@@ -1,0 +1,241 @@
+"""Tests for reviewkit.autoencoders.experiments: the chapter's claims, small scale.
+
+Every test runs the pages' own experiment code through the session's ``lab``
+fixture (conftest.py), at test size: fewer epochs, same seeds.
+"""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from reviewkit.autoencoders.corruptions import GaussianNoise
+from reviewkit.autoencoders.experiments import (
+    NOISE_STD,
+    VARIANTS,
+    Lab,
+    LabSize,
+    corrupted_input_probe,
+    masking_comparison,
+    stats,
+    variant_scores,
+)
+from reviewkit.autoencoders.models import AutoencoderConfig
+from reviewkit.autoencoders.probes import label_efficiency
+from reviewkit.autoencoders.training import (
+    reconstruction_error,
+    untrained_autoencoder,
+)
+
+NOISE = GaussianNoise(NOISE_STD)
+
+
+def _acc(lab, name):
+    return np.array([lab.probe(m) for m in lab.models(name)])
+
+
+def _own_loss(lab, name):
+    return np.array([m.val_loss[-1] for m in lab.models(name)])
+
+
+# --- the helpers -----------------------------------------------------------
+
+
+def test_stats_names_mean_and_spread():
+    """stats returns the mean and ddof=1 spread under names the prose can quote."""
+    out = stats("gap", [1.0, 3.0])
+    assert out == {"gap_mean": 2.0, "gap_std": pytest.approx(2**0.5)}
+
+
+def test_lab_size_shortens_every_named_model_but_the_overfit_one(lab):
+    """A test-size lab trains every named config for fewer epochs, same otherwise."""
+    for name in VARIANTS:
+        assert lab.config(name).epochs == lab.size.epochs
+        assert lab.config(name).code_size == VARIANTS[name].code_size
+    assert Lab(cache=lab.cache).config("code 32") == VARIANTS["code 32"]
+    assert lab.overfit_model(0).config.epochs == 300
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: LabSize(seeds=(0,)), ValueError, "seeds"),
+        (lambda: LabSize(seeds=(0, -1)), ValueError, r"seeds\[1\]"),
+        (lambda: LabSize(epochs=0), ValueError, "epochs"),
+        (lambda: LabSize(masked_train=3), ValueError, "masked_train"),
+        (lambda: Lab().config("code 3"), ValueError, "name"),
+        (lambda: Lab().masked_model("holes", 0), ValueError, "mask"),
+    ],
+)
+def test_bad_input_names_the_argument(call, error, name):
+    """Unknown model names and sizes out of range raise errors naming the argument."""
+    with pytest.raises(error, match=name):
+        call()
+
+
+# --- 1a --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_small_training_set_shows_a_large_train_validation_gap(lab, seed):
+    """1a: with 100 images validation loss ends far above training loss."""
+    fit, over = lab.model("code 32", seed), lab.overfit_model(seed)
+    assert fit.val_loss[-1] < 1.5 * fit.train_loss[-1]
+    assert over.val_loss[-1] > 10 * over.train_loss[-1]
+    # ...while the probe barely notices: both encoders probe within 0.03
+    assert abs(lab.probe(over) - lab.probe(fit)) < 0.03
+
+
+# --- 1b --------------------------------------------------------------------
+
+
+def test_lower_own_loss_does_not_mean_better_probe(lab):
+    """1b: denoising has a higher own validation loss than code 8 but probes better."""
+    assert (_own_loss(lab, "denoising") > _own_loss(lab, "code 8")).all()
+    assert _acc(lab, "denoising").mean() > _acc(lab, "code 8").mean() + 0.02
+
+
+def test_lower_clean_error_does_not_mean_better_probe(lab):
+    """1b: patch masking rebuilds clean digits better than pixels, probes worse."""
+    scores = variant_scores(lab, ["pixel masked", "patch masked"])
+    pix, patch = scores["pixel masked"].mean(axis=0), scores["patch masked"].mean(0)
+    assert patch[1] < pix[1]
+    assert patch[2] < pix[2]
+
+
+def test_within_vanilla_family_lower_loss_probes_better(lab):
+    """1b: across vanilla codes of 2, 8, 32, 128 numbers loss falls, accuracy rises."""
+    names = ["code 2", "code 8", "code 32", "code 128"]
+    losses = [_own_loss(lab, n).mean() for n in names]
+    accs = [_acc(lab, n).mean() for n in names]
+    assert losses == sorted(losses, reverse=True)
+    assert accs == sorted(accs)
+
+
+# --- 1c --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_decoder_of_a_denoiser_removes_most_noise(lab, seed):
+    """1c: the denoising decoder's output is far closer to clean digits."""
+    x = lab.digits.x_test
+    x_noisy, _ = NOISE(x, torch.Generator().manual_seed(seed))
+    before = ((x_noisy - x) ** 2).mean().item()
+    after = reconstruction_error(lab.model("denoising", seed), x, NOISE, seed=seed)
+    assert after < before / 3
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reconstruction_error_flags_photo_patches(lab, seed):
+    """1c: a digit autoencoder's reconstruction error flags photo patches (AUROC)."""
+    ae, x, photos = lab.model("code 32", seed), lab.digits.x_test, lab.photos[1]
+    err = [((ae.reconstruct(v) - v) ** 2).mean(dim=(1, 2)) for v in (x, photos)]
+    labels = [0] * len(x) + [1] * len(photos)
+    assert roc_auc_score(labels, torch.cat(err).numpy()) > 0.95
+
+
+# --- 1d --------------------------------------------------------------------
+
+
+def test_raw_pixels_beat_small_codes_with_all_labels(lab):
+    """1d: with all labels raw pixels beat 2-number codes by far, and 32-number."""
+    raw = lab.raw_accuracy()
+    assert (_acc(lab, "code 2") < raw - 0.15).all()
+    assert _acc(lab, "code 32").mean() < raw
+    assert abs(_acc(lab, "code 128").mean() - raw) < 0.02  # overcomplete: about equal
+
+
+# --- 1e --------------------------------------------------------------------
+
+
+def test_photo_trained_codes_transfer_but_do_not_beat_raw_pixels(lab):
+    """1e: photo-trained codes beat an untrained encoder on digits, not raw pixels."""
+    d = lab.digits
+    photo = np.array([lab.probe(lab.photo_model(s)) for s in lab.seeds])
+    rand = np.array(
+        [lab.probe(untrained_autoencoder(AutoencoderConfig(), s)) for s in lab.seeds]
+    )
+    assert photo.mean() > rand.mean() + 0.01
+    assert photo.mean() < lab.raw_accuracy()
+    few = label_efficiency(
+        lab.code_features(lab.photo_model), d.y_train, d.y_test, [5], lab.seeds
+    )
+    raw = label_efficiency(lab.raw_features, d.y_train, d.y_test, [5], lab.seeds)
+    assert few.mean[0] < raw.mean[0] + 0.02
+
+
+# --- 1f --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["code 32", "denoising"])
+def test_codes_help_most_with_few_labels(lab, name):
+    """1f: codes beat raw pixels at 1 label per class; the gain shrinks by 100."""
+    d, counts = lab.digits, [1, 100]
+    raw = label_efficiency(lab.raw_features, d.y_train, d.y_test, counts, lab.seeds)
+    codes = label_efficiency(
+        lab.code_features(lambda s: lab.model(name, s)),
+        d.y_train,
+        d.y_test,
+        counts,
+        lab.seeds,
+    )
+    gain = codes.accuracies - raw.accuracies  # (seeds, counts)
+    assert (gain[:, 0] > 0).all()
+    assert gain[:, 1].mean() < gain[:, 0].mean() - 0.03
+
+
+# --- 1g --------------------------------------------------------------------
+
+
+def test_patch_masking_needs_more_than_interpolation(lab):
+    """1g: the AE barely beats interpolation on pixels, far beats it on patches."""
+    result = masking_comparison(lab)  # per mask: (interp, model, accuracy) per seed
+    ratio = {name: rows[:, 1] / rows[:, 0] for name, rows in result.items()}
+    assert (ratio["4x4 patches"] < 0.5).all() and (ratio["pixels"] > 0.5).all()
+
+
+def test_patch_masking_gives_no_better_probe_at_our_scale(lab):
+    """1g: on 16x16 digits, patch-masking codes probe no better than pixel-masking."""
+    result = masking_comparison(lab)
+    acc = {name: rows[:, 2].mean() for name, rows in result.items()}
+    assert acc["4x4 patches"] <= acc["pixels"] + 0.01
+
+
+# --- 1h --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_clean_target_denoises_better_than_augmentation(lab, seed):
+    """1h: clean targets denoise better; noisy targets copy clean input better."""
+    x = lab.digits.x_test
+    den, aug = lab.model("denoising", seed), lab.model("augmented", seed)
+    den_noisy = reconstruction_error(den, x, NOISE, seed=seed)
+    assert den_noisy < 0.8 * reconstruction_error(aug, x, NOISE, seed=seed)
+    assert reconstruction_error(aug, x) < reconstruction_error(den, x)
+
+
+def test_augmented_and_denoising_codes_probe_alike(lab):
+    """1h: the two models do different jobs, yet their codes probe within 0.02."""
+    assert abs(_acc(lab, "augmented").mean() - _acc(lab, "denoising").mean()) < 0.02
+
+
+# --- 1i --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["denoising", "pixel masked"])
+def test_clean_inputs_probe_better_than_corrupted_inputs(lab, name):
+    """1i: codes of clean inputs probe better than codes of corrupted inputs."""
+    rows = corrupted_input_probe(lab, name)  # (seeds, 2): clean, corrupted
+    assert (rows[:, 0] > rows[:, 1] + 0.05).all()
+
+
+# --- 1j --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_overcomplete_code_reconstructs_better_than_bottleneck(lab, seed):
+    """1j: a 128-number code rebuilds clean digits better than a 32-number one."""
+    x = lab.digits.x_test
+    assert reconstruction_error(lab.model("code 128", seed), x) < (
+        reconstruction_error(lab.model("code 32", seed), x)
+    )

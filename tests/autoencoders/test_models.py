@@ -1,0 +1,61 @@
+"""Tests for reviewkit.autoencoders.models."""
+
+import pytest
+import torch
+
+from reviewkit.autoencoders.data import load_digits_split, upsample
+from reviewkit.autoencoders.models import (
+    AutoencoderConfig,
+    ConvAutoencoder,
+    MLPAutoencoder,
+    build_model,
+)
+from reviewkit.autoencoders.training import untrained_autoencoder
+
+
+def test_code_shapes_follow_the_config():
+    """MLP codes are (N, code_size); conv codes are maps that grow with the image."""
+    x = load_digits_split(seed=0).x_test[:3]
+    over = untrained_autoencoder(AutoencoderConfig(code_size=128), seed=0)
+    assert over.encode(x).shape == (3, 128)
+    assert over.reconstruct(x).shape == x.shape
+    conv = untrained_autoencoder(
+        AutoencoderConfig(arch="conv", hidden=4, code_size=8), 0
+    )
+    assert conv.encode(x).shape == (3, 8, 4, 4)
+    assert conv.encode(upsample(x, 16)).shape == (3, 8, 8, 8)
+
+
+def test_build_model_follows_the_architecture():
+    """build_model gives an MLP or a conv autoencoder whose output lies in [0, 1]."""
+    with torch.random.fork_rng(devices=[]):  # leave the global RNG as it was
+        mlp = build_model(AutoencoderConfig(hidden=8, code_size=3))
+        conv = build_model(AutoencoderConfig(arch="conv", hidden=4, code_size=2))
+    assert isinstance(mlp, MLPAutoencoder) and isinstance(conv, ConvAutoencoder)
+    x = torch.rand(2, 8, 8, generator=torch.Generator().manual_seed(0))
+    for model in (mlp, conv):
+        out = model(x)
+        assert out.shape == x.shape and (out >= 0).all() and (out <= 1).all()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: AutoencoderConfig(code_size=0), ValueError, "code_size"),
+        (lambda: AutoencoderConfig(loss_on="some"), ValueError, "loss_on"),
+        (lambda: AutoencoderConfig(target="noisy"), ValueError, "target"),
+        (lambda: AutoencoderConfig(image_shape=(8,)), ValueError, "image_shape"),
+        (lambda: AutoencoderConfig(corruption="noise"), TypeError, "corruption"),
+        (lambda: AutoencoderConfig(lr=0), ValueError, "lr"),
+        (lambda: AutoencoderConfig(arch="rnn"), ValueError, "arch"),
+        (
+            lambda: AutoencoderConfig(arch="conv", image_shape=(7, 8)),
+            ValueError,
+            "image_shape",
+        ),
+    ],
+)
+def test_bad_config_names_the_field(call, error, name):
+    """Out-of-range or mistyped settings raise errors naming the field."""
+    with pytest.raises(error, match=name):
+        call()
