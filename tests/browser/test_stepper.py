@@ -359,6 +359,12 @@ def test_widget_by_mouse(visit, mode):
     assert sibling.input_value() == "0.7"
     edited = _edited(tree, (0, 1), 0.3)
     assert _results(root) == _expected_results(edited, 2)
+    # Out of range: the field says so and keeps the old value.
+    field.fill("1.5")
+    field.press("Enter")
+    assert "from 0.01 to 0.99" in root.locator(".rk-status").inner_text()
+    assert field.input_value() == "0.3"
+    assert _results(root) == _expected_results(edited, 2)
 
     # A wider beam, then greedy and exhaustive via their radio buttons.
     kfield = root.locator("input[data-rk=k]")
