@@ -12,8 +12,9 @@ in headless Chromium and
   and check what it shows against Python on the same (edited) tree;
 * fail on any console error.
 
-``nox -s browser`` runs them against ``build/html``; set ``REVIEWKIT_HTML`` to
-test another build (for example ``build/<name>/html``).
+``nox -s browser`` runs them against ``build/html``; set ``REVIEWKIT_SITE`` to
+test another build (for example ``build/<name>/html``) and
+``REVIEWKIT_ARTIFACTS`` to put the screenshots elsewhere than ``build/browser``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGE = "beam/worked-example.html"
 TOL = 1e-9
 #: Where the widget's screenshots go (beside the other browser tests' ones).
-SHOTS = Path(os.environ.get("REVIEWKIT_BROWSER_OUT", ROOT / "build" / "browser"))
+SHOTS = Path(os.environ.get("REVIEWKIT_ARTIFACTS", ROOT / "build" / "browser"))
 
 
 def _load_extension():
@@ -76,8 +77,8 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def stepper_url(request) -> Iterator[str]:
-    """URL of the worked-example page (REVIEWKIT_HTML picks another build)."""
-    html = os.environ.get("REVIEWKIT_HTML")
+    """URL of the worked-example page (REVIEWKIT_SITE picks another build)."""
+    html = os.environ.get("REVIEWKIT_SITE")
     if not html:
         yield f"{request.getfixturevalue('site_url')}/{PAGE}"
         return
@@ -480,7 +481,7 @@ def test_widget_passes_axe(visit, mode):
 def test_assets_only_on_the_stepper_page():
     """The stepper's script and style are linked from its page and no other;
     the worked tree's JSON is in the built site's _static."""
-    html = Path(os.environ.get("REVIEWKIT_HTML") or ROOT / "build" / "html")
+    html = Path(os.environ.get("REVIEWKIT_SITE") or ROOT / "build" / "html")
     pages = [p for p in html.rglob("*.html") if "_static" not in p.parts]
     using = sorted(
         p.relative_to(html).as_posix()
