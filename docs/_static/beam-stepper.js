@@ -251,6 +251,7 @@
           id: id + "-p-" + key(node.prefix).replace(/,/g, "-") + "-" + v,
           "data-prefix": key(node.prefix), "data-token": String(v),
           "aria-label": "probability of " + this.data.vocab[v] + " after " + this.words(node.prefix),
+          "aria-describedby": id + "-hint",
         });
         input.addEventListener("change", () => this.onProbability(input, node.prefix, v));
         this.inputs.push(input);
