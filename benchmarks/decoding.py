@@ -1,9 +1,9 @@
 """Decoding benchmark: reviewkit's beam search, transformers' and the floor.
 
-One small RNN language model (:class:`reviewkit.lm.RNNLanguageModel`, fixed
+One small RNN language model (:class:`reviewkit.beam.charlm.RNNLanguageModel`, fixed
 seed, float32, eval mode, inference mode) is decoded three ways:
 
-1. ``reviewkit``: :func:`reviewkit.decoding.beam_search` on the model's
+1. ``reviewkit``: :func:`reviewkit.beam.search.beam_search` on the model's
    stateful interface (``start``/``advance``/``select``);
 2. ``transformers``: ``generate(num_beams=k)`` from Hugging Face transformers
    on the *same* module, wrapped as a minimal causal LM whose cache is the RNN
@@ -19,7 +19,7 @@ lists with scores within 1e-4 of each other (and that the floor reaches the
 same final scores); the benchmark stops with an error otherwise. Then each
 method is timed after a warm-up, on a fixed number of threads, interleaved, and
 every run's time is written to a JSON file with the machine, the versions, the
-date and the load average. ``reviewkit.benchmarks`` turns that file into the
+date and the load average. ``benchmarks/report.py`` turns that file into the
 Performance page's tables and figures.
 
 Run it with ``nox -s bench`` (the full grid, written to
@@ -63,13 +63,17 @@ from transformers import (
 from transformers.modeling_outputs import CausalLMOutputWithPast
 
 import reviewkit
-import reviewkit.decoding
-import reviewkit.lm
-from reviewkit import benchmarks
-from reviewkit.decoding import beam_search
-from reviewkit.lm import RNNLanguageModel
+import reviewkit.beam.charlm
+import reviewkit.beam.interface
+import reviewkit.beam.search
+from reviewkit.beam.charlm import RNNLanguageModel
+from reviewkit.beam.search import beam_search
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: import the report beside it
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import report  # noqa: E402
 
 #: The transformers release the wrapper is written against: ``generate``'s
 #: hooks for caches and beam reordering change between releases.
@@ -580,8 +584,7 @@ def versions() -> dict[str, str]:
                 "status",
                 "--porcelain",
                 "--",
-                "reviewkit/decoding.py",
-                "reviewkit/lm.py",
+                "reviewkit/beam",
                 "benchmarks/decoding.py",
             ],
             cwd=ROOT,
@@ -592,7 +595,11 @@ def versions() -> dict[str, str]:
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", ""
     sources = hashlib.sha256()
-    for module in (reviewkit.decoding, reviewkit.lm):
+    for module in (
+        reviewkit.beam.interface,
+        reviewkit.beam.search,
+        reviewkit.beam.charlm,
+    ):
         sources.update(Path(module.__file__).read_bytes())
     return {
         "python": platform.python_version(),
@@ -641,7 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or (
         ROOT / "build" / "bench" / "decoding-quick.json"
         if args.quick
-        else benchmarks.RESULTS_PATH
+        else report.RESULTS_PATH
     )
     torch.set_num_threads(args.threads)
     record = versions()  # now, before the code it names can change under us
@@ -675,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for part, _, m, k, t in (job for job in jobs if job[1] == h):
                 cell = run_cell(part, models, h, m, k, t, grid)
                 cells.append(cell)
-                med = benchmarks.median_times(cell)
+                med = report.median_times(cell)
                 print(
                     f"{part:4} H={h:<3} M={m:<5} k={k:<2} T={t:<3}  "
                     + "  ".join(f"{n} {1e3 * v:8.2f} ms" for n, v in med.items())
@@ -685,7 +692,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # Profile the fixed cells and the one where reviewkit is furthest above
     # the floor (after the timings, so profiling cannot disturb them).
-    rows = benchmarks.cell_rows({"cells": cells}, "grid")
+    rows = report.cell_rows({"cells": cells}, "grid")
     worst = max(rows, key=lambda r: r["reviewkit/floor"])
     to_profile = dict.fromkeys(grid.profiles)
     to_profile[(worst["H"], worst["M"], worst["k"], worst["T"])] = None
@@ -737,9 +744,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "profiles": profiles,
     }
     write_results(results, output)
-    results = benchmarks.load_results(output)  # the file must read back whole
+    results = report.load_results(output)  # the file must read back whole
     print(f"\nwrote {output} in {results['settings']['seconds']} s")
-    for target in benchmarks.targets(results):
+    for target in report.targets(results):
         verdict = "met" if target.met else "MISSED"
         print(f"{verdict:6} {target.name}: {target.goal}")
         print(f"       measured {target.measured:.3f}")

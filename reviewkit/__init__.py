@@ -1,7 +1,7 @@
 """reviewkit: models, algorithms and experiments behind the review-sheet site.
 
 Import the module that matches the question, for example
-``from reviewkit import rnn`` or ``from reviewkit.decoding import beam_search``.
+``from reviewkit import rnn`` or ``from reviewkit.beam import beam_search``.
 Nothing heavy runs at import time.
 """
 

@@ -1,5 +1,9 @@
 """Read, summarise and plot the decoding benchmark's committed results.
 
+This is the Performance page's report, kept next to the harness and outside
+the ``reviewkit`` package (import it as ``benchmarks.report`` from the
+repository root). Fits and tables come from :mod:`reviewkit.measure`.
+
 The benchmark itself (``benchmarks/decoding.py``, run with ``nox -s bench``)
 times three ways of decoding the same small RNN language model: reviewkit's
 beam search, Hugging Face transformers' ``generate(num_beams=k)`` and *the
@@ -34,6 +38,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogFormatter, NullFormatter
 
+from reviewkit.measure import fit_line
+
 __all__ = [
     "FLAT_RATIO",
     "FLOOR_RATIO",
@@ -45,11 +51,9 @@ __all__ = [
     "agreement",
     "cell_rows",
     "exponents",
-    "fit_line",
     "flatness",
     "load_results",
     "long_rows",
-    "markdown_table",
     "median_times",
     "per_step_fits",
     "plot_long_run",
@@ -64,9 +68,7 @@ __all__ = [
 METHODS: tuple[str, ...] = ("reviewkit", "transformers", "floor")
 
 #: Where ``nox -s bench`` writes the full grid's results (committed to git).
-RESULTS_PATH: Path = (
-    Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "decoding.json"
-)
+RESULTS_PATH: Path = Path(__file__).resolve().parent / "results" / "decoding.json"
 
 #: Fewest timed runs per method and cell; the issue asks for a median of >= 5.
 MIN_REPEATS: int = 5
@@ -261,32 +263,6 @@ def ratio_summary(
             summary[ratio] = statistics.median(r[ratio] for r in rows)
         out.append(summary)
     return out
-
-
-def fit_line(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    """Least-squares intercept and slope of ``y`` against ``x``.
-
-    .. math::
-
-        (a, b) = \\arg\\min_{a, b} \\sum_i (y_i - a - b x_i)^2
-
-    Args:
-        x: Abscissae, at least two distinct values.
-        y: Ordinates, as many as ``x``.
-
-    Returns:
-        The intercept :math:`a` and the slope :math:`b`.
-    """
-    xs = np.asarray(x, dtype=float)
-    ys = np.asarray(y, dtype=float)
-    if xs.ndim != 1 or xs.shape != ys.shape:
-        raise ValueError(
-            f"x and y must be 1-D and the same length, got {xs.shape} and {ys.shape}"
-        )
-    if np.unique(xs).size < 2:
-        raise ValueError(f"x must hold at least two distinct values, got {xs}")
-    slope, intercept = np.polyfit(xs, ys, 1)
-    return float(intercept), float(slope)
 
 
 def per_step_fits(
@@ -569,41 +545,6 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
             "; ".join(f"k={f['k']}: {f['ratio']:.2f}" for f in not_flat),
         ),
     ]
-
-
-def markdown_table(
-    rows: Sequence[Mapping[str, Any]],
-    columns: Sequence[str],
-    formats: Mapping[str, str] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> str:
-    """Format rows as a Markdown pipe table.
-
-    Args:
-        rows: The rows, as maps from column name to value.
-        columns: The columns to show, in order.
-        formats: Format specs by column (for example ``{"ratio": ".2f"}``);
-            other columns use ``str``.
-        headers: Header text by column, where it should differ from the
-            column name.
-
-    Returns:
-        The table, one line per row after the header and the rule; numeric
-        columns are right-aligned, others left-aligned.
-    """
-    formats = dict(formats or {})
-    numeric = {c: all(isinstance(row[c], int | float) for row in rows) for c in columns}
-    headers = dict(headers or {})
-    lines = [
-        "| " + " | ".join(headers.get(c, c) for c in columns) + " |",
-        "|" + "|".join("---:" if numeric[c] else ":---" for c in columns) + "|",
-    ]
-    for row in rows:
-        cells = [
-            format(row[c], formats[c]) if c in formats else str(row[c]) for c in columns
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
 
 
 def _log_axes(ax: Any) -> None:

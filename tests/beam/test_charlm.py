@@ -1,29 +1,13 @@
-"""Tests for reviewkit.lm: the tree, the character RNN, its corpus and training."""
+"""Tests for reviewkit.beam.charlm: the character RNN, its corpus and training."""
 
 import math
 
 import pytest
 import torch
 
-from reviewkit import lm
-from reviewkit.decoding import beam_search, exact_search
-
-
-def test_tree_rejects_unnormalised_rows():
-    """A tree row that does not sum to one, or has the wrong length, is named."""
-    with pytest.raises(ValueError, match=r"table\[\(\)\] must be positive and sum"):
-        lm.TreeLanguageModel({(): (0.5, 0.6)}, ("a", "b"))
-    with pytest.raises(ValueError, match="must hold 2 probabilities"):
-        lm.TreeLanguageModel({(): (1.0,)}, ("a", "b"))
-
-
-def test_tree_scores_sequences_by_summing_log_probs():
-    """A sequence's score is the sum of the log-probs along its path."""
-    tree = lm.worked_example()
-    assert tree.sequence_log_prob((0, 1, 0)) == pytest.approx(
-        math.log(0.6) + math.log(0.45) + math.log(0.9)
-    )
-    assert tree.words((0, 1)) == "neural network"
+from reviewkit.beam import charlm as lm
+from reviewkit.beam.exact import exact_search, greedy_decode
+from reviewkit.beam.search import beam_search
 
 
 def test_rnn_init_is_seeded_and_leaves_global_rng_alone():
@@ -86,19 +70,6 @@ def test_training_is_reproducible():
         assert torch.equal(pa, pb)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_search_errors_shrink_as_the_beam_widens(seed):
-    """Greedy misses the mode often; a wide beam misses it less, never more often."""
-    trained = lm.train_char_lm(lm.CharLMConfig(n_sentences=600, steps=150, seed=seed))
-    held = lm.generate_corpus(8, seed=100 + seed)
-    prompts = [trained.vocab.encode(s[:p]) for s in held for p in (0, 4, 9, 14)]
-    report = lm.search_errors(trained.model, prompts, 16, (1, 2, 8))
-    rate = report.miss_rate()
-    assert rate[0] > 0.1
-    assert rate[2] < rate[0]
-    assert bool((report.beam <= report.exact[:, None] + 1e-4).all())
-
-
 def test_decoded_text_is_corpus_like(small_lm):
     """The trained model's mode after a sentence start is a grammatical phrase."""
     vocab = small_lm.vocab
@@ -114,8 +85,6 @@ def test_decoded_text_is_corpus_like(small_lm):
 def test_page_model_greedy_falls_into_the_shared_letter_trap():
     """With the page's settings, greedy picks an n-noun and the mode a likelier noun."""
     trained = lm.train_char_lm()
-    from reviewkit.decoding import greedy_decode
-
     greedy = greedy_decode(trained.model, 20)[0]
     mode = exact_search(trained.model, 20).best
     greedy_noun = trained.vocab.decode(greedy.tokens).split(" ")[1]
@@ -124,15 +93,3 @@ def test_page_model_greedy_falls_into_the_shared_letter_trap():
     assert greedy.score < mode.score
     weight = dict(lm.GRAMMAR["noun"])
     assert weight[mode_noun] > weight[greedy_noun]
-
-
-def test_a_wider_beam_can_do_worse_but_rarely():
-    """Some random tree has k = 3 scoring below k = 2; few of the first 200 do."""
-
-    def worse(seed):
-        tree = lm.random_tree(3, 4, seed=seed)
-        small, large = (beam_search(tree, 4, k)[0] for k in (2, 3))
-        return large.score < small.score - 1e-9
-
-    assert sum(worse(s) for s in range(200)) <= 4
-    assert any(worse(s) for s in range(2000))

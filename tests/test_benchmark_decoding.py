@@ -14,11 +14,15 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from reviewkit import benchmarks
-from reviewkit.decoding import Hypothesis, exhaustive_search
+from reviewkit.beam.exact import exhaustive_search
+from reviewkit.beam.interface import Hypothesis
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "decoding.py"
+if str(ROOT) not in sys.path:  # the report lives beside the harness, not in reviewkit
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import report as benchmarks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +253,7 @@ def test_transformers_runs_greedy_for_one_beam(bench, monkeypatch):
 @pytest.mark.parametrize(("vocab_size", "hidden_size"), [(100, 64), (10000, 256)])
 def test_untrained_model_is_nearly_flat(vocab_size, hidden_size):
     """The benchmark's random model spreads its next-token mass almost uniformly."""
-    from reviewkit.lm import RNNLanguageModel
+    from reviewkit.beam.charlm import RNNLanguageModel
 
     lm = RNNLanguageModel(vocab_size, hidden_size, seed=0).eval()
     with torch.inference_mode():

@@ -1,13 +1,21 @@
-"""Tests for reviewkit.benchmarks: the fits, the targets and the results file."""
+"""Tests for benchmarks/report.py: the fits, the targets and the results file."""
 
 import json
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from reviewkit import benchmarks
+from reviewkit.measure import markdown_table
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # the report lives beside the harness, not in reviewkit
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import report as benchmarks  # noqa: E402
 
 GRID = {
     "hidden_size": [64, 256],
@@ -77,22 +85,6 @@ def good_results():
         linear(3e-3, lambda *a: 3.0 * per_step(*a)),
         linear(1e-4, per_step),
     )
-
-
-def test_fit_line_recovers_an_exact_line():
-    """fit_line returns the intercept and slope of points on a line."""
-    a, b = benchmarks.fit_line([10, 50, 200], [2 + 0.5 * t for t in (10, 50, 200)])
-    assert a == pytest.approx(2.0)
-    assert b == pytest.approx(0.5)
-
-
-@pytest.mark.parametrize(
-    ("x", "y"), [([1, 1, 1], [1, 2, 3]), ([1, 2], [1, 2, 3]), ([[1, 2]], [[1, 2]])]
-)
-def test_fit_line_rejects_bad_input(x, y):
-    """fit_line raises ValueError for mismatched or degenerate abscissae."""
-    with pytest.raises(ValueError, match="x"):
-        benchmarks.fit_line(x, y)
 
 
 def test_per_step_fits_separate_fixed_and_per_step_cost():
@@ -196,26 +188,18 @@ def test_load_results_rejects_incomplete_files(tmp_path, damage, message):
         benchmarks.load_results(path)
 
 
+def test_report_uses_the_shared_helpers():
+    """The report fits and tables with reviewkit.measure, not a copy of its own."""
+    assert not hasattr(benchmarks, "markdown_table")
+    assert benchmarks.fit_line.__module__ == "reviewkit.measure"
+    assert markdown_table([{"k": 4}], ["k"]).splitlines()[0] == "| k |"
+    assert benchmarks.RESULTS_PATH == ROOT / "benchmarks" / "results" / "decoding.json"
+
+
 def test_load_results_rejects_a_non_path():
     """load_results raises TypeError for a path of the wrong type."""
     with pytest.raises(TypeError, match="path"):
         benchmarks.load_results(3)
-
-
-def test_markdown_table_formats_columns():
-    """markdown_table writes a header, a rule and one formatted line per row."""
-    text = benchmarks.markdown_table(
-        [{"name": "topk", "k": 4, "ratio": 1.23456}],
-        ["name", "k", "ratio"],
-        {"ratio": ".2f"},
-    )
-    assert text.splitlines() == [
-        "| name | k | ratio |",
-        "|:---|---:|---:|",
-        "| topk | 4 | 1.23 |",
-    ]
-    renamed = benchmarks.markdown_table([{"k": 4}], ["k"], headers={"k": "beam"})
-    assert renamed.splitlines()[0] == "| beam |"
 
 
 def test_plots_have_one_panel_per_configuration():

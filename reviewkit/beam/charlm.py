@@ -1,0 +1,316 @@
+"""A small character-level RNN language model, its corpus and its training.
+
+:class:`RNNLanguageModel` is an embedding, a GRU (or vanilla RNN) and a linear
+head. It offers both decoder interfaces of :mod:`reviewkit.beam.interface`:
+the stateless ``next_log_probs(prefixes)`` and the fast stateful
+``start``/``advance``/``select``. :func:`generate_corpus` writes the text it
+learns from (a small seeded grammar, no downloads) and :func:`train_char_lm`
+trains it in seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from reviewkit.checks import check_choice, check_float, check_int, check_tensor
+
+__all__ = [
+    "GRAMMAR",
+    "CharLMConfig",
+    "CharVocabulary",
+    "RNNLanguageModel",
+    "TrainedCharLM",
+    "generate_corpus",
+    "train_char_lm",
+    "train_language_model",
+]
+
+
+class RNNLanguageModel(nn.Module):
+    """Embedding, one recurrent layer (GRU or vanilla RNN) and a linear head.
+
+    The hidden state starts at zero, and the first token's distribution is
+    read from it, so no start token is needed:
+
+    .. math::
+
+        h_0 = 0, \\quad h_t = \\mathrm{cell}(E y_t, h_{t-1}), \\quad
+        \\log p(y_{t+1} \\mid y_{\\le t}) = \\log\\mathrm{softmax}(W h_t + b).
+
+    Args:
+        vocab_size: ``M``.
+        hidden_size: ``H`` (also the embedding size).
+        cell: ``"gru"`` or ``"rnn"`` (tanh).
+        seed: Seed of the initial weights (global RNG state is left untouched).
+    """
+
+    def __init__(
+        self, vocab_size: int, hidden_size: int, cell: str = "gru", *, seed: int = 0
+    ) -> None:
+        super().__init__()
+        self.vocab_size = check_int("vocab_size", vocab_size, minimum=1)
+        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+        self.cell = check_choice("cell", cell, ("gru", "rnn"))
+        rnn_class = nn.GRU if cell == "gru" else nn.RNN
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(check_int("seed", seed))
+            self.embedding = nn.Embedding(vocab_size, hidden_size)
+            self.rnn = rnn_class(hidden_size, hidden_size, batch_first=True)
+            self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(
+        self, tokens: torch.Tensor, hidden: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Read ``tokens`` and return the logits after each of them.
+
+        Args:
+            tokens: Token ids, shape ``(N, L)`` with ``L >= 1``.
+            hidden: State to start from, shape ``(1, N, H)``; zeros if omitted.
+
+        Returns:
+            Logits ``(N, L, M)``, where position ``i`` scores token ``i + 1``,
+            and the final hidden state ``(1, N, H)``.
+        """
+        out, hidden = self.rnn(self.embedding(tokens), hidden)  # (N, L, H)
+        return self.head(out), hidden
+
+    def initial_state(self, n: int) -> torch.Tensor:
+        """The zero state :math:`h_0` for ``n`` rows, shape ``(1, n, H)``."""
+        weight = self.head.weight
+        return weight.new_zeros(1, n, self.hidden_size)
+
+    def sequence_logits(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Logits for every token of ``tokens`` ``(N, L)``, first one included.
+
+        Returns:
+            Logits ``(N, L, M)``: position ``i`` scores ``tokens[:, i]``.
+        """
+        first = self.head(self.initial_state(tokens.shape[0])[0])  # (N, M)
+        if tokens.shape[1] == 1:
+            return first[:, None]
+        rest, _ = self(tokens[:, :-1])  # (N, L-1, M)
+        return torch.cat([first[:, None], rest], dim=1)
+
+    # -- stateful decoding interface (reviewkit.beam.interface)
+
+    def start(self, prompts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Read prompts ``(N, P)``, ``P >= 0``; return log-probs ``(N, M)`` and state.
+
+        The state is the hidden state, shape ``(1, N, H)``.
+        """
+        if prompts.shape[1] == 0:
+            hidden = self.initial_state(prompts.shape[0])
+            last = hidden[0]  # (N, H)
+        else:
+            out, hidden = self.rnn(self.embedding(prompts))  # (N, P, H)
+            last = out[:, -1]
+        return torch.log_softmax(self.head(last), dim=-1), hidden
+
+    def advance(
+        self, tokens: torch.Tensor, state: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Feed one token per row ``(N,)``; return log-probs ``(N, M)`` and state."""
+        out, hidden = self.rnn(self.embedding(tokens[:, None]), state)  # (N, 1, H)
+        return torch.log_softmax(self.head(out[:, 0]), dim=-1), hidden
+
+    def select(self, state: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        """Reorder the rows of the hidden state ``(1, N, H)`` along ``index``."""
+        return state.index_select(1, index)
+
+    # -- stateless decoding interface ------------------------------------------
+
+    def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
+        """Re-read each prefix ``(N, t)`` from scratch; log-probs ``(N, M)``."""
+        return self.start(prefixes)[0]
+
+
+class CharVocabulary:
+    """Characters <-> token ids.
+
+    Args:
+        chars: The alphabet, one character per token id, in id order.
+    """
+
+    def __init__(self, chars: str) -> None:
+        if len(set(chars)) != len(chars) or not chars:
+            raise ValueError(f"chars must be distinct and non-empty, got {chars!r}")
+        self.chars = chars
+        self.index = {c: i for i, c in enumerate(chars)}
+
+    def __len__(self) -> int:
+        """Number of characters ``M``."""
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text``."""
+        missing = sorted(set(text) - set(self.index))
+        if missing:
+            raise ValueError(f"text holds characters outside the vocabulary: {missing}")
+        return [self.index[c] for c in text]
+
+    def decode(self, tokens: Sequence[int]) -> str:
+        """The text of ``tokens``."""
+        return "".join(self.chars[t] for t in tokens)
+
+
+#: Word lists and sampling weights of the grammar behind the generated corpus.
+GRAMMAR: dict[str, tuple[tuple[str, float], ...]] = {
+    "det": (("the", 0.7), ("a", 0.3)),
+    "noun": (
+        ("net", 0.24),
+        ("node", 0.14),
+        ("norm", 0.12),
+        ("neuron", 0.1),
+        ("model", 0.22),
+        ("layer", 0.18),
+    ),
+    "verb": (
+        ("learns", 0.3),
+        ("sees", 0.25),
+        ("needs", 0.2),
+        ("fits", 0.15),
+        ("feeds", 0.1),
+    ),
+    "object": (
+        ("data", 0.35),
+        ("noise", 0.25),
+        ("weights", 0.2),
+        ("signal", 0.2),
+    ),
+}
+
+
+def generate_corpus(n_sentences: int, *, seed: int) -> list[str]:
+    """Sentences from :data:`GRAMMAR`: ``det noun verb det object.``
+
+    Args:
+        n_sentences: How many sentences.
+        seed: Seed of the generator.
+
+    Returns:
+        The sentences, each ending with ``"."``.
+    """
+    n_sentences = check_int("n_sentences", n_sentences, minimum=1)
+    g = torch.Generator().manual_seed(check_int("seed", seed))
+
+    def pick(part: str, n: int) -> list[str]:
+        words, weights = zip(*GRAMMAR[part], strict=True)
+        idx = torch.multinomial(torch.tensor(weights), n, replacement=True, generator=g)
+        return [words[i] for i in idx.tolist()]
+
+    cols = [pick(p, n_sentences) for p in ("det", "noun", "verb", "det", "object")]
+    return [" ".join(words) + "." for words in zip(*cols, strict=True)]
+
+
+def train_language_model(
+    model: RNNLanguageModel,
+    sequences: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    seed: int,
+) -> list[float]:
+    """Fit ``model`` to ``sequences`` by maximum likelihood with Adam.
+
+    .. math::
+
+        \\mathcal{L} = -\\frac{1}{NL} \\sum_{n, i} \\log p(y^{(n)}_i \\mid
+        y^{(n)}_{<i})
+
+    Args:
+        model: The model to train (in place).
+        sequences: Token ids, shape ``(S, L)``; each row starts at a sentence
+            start, where the model's state is zero.
+        steps: Number of minibatch steps.
+        batch_size: Rows per step.
+        lr: Adam learning rate.
+        seed: Seed of the minibatch sampling.
+
+    Returns:
+        The loss (mean negative log-likelihood per token, nats) of every step.
+    """
+    check_tensor("sequences", sequences, ndim=2)
+    steps = check_int("steps", steps, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    lr = check_float("lr", lr, low=0.0, low_inclusive=False)
+    g = torch.Generator().manual_seed(check_int("seed", seed))
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        rows = torch.randint(0, sequences.shape[0], (batch_size,), generator=g)
+        batch = sequences[rows]  # (B, L)
+        logits = model.sequence_logits(batch)  # (B, L, M)
+        loss = nn.functional.cross_entropy(logits.flatten(0, 1), batch.flatten())
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(float(loss.detach()))
+    model.eval()
+    return losses
+
+
+@dataclass(frozen=True)
+class CharLMConfig:
+    """Settings of the character model trained at build time."""
+
+    n_sentences: int = 3000  #: enough text that every word combination recurs
+    chunk_length: int = 40  #: about two sentences per training row
+    hidden_size: int = 64  #: small enough to train in a few seconds on 2 cores
+    cell: str = "gru"  #: a GRU learns the word list faster than a tanh RNN
+    steps: int = 300  #: the loss has flattened by then (see the page's curve)
+    batch_size: int = 32  #: rows per Adam step
+    lr: float = 0.01  #: Adam step size; stable for this model size
+    seed: int = 0  #: seeds the corpus, the weights and the minibatches
+
+
+@dataclass(frozen=True)
+class TrainedCharLM:
+    """A trained character model with what it was trained on."""
+
+    model: RNNLanguageModel  #: the trained network (eval mode)
+    vocab: CharVocabulary  #: its alphabet
+    corpus: list[str] = field(repr=False)  #: the training sentences
+    losses: list[float] = field(repr=False)  #: training loss per step (nats)
+
+
+def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
+    """Generate the corpus, build the vocabulary and train a character RNN.
+
+    Training rows are ``chunk_length`` characters of the sentences joined by
+    spaces, each starting at the start of a sentence.
+
+    Args:
+        config: Settings; the defaults of :class:`CharLMConfig` if omitted.
+
+    Returns:
+        The trained model, its vocabulary, the corpus and the loss curve.
+    """
+    config = config or CharLMConfig()
+    corpus = generate_corpus(config.n_sentences, seed=config.seed)
+    vocab = CharVocabulary("".join(sorted(set(" ".join(corpus)))))
+    text = " ".join(corpus)
+    starts, pos = [], 0
+    for sentence in corpus:
+        if pos + config.chunk_length <= len(text):
+            starts.append(pos)
+        pos += len(sentence) + 1
+    ids = torch.tensor(vocab.encode(text))
+    sequences = torch.stack([ids[s : s + config.chunk_length] for s in starts])
+    model = RNNLanguageModel(
+        len(vocab), config.hidden_size, config.cell, seed=config.seed
+    )
+    losses = train_language_model(
+        model,
+        sequences,
+        steps=config.steps,
+        batch_size=config.batch_size,
+        lr=config.lr,
+        seed=config.seed,
+    )
+    return TrainedCharLM(model, vocab, corpus, losses)

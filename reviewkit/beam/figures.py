@@ -1,0 +1,137 @@
+"""Figures of the beam-search chapter: a language-model tree with its searches.
+
+:func:`draw_tree` draws a :class:`~reviewkit.beam.tree.TreeLanguageModel`
+level by level, with each edge's probability, each sequence's total
+log-probability and the paths that greedy, beam and exact search take.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from reviewkit.beam.tree import TreeLanguageModel
+from reviewkit.checks import check_int
+from reviewkit.plotting import PALETTE
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["draw_tree"]
+
+
+def draw_tree(
+    tree: TreeLanguageModel,
+    depth: int,
+    paths: Mapping[str, Sequence[int]] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw the tree to ``depth`` with probabilities on the edges.
+
+    Each edge shows the conditional probability and its log; each leaf
+    shows the sequence's total log-probability. ``paths`` maps a legend
+    label to a token sequence to highlight (greedy, beam, mode, ...).
+
+    Args:
+        tree: The tree to draw.
+        depth: Number of levels below the root to draw.
+        paths: Label -> tokens of each path to highlight (at most 6).
+        ax: Axes to draw on; a new figure if omitted.
+
+    Returns:
+        The axes.
+    """
+    if not isinstance(tree, TreeLanguageModel):
+        raise TypeError(f"tree must be a TreeLanguageModel, got {type(tree).__name__}")
+    depth = check_int("depth", depth, minimum=1)
+    deepest = max(len(prefix) for prefix in tree.table) + 1
+    if depth > deepest:
+        raise ValueError(
+            f"depth must be <= {deepest} (the longest sequence the tree scores), "
+            f"got {depth}"
+        )
+    paths = dict(paths or {})
+    if len(paths) > len(PALETTE):
+        raise ValueError(
+            f"paths must hold at most {len(PALETTE)} paths, got {len(paths)}"
+        )
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(9, 5.2))
+    m = tree.vocab_size
+    leaves = m**depth
+
+    def x_of(prefix: tuple[int, ...]) -> float:
+        # Centre of the block of leaves below this prefix.
+        first = sum(t * m ** (depth - 1 - i) for i, t in enumerate(prefix))
+        width = m ** (depth - len(prefix))
+        return first + (width - 1) / 2
+
+    highlight = list((paths or {}).items())
+    for t in range(depth):
+        for prefix in itertools.product(range(m), repeat=t):
+            for v in range(m):
+                child = (*prefix, v)
+                x0, y0, x1, y1 = x_of(prefix), -t, x_of(child), -t - 1
+                ax.plot([x0, x1], [y0, y1], color="#bbbbbb", lw=1, zorder=1)
+                for j, (_, path) in enumerate(highlight):
+                    if tuple(path[: t + 1]) == child:
+                        off = (j - (len(highlight) - 1) / 2) * 0.06
+                        ax.plot(
+                            [x0 + off, x1 + off],
+                            [y0, y1],
+                            color=PALETTE[j],
+                            lw=3,
+                            alpha=0.85,
+                            zorder=2,
+                        )
+                p = tree.table[prefix][v]
+                ax.text(
+                    (x0 + x1) / 2,
+                    (y0 + y1) / 2,
+                    f"{p:g}\n({math.log(p):.2f})",
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    bbox={"fc": "white", "ec": "none", "pad": 0.5},
+                    zorder=3,
+                )
+                ax.text(
+                    x1,
+                    y1 - 0.02,
+                    tree.vocab[v],
+                    ha="center",
+                    va="top",
+                    fontsize=8,
+                    bbox={"fc": "white", "ec": "none", "pad": 0.3},
+                    zorder=4,
+                )
+    for leaf in itertools.product(range(m), repeat=depth):
+        ax.text(
+            x_of(leaf),
+            -depth - 0.3,
+            f"{tree.sequence_log_prob(leaf):.3f}",
+            ha="center",
+            va="top",
+            fontsize=8,
+            fontweight="bold",
+        )
+    ax.plot([x_of(())], [0], "o", color="#333333")
+    for j, (label, _) in enumerate(highlight):
+        ax.plot([], [], color=PALETTE[j], lw=3, label=label)
+    if highlight:
+        ax.legend(loc="upper right", fontsize=8)
+    ax.set_xlim(-0.6, leaves - 0.4)
+    ax.set_ylim(-depth - 0.65, 0.25)
+    ax.set_yticks([-t for t in range(depth + 1)] + [-depth - 0.38])
+    ax.set_yticklabels(
+        ["start"] + [f"step {t + 1}" for t in range(depth)] + ["log p(sequence)"]
+    )
+    ax.set_xticks([])
+    ax.grid(False)
+    for side in ("bottom", "left"):
+        ax.spines[side].set_visible(False)
+    return ax

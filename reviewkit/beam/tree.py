@@ -1,0 +1,171 @@
+"""A language model given as a table, so every number of a search can be checked.
+
+:class:`TreeLanguageModel` stores the next-token distribution of every prefix;
+:func:`worked_example` is the chapter's two-word tree and :func:`random_tree`
+makes random ones for tests. Drawing a tree is
+:func:`reviewkit.beam.figures.draw_tree`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+
+import torch
+
+from reviewkit.checks import check_float, check_int, check_tensor
+
+__all__ = [
+    "MAX_TREE_PREFIXES",
+    "WORKED_EXAMPLE_TABLE",
+    "TreeLanguageModel",
+    "random_tree",
+    "worked_example",
+]
+
+#: Largest number of prefixes :func:`random_tree` agrees to fill,
+#: :math:`\sum_{t<T} M^t` (each holds ``M`` probabilities).
+MAX_TREE_PREFIXES = 200_000
+
+
+class TreeLanguageModel:
+    """A language model given as a table: prefix -> next-token probabilities.
+
+    Args:
+        table: Maps each prefix (a tuple of token ids, ``()`` for the start)
+            to the probabilities of the next token, one per vocabulary entry.
+            Every prefix a decoder may query must be present.
+        vocab: The words or symbols, one per token id.
+        dtype: Floating type of the returned log-probabilities.
+    """
+
+    def __init__(
+        self,
+        table: Mapping[tuple[int, ...], Sequence[float]],
+        vocab: Sequence[str],
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        self.vocab = tuple(vocab)
+        self.vocab_size = len(self.vocab)
+        if self.vocab_size < 1:
+            raise ValueError("vocab must hold at least one token, got none")
+        self.table: dict[tuple[int, ...], tuple[float, ...]] = {}
+        for prefix, probs in table.items():
+            probs = tuple(float(p) for p in probs)
+            if len(probs) != self.vocab_size:
+                raise ValueError(
+                    f"table[{prefix}] must hold {self.vocab_size} probabilities, "
+                    f"got {len(probs)}"
+                )
+            if min(probs) <= 0 or abs(sum(probs) - 1) > 1e-9:
+                raise ValueError(
+                    f"table[{prefix}] must be positive and sum to 1, got {probs}"
+                )
+            self.table[tuple(prefix)] = probs
+        self._log = {
+            k: torch.tensor([math.log(p) for p in v], dtype=dtype)
+            for k, v in self.table.items()
+        }
+
+    def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
+        """Look up the next-token log-probabilities of each prefix.
+
+        Args:
+            prefixes: Token ids, shape ``(N, t)``.
+
+        Returns:
+            Log-probabilities, shape ``(N, M)``.
+        """
+        check_tensor("prefixes", prefixes, ndim=2)
+        rows = []
+        for row in prefixes.tolist():
+            key = tuple(row)
+            if key not in self._log:
+                raise KeyError(f"the tree has no distribution for prefix {key}")
+            rows.append(self._log[key])
+        if not rows:
+            return torch.zeros(0, self.vocab_size)
+        return torch.stack(rows)
+
+    __call__ = next_log_probs
+
+    def sequence_log_prob(self, tokens: Sequence[int]) -> float:
+        """Total log-probability of ``tokens``, summed along the tree."""
+        return sum(
+            math.log(self.table[tuple(tokens[:i])][tok]) for i, tok in enumerate(tokens)
+        )
+
+    def words(self, tokens: Sequence[int]) -> str:
+        """Spell ``tokens`` with the vocabulary, separated by spaces."""
+        return " ".join(self.vocab[t] for t in tokens)
+
+
+#: Next-token probabilities of the chapter's worked example, one row per prefix
+#: (token 0 = "neural", 1 = "network"). Greedy follows "neural" twice; beam
+#: search with k = 2 drops ("neural", "network") at step 2, the prefix of the
+#: most likely sequence.
+WORKED_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float]] = {
+    (): (0.6, 0.4),
+    (0,): (0.55, 0.45),
+    (1,): (0.9, 0.1),
+    (0, 0): (0.6, 0.4),
+    (0, 1): (0.9, 0.1),
+    (1, 0): (0.6, 0.4),
+    (1, 1): (0.8, 0.2),
+}
+
+
+def worked_example() -> TreeLanguageModel:
+    """The two-word, length-3 tree the chapter decodes with ``k = 2``.
+
+    Returns:
+        A tree over the vocabulary ``("neural", "network")`` with the
+        probabilities in :data:`WORKED_EXAMPLE_TABLE`.
+    """
+    return TreeLanguageModel(WORKED_EXAMPLE_TABLE, ("neural", "network"))
+
+
+def random_tree(
+    vocab_size: int,
+    depth: int,
+    *,
+    seed: int,
+    concentration: float = 1.0,
+    levels: int | None = None,
+) -> TreeLanguageModel:
+    """A random full tree: every prefix up to ``depth - 1`` gets a distribution.
+
+    Args:
+        vocab_size: ``M >= 1``.
+        depth: Longest sequence it can score, ``T >= 1``.
+        seed: Seed of the generator.
+        concentration: Weights are :math:`w_i = (-\\log u_i)^{1/c}`, ``u``
+            uniform, then normalised: ``c = 1`` is a uniform Dirichlet draw,
+            smaller ``c`` gives more peaked distributions.
+        levels: If given, probabilities are drawn from ``levels`` equally
+            spaced weights before normalising, so exact ties are common.
+
+    Returns:
+        The tree, with float64 log-probabilities.
+    """
+    vocab_size = check_int("vocab_size", vocab_size, minimum=1)
+    depth = check_int("depth", depth, minimum=1)
+    concentration = check_float(
+        "concentration", concentration, low=0.0, low_inclusive=False
+    )
+    g = torch.Generator().manual_seed(check_int("seed", seed))
+    prefixes = [
+        prefix
+        for t in range(depth)
+        for prefix in itertools.product(range(vocab_size), repeat=t)
+    ]
+    shape = (len(prefixes), vocab_size)
+    if levels is None:
+        u = torch.rand(shape, generator=g, dtype=torch.float64)
+        w = (-torch.log(u)) ** (1.0 / concentration)
+    else:
+        w = torch.randint(1, levels + 1, shape, generator=g).double()
+    w = w.clamp_min(1e-6)
+    table = dict(zip(prefixes, (w / w.sum(1, keepdim=True)).tolist(), strict=True))
+    return TreeLanguageModel(table, [str(i) for i in range(vocab_size)])
