@@ -5,9 +5,10 @@ A page asks for the stepper with the ``beam-stepper`` directive::
     ```{beam-stepper}
     ```
 
-At build time the directive reads the chapter's worked tree from reviewkit
-(:func:`worked_example`), turns it into JSON with :func:`tree_to_json` and
-writes it into the page, inside the widget's mount point, as a
+At build time the directive reads the chapter's worked tree
+(``reviewkit.beam.tree.worked_example``), turns it into JSON with
+:func:`tree_to_json` and writes it into the page, inside the widget's mount
+point, as a
 ``<script type="application/json">`` block: the stepper then works offline,
 even from a ``file://`` copy of the site, where a script cannot fetch files.
 The same JSON is also written to ``_static/beam-stepper-tree.json`` for anyone
@@ -41,11 +42,9 @@ TREE_FILE = "beam-stepper-tree.json"
 
 
 def _worked_example() -> Any:
-    """The chapter's worked tree, from wherever reviewkit keeps it now."""
-    try:
-        from reviewkit.beam.tree import worked_example
-    except ImportError:  # before the beam chapter moved into reviewkit/beam/
-        from reviewkit.lm import worked_example
+    """The chapter's worked tree (:func:`reviewkit.beam.tree.worked_example`)."""
+    from reviewkit.beam.tree import worked_example
+
     return worked_example()
 
 

@@ -30,24 +30,15 @@ from pathlib import Path
 
 import pytest
 
-try:  # the beam chapter's package (reviewkit/beam/)
-    from reviewkit.beam import (
-        TreeLanguageModel,
-        beam_search,
-        beam_trace,
-        exhaustive_search,
-        greedy_decode,
-        random_tree,
-        worked_example,
-    )
-except ImportError:  # before the restructure
-    from reviewkit.decoding import (
-        beam_search,
-        beam_trace,
-        exhaustive_search,
-        greedy_decode,
-    )
-    from reviewkit.lm import TreeLanguageModel, random_tree, worked_example
+from reviewkit.beam import (
+    TreeLanguageModel,
+    beam_search,
+    beam_trace,
+    exhaustive_search,
+    greedy_decode,
+    random_tree,
+    worked_example,
+)
 
 pytestmark = pytest.mark.browser
 
