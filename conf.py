@@ -34,6 +34,7 @@ extensions = [
     "sphinxcontrib.bibtex",
     "reviewkit_sphinx",
     "reviewkit_icons",  # only the icons the site uses, not all of Font Awesome
+    "reviewkit_a11y",  # names the sidebar's fold toggles for screen readers
     "beam_stepper",  # the in-browser beam-search stepper (docs/_ext)
 ]
 
@@ -58,7 +59,9 @@ nb_execution_show_tb = True
 nb_output_stderr = "warn"  # stray warnings in a cell fail the -W build
 nb_merge_streams = True
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}  # no CDN scripts in the site
-nb_render_image_options = {"alt": "Plot produced by the code cell above"}
+# No default alt text: every figure describes itself (cell metadata
+# mystnb.image.alt or a caption), and tests/browser/test_accessibility.py fails
+# on a figure without one, which then shows its file name instead.
 
 # -- Citations (sphinxcontrib-bibtex): {footcite:t}`key` / {footcite:p}`key` in
 # the prose, a ```{footbibliography}``` block under "## References" per page.

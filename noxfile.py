@@ -108,9 +108,8 @@ def bench(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=None)
-def browser(session: nox.Session) -> None:
-    """Build the site, then check every page in headless Chromium (offline)."""
+def _chromium(session: nox.Session) -> str:
+    """Debian's Chromium, installed with apt-get when missing and run as root."""
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
         if shutil.which("apt-get") and os.geteuid() == 0:
@@ -126,7 +125,32 @@ def browser(session: nox.Session) -> None:
             )
         else:
             session.error(f"{chromium} is missing: apt-get install chromium")
+    return chromium
+
+
+@nox.session(python=None)
+def browser(session: nox.Session) -> None:
+    """Build the site, then check every page in headless Chromium (offline)."""
+    _chromium(session)
     _install(session, "docs,tests,browser")
     session.run("sphinx-build", "-q", *SPHINX_ARGS, env=DOCS_ENV)
     session.run("pytest", "tests/browser", "-m", "browser", *session.posargs)
     session.log(f"Screenshots and load report in {BUILD / 'browser'}")
+
+
+@nox.session(python=None)
+def pdf(session: nox.Session) -> None:
+    """Build the site, then print the question sheet and answer key as PDFs."""
+    chromium = _chromium(session)
+    _install(session, "docs,tests,browser")
+    session.run("sphinx-build", "-q", *SPHINX_ARGS, env=DOCS_ENV)
+    session.run(
+        "python",
+        "docs/_ext/reviewkit_pdf.py",
+        str(HTML),
+        "--out",
+        str(BUILD / "pdf"),
+        "--chromium",
+        chromium,
+    )
+    session.run("pytest", "tests/test_pdf.py", "-m", "browser", *session.posargs)

@@ -175,3 +175,41 @@ def test_glossary_defines_every_agreed_term():
     }
     assert set(GLOSSARY_TERMS) <= defined
     assert "\nglossary\n" in (ROOT / "docs" / "index.md").read_text()
+
+
+def test_sidebar_toggles_are_named_after_their_link():
+    """Each text-less sidebar <summary> gets an aria-label naming its section."""
+    import reviewkit_a11y
+
+    html = (
+        '<a href="a.html">Intro</a><p>x</p>'
+        '<li><a class="reference internal" href="rnn/index.html">Vanilla &amp; RNNs'
+        '</a><details><summary><span class="toctree-toggle" role="presentation">'
+        "<i></i></span></summary></details></li>"
+        '<details><summary class="sd-summary-title">Answer</summary></details>'
+    )
+    out = reviewkit_a11y.name_toggles(html)
+    assert '<summary aria-label="Show or hide the pages of Vanilla &amp; RNNs">' in out
+    assert '<summary class="sd-summary-title">' in out  # labelled ones untouched
+    assert reviewkit_a11y.name_toggles(out) == out
+
+
+def test_icon_subset_keeps_only_used_icons():
+    """The icon script keeps the paths of the icons named, and only those."""
+    import json
+
+    import reviewkit_icons
+
+    bundle = (
+        'var b={"square-github":[448,512,[],"f092","M1 1z"]};p("fab",b);'
+        'var b={sun:[512,512,[9728],"f185","M2 2z"]};p("far",b);'
+        'var b={"magnifying-glass":[512,512,[128269,"search"],"f002","M3 3z"],'
+        'sun:[512,512,[],"f185",["M4 4z","M5 5z"]]};p("fas",b);'
+    )
+    script = reviewkit_icons.subset_script(bundle, {"search", "sun", "solid"})
+    icons = json.loads(script.split("const ICONS = ")[1].split(";\n")[0])
+    assert icons == {
+        "b": {},
+        "r": {"sun": [512, 512, "M2 2z"]},
+        "s": {"search": [512, 512, "M3 3z"], "sun": [512, 512, ["M4 4z", "M5 5z"]]},
+    }

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HTML = ROOT / "build" / "html"
-ARTIFACTS = ROOT / "build" / "browser"
+# The built site under test (REVIEWKIT_SITE to point elsewhere, e.g. a private build).
+HTML = Path(os.environ.get("REVIEWKIT_SITE", ROOT / "build" / "html"))
+ARTIFACTS = Path(os.environ.get("REVIEWKIT_ARTIFACTS", ROOT / "build" / "browser"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 # Flags that keep Chromium from reaching out on its own (updates, sync, ...):
@@ -81,3 +82,32 @@ def artifacts() -> Path:
     shutil.rmtree(ARTIFACTS, ignore_errors=True)
     (ARTIFACTS / "screenshots").mkdir(parents=True)
     return ARTIFACTS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the accessibility audit and the landing page's weight, if measured."""
+    import json
+
+    write = terminalreporter.write_line
+    axe = ARTIFACTS / "axe.json"
+    if axe.exists():
+        results = json.loads(axe.read_text())
+        terminalreporter.section("axe-core accessibility audit")
+        by_impact: dict[str, int] = {}
+        for page, violations in sorted(results.items()):
+            for v in violations:
+                by_impact[v["impact"]] = by_impact.get(v["impact"], 0) + v["count"]
+            if violations:
+                listed = ", ".join(f"{v['id']} ({v['impact']})" for v in violations)
+                write(f"{page}: {listed}")
+        totals = ", ".join(f"{n} {k}" for k, n in sorted(by_impact.items()))
+        write(f"{len(results)} page views audited; in violation: {totals or 'none'}")
+        write(f"details in {axe}")
+    weight = ARTIFACTS / "report.json"
+    if weight.exists():
+        report = json.loads(weight.read_text())
+        terminalreporter.section("landing page weight")
+        write(
+            f"cold load: {report['landing_cold_load_bytes'] / 1e6:.2f} MB in "
+            f"{report['landing_requests']} requests (budget 2 MB, all from localhost)"
+        )
