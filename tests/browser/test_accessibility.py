@@ -27,9 +27,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("REVIEWKIT_SITE", ROOT / "build" / "html"))
-REPORT = (
-    Path(os.environ.get("REVIEWKIT_ARTIFACTS", ROOT / "build" / "browser")) / "axe.json"
-)
 SKIP_DIRS = {"_static", "_sources", "_images", "_modules", "reports"}
 BLOCKING = {"serious", "critical"}
 #: Alt texts that describe no particular figure.
@@ -71,14 +68,13 @@ def _open(browser, url: str, mode: str):
     return context, page
 
 
-def _write_report() -> None:
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(_results, indent=1, sort_keys=True))
+def _write_report(artifacts: Path) -> None:
+    (artifacts / "axe.json").write_text(json.dumps(_results, indent=1, sort_keys=True))
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("page", PAGES)
-def test_axe_finds_no_serious_violation(page, mode, browser, site_url):
+def test_axe_finds_no_serious_violation(page, mode, browser, site_url, artifacts):
     """axe-core reports no serious or critical violation on the page."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -104,7 +100,7 @@ def test_axe_finds_no_serious_violation(page, mode, browser, site_url):
         for v in response["violations"]
     ]
     _results[f"{page} ({mode})"] = found
-    _write_report()
+    _write_report(artifacts)
     blocking = [v for v in found if v["impact"] in BLOCKING]
     assert not blocking, f"{page} ({mode}):\n" + json.dumps(blocking, indent=1)
 
