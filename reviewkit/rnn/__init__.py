@@ -19,10 +19,13 @@ Every public name below is also importable from its module, for example
 """
 
 from reviewkit.rnn.experiments import (
+    LagRecall,
+    LagResult,
     LongRange,
     LongRangeResult,
     ScaleSweep,
     SweepResult,
+    lag_recall,
     long_range,
     scale_sweep,
 )
@@ -62,6 +65,8 @@ __all__ = [
     "TASKS",
     "ExplorerGrid",
     "GradientProfile",
+    "LagRecall",
+    "LagResult",
     "LongRange",
     "LongRangeResult",
     "RNNRegressor",
@@ -79,6 +84,7 @@ __all__ = [
     "gradient_profile",
     "input_influence",
     "jordan_matrix",
+    "lag_recall",
     "lag_task",
     "linear_closed_form",
     "live_explorer",

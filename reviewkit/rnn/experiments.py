@@ -28,14 +28,17 @@ from reviewkit.checks import (
 )
 from reviewkit.rnn.gradients import gradient_profile, input_influence
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
-from reviewkit.rnn.tasks import running_average_task
+from reviewkit.rnn.tasks import lag_task, running_average_task
 from reviewkit.rnn.training import TrainConfig, train_regressor
 
 __all__ = [
+    "LagRecall",
+    "LagResult",
     "LongRange",
     "LongRangeResult",
     "ScaleSweep",
     "SweepResult",
+    "lag_recall",
     "long_range",
     "scale_sweep",
 ]
@@ -185,7 +188,8 @@ class LongRange:
 class LongRangeResult:
     """What :func:`long_range` measures, keyed by ``last_step_only``."""
 
-    influence: dict[bool, torch.Tensor]  #: mean :func:`input_influence`, (seeds, T)
+    #: mean :func:`~reviewkit.rnn.gradients.input_influence`, (seeds, T)
+    influence: dict[bool, torch.Tensor]
     last_step_mse: dict[bool, list[float]]  #: test error at step T, per seed
 
 
@@ -193,7 +197,8 @@ def long_range(config: LongRange) -> LongRangeResult:
     """Train one model per seed with each loss; measure memory of early inputs.
 
     The target at the last step weighs every input by :math:`1/T`, so a model
-    that solved it would have :func:`input_influence` equal to :math:`1/T` at
+    that solved it would have an
+    :func:`~reviewkit.rnn.gradients.input_influence` equal to :math:`1/T` at
     every step. The influence it actually has on early steps shows how far
     back it learned to look.
 
@@ -227,3 +232,126 @@ def long_range(config: LongRange) -> LongRangeResult:
         influence[last_step_only] = torch.stack(rows)
         mse[last_step_only] = errors
     return LongRangeResult(influence, mse)
+
+
+@dataclass(frozen=True)
+class LagRecall:
+    """Recall the input ``lag`` steps back, trained with each loss (page 2c)."""
+
+    nonlinearity: str = "tanh"  # the usual choice; ReLU diverges more easily
+    weight_scale: float = 1.0  # the edge between vanishing and exploding
+    hidden_size: int = 32  # as on the other pages
+    # short lags any model learns, to lags beyond the vanishing horizon
+    lags: tuple[int, ...] = (3, 12, 18, 24)
+    seeds: tuple[int, ...] = (0,)  # one run per cell keeps the page under 20 s
+    # 300 Adam steps on batches of 64 sequences of 40 steps: about 1 s per run
+    train: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            steps=300, batch_size=64, seq_len=40, task="lag"
+        )
+    )
+    eval_batch: int = 512  # test sequences: R^2 to about +-0.03
+
+    def __post_init__(self) -> None:
+        """Check every field, naming it in the error."""
+        _nonlinearity("nonlinearity", self.nonlinearity)
+        check_float("weight_scale", self.weight_scale, low=0.0)
+        check_int("hidden_size", self.hidden_size, minimum=1)
+        _train_config("train", self.train)
+        if self.train.task != "lag":
+            raise ValueError(
+                f"train.task must be 'lag' for LagRecall, got {self.train.task!r}"
+            )
+        T = self.train.seq_len
+        check_tuple(
+            "lags", self.lags, lambda n, v: check_int(n, v, minimum=1, maximum=T - 1)
+        )
+        check_tuple("seeds", self.seeds, check_seed)
+        check_int("eval_batch", self.eval_batch, minimum=2)
+
+
+@dataclass(frozen=True)
+class LagResult:
+    """What :func:`lag_recall` measures, keyed by ``(last_step_only, lag)``."""
+
+    #: :math:`R^2` of the prediction at the last step on test data, per seed
+    r2: dict[tuple[bool, int], list[float]]
+    #: :math:`\log_{10}(g_{D+1}/g_T)` under the loss the model was trained
+    #: with: how much the gradient changes over the supervised steps, per seed
+    profile_span: dict[tuple[bool, int], list[float]]
+    #: :math:`\log_{10}` of :math:`\|\partial L_T/\partial h_{T-D}\| /
+    #: \|\partial L_T/\partial h_T\|` after training: what one loss term
+    #: keeps after travelling back :math:`D` steps, per seed
+    reach: dict[tuple[bool, int], list[float]]
+    #: the same reach for the untrained model (the same for both losses),
+    #: keyed by lag: the signal training starts from, per seed
+    reach_init: dict[int, list[float]]
+
+
+def lag_recall(config: LagRecall) -> LagResult:
+    r"""Train one regressor per lag, seed and loss on the lag-recall task.
+
+    The task is :func:`~reviewkit.rnn.tasks.lag_task`. For each trained model
+    it measures, on fresh test sequences:
+
+    * :math:`R^2 = 1 - \mathrm{MSE} / \mathrm{Var}(y_T)` at the last step
+      (1: perfect recall of :math:`x_{T-D}`; 0: no better than guessing 0);
+    * the span of its gradient profile under its own training loss, over the
+      steps that carry a loss, :math:`\log_{10}(g_{D+1} / g_T)`;
+    * the reach of a single loss term, :math:`\log_{10}` of
+      :math:`\|\partial L_T/\partial h_{T-D}\| /
+      \|\partial L_T/\partial h_T\|`: how many decades the learning signal
+      for a :math:`D`-step dependency loses on its way back, after training
+      and (the same model before training) at initialisation.
+
+    Args:
+        config: Model, lags, seeds, training and evaluation sizes.
+
+    Returns:
+        The three measurements for every (loss, lag) pair.
+    """
+    if not isinstance(config, LagRecall):
+        raise TypeError(f"config must be a LagRecall, got {type(config).__name__}")
+    T = config.train.seq_len
+    r2: dict[tuple[bool, int], list[float]] = {}
+    span: dict[tuple[bool, int], list[float]] = {}
+    reach: dict[tuple[bool, int], list[float]] = {}
+    reach_init: dict[int, list[float]] = {lag: [] for lag in config.lags}
+    for last_step_only in (False, True):
+        for lag in config.lags:
+            key = (last_step_only, lag)
+            r2[key], span[key], reach[key] = [], [], []
+            for seed in config.seeds:
+                model = RNNRegressor(
+                    1,
+                    config.hidden_size,
+                    1,
+                    config.nonlinearity,
+                    weight_scale=config.weight_scale,
+                    seed=seed,
+                )
+                x, y = lag_task(config.eval_batch, T, lag, seed=1000 + seed)
+                if not last_step_only:  # the untrained model, once per lag and seed
+                    reach_init[lag].append(_reach(model, x, y, lag))
+                train = replace(
+                    config.train, seed=seed, last_step_only=last_step_only, lag=lag
+                )
+                train_regressor(model, train)
+                with torch.no_grad():
+                    err = ((model(x)[:, -1] - y[:, -1]) ** 2).mean().item()
+                # R^2 = 1 - MSE / Var(y_T)
+                r2[key].append(1.0 - err / y[:, -1].var().item())
+                own = gradient_profile(
+                    model, x, y, last_step_only=last_step_only, first_step=lag
+                ).grad_norms  # (T,)
+                # log10 g_{D+1} - log10 g_T: the steps that carry a loss
+                span[key].append(_log10(own[lag].item()) - _log10(own[-1].item()))
+                reach[key].append(_reach(model, x, y, lag))
+    return LagResult(r2, span, reach, reach_init)
+
+
+def _reach(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, lag: int) -> float:
+    """Decades one last-step loss term loses over ``lag`` steps back in time."""
+    g = gradient_profile(model, x, y, last_step_only=True).grad_norms  # (T,)
+    # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
+    return _log10(g[-1 - lag].item()) - _log10(g[-1].item())

@@ -69,12 +69,19 @@ def _check_batch(
 
 
 def gradient_profile(
-    model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, *, last_step_only: bool
+    model: RNNRegressor,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    last_step_only: bool,
+    first_step: int = 0,
 ) -> GradientProfile:
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
     The loss is :func:`reviewkit.rnn.tasks.sequence_loss`. The model's parameter
-    gradients are left untouched.
+    gradients are left untouched. Norms too large for the model's dtype come
+    out as ``inf`` (call ``model.double()`` for more range); a gradient that
+    turns into NaN raises an error instead of being returned.
 
     .. math::
 
@@ -85,17 +92,29 @@ def gradient_profile(
         x: Input sequences, shape (B, T, D); cast to the model's dtype.
         y: Targets, shape (B, T, O); cast to the model's dtype.
         last_step_only: Loss on the last step only, instead of on every step.
+        first_step: With the loss on every step, steps before this (0-based)
+            index carry no loss (the first ``lag`` steps of the lag task).
 
     Returns:
         The gradients, their norms and the hidden-state norms.
+
+    Raises:
+        FloatingPointError: If a gradient is NaN (an overflow inside the
+            backward pass).
     """
     x, y = _check_batch(model, x, y)
     check_bool("last_step_only", last_step_only)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
     y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
-    loss = sequence_loss(y_hat, y, last_step_only=last_step_only)
+    loss = sequence_loss(y_hat, y, last_step_only=last_step_only, first_step=first_step)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
+    if bool(G.isnan().any()):
+        raise FloatingPointError(
+            "the gradient overflowed to NaN in the model's dtype "
+            f"({G.dtype}); use model.double(), a smaller weight scale or "
+            "shorter sequences"
+        )
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
     return GradientProfile(
         grads=G,

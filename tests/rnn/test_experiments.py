@@ -3,6 +3,7 @@
 import math
 
 import pytest
+import torch
 
 from reviewkit import rnn
 
@@ -88,3 +89,87 @@ def test_every_step_loss_does_not_teach_long_range_memory():
     for lso in (False, True):
         assert bool((early[lso] < 0.6 / T).all())
     assert early[False].mean() <= early[True].mean() * 1.1
+
+
+def test_linear_baseline_vanishes_less_than_both_nonlinearities(small_sweep):
+    """2b: at scale 0.5 tanh and ReLU lose > 0.075 decades/step more than linear."""
+    steps_back = 19  # small_sweep: seq_len 20
+    for nl in ("tanh", "relu"):
+        for scale, min_gap in ((0.5, 0.075 * steps_back), (1.0, 0.0)):
+            for value, linear in zip(
+                small_sweep.log10_grad_ratio[nl, scale],
+                small_sweep.log10_grad_ratio["linear", scale],
+                strict=True,
+            ):
+                assert value - linear < -min_gap
+
+
+def test_linear_explodes_most_relu_next_tanh_least(small_sweep):
+    """2b: at scale 3 the linear RNN gains the most decades, then ReLU, then tanh."""
+    for lin, relu, tanh in zip(
+        small_sweep.log10_grad_ratio["linear", 3.0],
+        small_sweep.log10_grad_ratio["relu", 3.0],
+        small_sweep.log10_grad_ratio["tanh", 3.0],
+        strict=True,
+    ):
+        assert lin > relu > tanh
+
+
+def test_relu_cost_is_about_half_the_units_inactive():
+    """2b: ~half the ReLU units are active; sqrt(active) per step predicts the cost."""
+    config = rnn.ScaleSweep(
+        nonlinearities=("linear", "relu"), weight_scales=(0.5,), seeds=SEEDS
+    )
+    sweep = rnn.scale_sweep(config)
+    x, _ = rnn.running_average_task(config.batch_size, config.seq_len, seed=1000)
+    for i, seed in enumerate(SEEDS):
+        relu = rnn.RNNRegressor(1, 32, 1, "relu", weight_scale=0.5, seed=seed)
+        with torch.no_grad():
+            active = (relu.rnn(x) > 0).float().mean().item()
+        assert 0.35 < active < 0.65
+        estimate = (config.seq_len - 1) * math.log10(math.sqrt(active))
+        gap = sweep.log10_grad_ratio["relu", 0.5][i]
+        gap -= sweep.log10_grad_ratio["linear", 0.5][i]
+        assert gap == pytest.approx(estimate, abs=1.5)
+
+
+@pytest.fixture(scope="module")
+def small_lag():
+    config = rnn.LagRecall(
+        lags=(6, 18),
+        seeds=SEEDS,
+        eval_batch=256,
+        train=rnn.TrainConfig(steps=200, batch_size=32, seq_len=24, task="lag"),
+    )
+    return rnn.lag_recall(config)
+
+
+def test_every_step_loss_helps_at_a_moderate_lag(small_lag):
+    """2c: at a moderate lag the every-step loss recalls better, on every seed."""
+    every, last = small_lag.r2[False, 6], small_lag.r2[True, 6]
+    for e, s in zip(every, last, strict=True):
+        assert e > s + 0.03
+    assert _mean(every) > 0.85
+
+
+def test_beyond_the_horizon_neither_loss_learns_despite_a_flat_profile(small_lag):
+    """2c: at a long lag both R^2 ~ 0, though the every-step profile is flat."""
+    for lso in (False, True):
+        assert all(abs(r) < 0.1 for r in small_lag.r2[lso, 18])
+    assert all(abs(s) < 1 for s in small_lag.profile_span[False, 18])
+    # the one term that links x_{T-D} to L_T starts decades down, more for longer D
+    for far, near in zip(
+        small_lag.reach_init[18], small_lag.reach_init[6], strict=True
+    ):
+        assert far < -1.5
+        assert far < near
+
+
+def test_lag_recall_is_deterministic():
+    """lag_recall gives identical numbers on a second run (same seeds)."""
+    config = rnn.LagRecall(
+        lags=(2,),
+        eval_batch=16,
+        train=rnn.TrainConfig(steps=5, batch_size=4, seq_len=6, task="lag"),
+    )
+    assert rnn.lag_recall(config) == rnn.lag_recall(config)

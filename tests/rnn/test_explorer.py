@@ -6,9 +6,13 @@ import re
 
 import pytest
 import torch
-from matplotlib.figure import Figure
 
-from reviewkit.rnn import RNNRegressor, explorer, gradient_profile, running_average_task
+from reviewkit.rnn import (
+    RNNRegressor,
+    explorer,
+    gradient_profile,
+    running_average_task,
+)
 
 SMALL = explorer.ExplorerGrid(
     nonlinearities=("linear", "relu"), weight_scales=(0.5, 1.0), seq_lens=(4, 9)
@@ -73,16 +77,6 @@ def test_full_grid_page_stays_small():
     assert len(html.encode()) < 150_000
 
 
-def test_plot_curve_draws_both_norms():
-    """plot_curve (behind the live explorer) draws two log-scale lines."""
-    fig = explorer.plot_curve("tanh", 1.0, 12, True)
-    assert isinstance(fig, Figure)
-    (ax,) = fig.axes
-    assert ax.get_yscale() == "log"
-    assert len(ax.get_lines()) == 2
-    assert len(ax.get_lines()[0].get_ydata()) == 12
-
-
 def test_live_explorer_builds_widget():
     """live_explorer builds an ipywidgets interactive with the four controls."""
     pytest.importorskip("ipywidgets")
@@ -126,3 +120,46 @@ def test_things_to_try_hold():
         every = curve("tanh", 0.75, 50, False, seed=seed)
         assert _log10_span(last.grad_norms) < -3
         assert _log10_span(every.grad_norms) > -1
+
+
+def test_show_explorer_writes_a_standalone_file_without_ipython(tmp_path, monkeypatch):
+    """Outside a notebook show_explorer writes a full HTML page and returns its path."""
+    monkeypatch.setattr(explorer, "_in_notebook", lambda: False)
+    path = explorer.show_explorer(SMALL, path=tmp_path / "x.html")
+    assert path == tmp_path / "x.html"
+    page = path.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "function rkRnnExplorer" in page
+    assert explorer.explorer_html(explorer.precompute(SMALL)) in page
+
+
+def test_explorer_script_is_package_data():
+    """The JavaScript is read from explorer.js inside the package, not a string."""
+    from importlib.resources import files
+
+    js = files("reviewkit.rnn").joinpath("explorer.js").read_text()
+    assert explorer.explorer_script() == js
+    assert "function rkRnnExplorer(root, D)" in js
+
+
+def test_live_explorer_says_what_to_install(monkeypatch):
+    """Without ipywidgets, live_explorer raises ImportError naming the extra."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    with pytest.raises(ImportError, match=r"reviewkit\[widgets\]"):
+        explorer.live_explorer(SMALL)
+
+
+def test_explorer_linear_suggestion_holds():
+    """Things to try: linear falls at 0.75, rises at 1.25, in between at 1."""
+    for seed in (0, 1, 2):
+        span = {
+            s: _log10_span(
+                explorer.explorer_curve("linear", s, 50, True, seed=seed).grad_norms
+            )
+            for s in (0.75, 1.0, 1.25)
+        }
+        assert span[0.75] < -2
+        assert span[1.25] > 2
+        assert span[0.75] < span[1.0] < span[1.25]

@@ -181,3 +181,66 @@ def test_bad_arguments_are_named():
         rnn.mean_by_distance(torch.zeros(2, 3))
     with pytest.raises(TypeError, match="config must be a ScaleSweep"):
         rnn.scale_sweep(rnn.LongRange())
+
+
+@pytest.mark.parametrize("rho", [0.8, 0.9, 1.0, 1.1, 1.2])
+def test_symmetric_fits_sit_slightly_below_log_radius(rho):
+    """2a: symmetric fits lie a little below ln(rho): slower growth when rho > 1."""
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    for seed in (0, 1, 2):
+        model = _linear_model(rho, seed, H=32)
+        p = rnn.gradient_profile(model, x, y, last_step_only=True)
+        gap = rnn.fit_log_rate(p.grad_norms, skip=10) - math.log(rho)
+        assert -0.04 < gap < 0
+
+
+def test_symmetric_curves_drop_first_orthogonal_ones_do_not():
+    """2a: near the loss a symmetric W_h's curve falls beyond rho^k; orthogonal not."""
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    for seed in (0, 1, 2):
+        for rho in (0.9, 1.0, 1.2):
+            for kind in ("symmetric", "orthogonal"):
+                model = _linear_model(rho, seed, H=32, kind=kind)
+                g = rnn.gradient_profile(model, x, y, last_step_only=True).grad_norms
+                g = g.flip(0)  # k steps back from the loss
+                drop = (g[0] * rho**10 / g[10]).item()
+                if kind == "orthogonal":
+                    assert drop == pytest.approx(1.0, rel=1e-4)
+                else:
+                    assert drop > 2
+                    # the first 10 steps fall more (in log) than the next 39
+                    rest = (g[10] * rho**39 / g[49]).item()
+                    assert math.log(drop) > math.log(rest) > 0
+
+
+def test_rising_symmetric_curves_dip_before_they_grow():
+    """2a: at rho = 1.1 and 1.2 the symmetric curve first dips, then ends higher."""
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    for rho in (1.1, 1.2):
+        g = rnn.gradient_profile(
+            _linear_model(rho, 1, H=32), x, y, last_step_only=True
+        ).grad_norms.flip(0)
+        assert g.min() < g[0] < g[-1]
+        assert 0 < int(g.argmin()) < 25
+
+
+def test_first_step_leaves_early_loss_terms_out():
+    """gradient_profile's first_step equals the loss on steps first_step.. only."""
+    model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=1)
+    x, y = rnn.lag_task(4, 10, 3, seed=0)
+    p = rnn.gradient_profile(model, x, y, last_step_only=False, first_step=3)
+    states = model.rnn.unroll(x)
+    y_hat = model.readout(torch.stack(states, dim=1))
+    loss = ((y_hat[:, 3:] - y[:, 3:]) ** 2).mean()
+    expected = torch.stack(torch.autograd.grad(loss, states), dim=1)
+    torch.testing.assert_close(p.grads, expected.detach())
+
+
+def test_profile_casts_float64_inputs_to_the_model_dtype():
+    """float64 inputs to a float32 model give the float32 result (dtype policy)."""
+    model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=1)
+    x, y = rnn.running_average_task(4, 6, seed=0)
+    p32 = rnn.gradient_profile(model, x, y, last_step_only=True)
+    p64 = rnn.gradient_profile(model, x.double(), y.double(), last_step_only=True)
+    assert p64.grads.dtype == torch.float32
+    torch.testing.assert_close(p32.grads, p64.grads)
