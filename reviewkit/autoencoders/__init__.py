@@ -11,7 +11,9 @@ One module per concept, in the order a reader meets them:
 * :mod:`~reviewkit.autoencoders.cache`: trained models kept between pages and builds;
 * :mod:`~reviewkit.autoencoders.probes`: linear probes on frozen codes;
 * :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models and
-  comparisons, shared by the pages and the tests.
+  comparisons, shared by the pages and the tests;
+* :mod:`~reviewkit.autoencoders.transfer`: codes learned on photographs, probed
+  on digits (1e).
 
 The names below are the chapter's main entry points, importable from here.
 """

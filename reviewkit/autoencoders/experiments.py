@@ -210,13 +210,6 @@ class Lab:
         x_train = d.x_train[: self.size.masked_train]
         return self.cache.get(config, x_train, d.x_val, seed)
 
-    def photo_model(self, seed: int) -> TrainedAutoencoder:
-        """The default autoencoder trained on photo patches instead of digits (1e)."""
-        config = AutoencoderConfig()
-        if self.size.epochs is not None:
-            config = replace(config, epochs=self.size.epochs)
-        return self.cache.get(config, *self.photos, seed)
-
     def probe(self, model: TrainedAutoencoder, data: DigitSplit | None = None) -> float:
         """Linear-probe test accuracy of ``model``'s codes, with every label.
 

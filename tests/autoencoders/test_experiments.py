@@ -20,12 +20,8 @@ from reviewkit.autoencoders.experiments import (
     stats,
     variant_scores,
 )
-from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.probes import label_efficiency
-from reviewkit.autoencoders.training import (
-    reconstruction_error,
-    untrained_autoencoder,
-)
+from reviewkit.autoencoders.training import reconstruction_error
 
 NOISE = GaussianNoise(NOISE_STD)
 
@@ -143,25 +139,6 @@ def test_raw_pixels_beat_small_codes_with_all_labels(lab):
     assert (_acc(lab, "code 2") < raw - 0.15).all()
     assert _acc(lab, "code 32").mean() < raw
     assert abs(_acc(lab, "code 128").mean() - raw) < 0.02  # overcomplete: about equal
-
-
-# --- 1e --------------------------------------------------------------------
-
-
-def test_photo_trained_codes_transfer_but_do_not_beat_raw_pixels(lab):
-    """1e: photo-trained codes beat an untrained encoder on digits, not raw pixels."""
-    d = lab.digits
-    photo = np.array([lab.probe(lab.photo_model(s)) for s in lab.seeds])
-    rand = np.array(
-        [lab.probe(untrained_autoencoder(AutoencoderConfig(), s)) for s in lab.seeds]
-    )
-    assert photo.mean() > rand.mean() + 0.01
-    assert photo.mean() < lab.raw_accuracy()
-    few = label_efficiency(
-        lab.code_features(lab.photo_model), d.y_train, d.y_test, [5], lab.seeds
-    )
-    raw = label_efficiency(lab.raw_features, d.y_train, d.y_test, [5], lab.seeds)
-    assert few.mean[0] < raw.mean[0] + 0.02
 
 
 # --- 1f --------------------------------------------------------------------
