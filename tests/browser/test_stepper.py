@@ -481,3 +481,23 @@ def test_assets_only_on_the_stepper_page():
     )
     assert using == [PAGE]
     assert (html / "_static" / "beam-stepper-tree.json").exists()
+
+
+def test_stepper_works_from_a_file_url(browser):
+    """Opened straight from disk (file://, where scripts cannot fetch files),
+    the stepper still mounts: its tree is inside the page."""
+    html = Path(os.environ.get("REVIEWKIT_SITE") or ROOT / "build" / "html")
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto((html / PAGE).resolve().as_uri(), wait_until="load")
+        page.wait_for_function(
+            "() => window.reviewkitStepper && window.reviewkitStepper.instances.length"
+        )
+        rows = page.locator(".rk-stepper table.rk-steps tbody tr").count()
+    finally:
+        context.close()
+    assert rows == 2  # beam search, step 1: both words
+    assert not errors, errors
