@@ -12,10 +12,10 @@ use, with MathJax rendered and plots loaded, and printed to A4:
   replaced by an empty ruled box to write in;
 * ``reviewkit-answers.pdf``, the answer key: every answer dropdown is open.
 
-Both leave out the code cells (their plots and tables stay) and start with a
-contents page listing the questions each page covers. The PDFs are written to
-``build/pdf`` and copied to ``_static/pdf`` in the built site, where the landing
-page links to them.
+Both leave out the code cells' source (their printed numbers, plots and tables
+stay) and start with a contents page listing the questions each page covers.
+The PDFs are written to ``build/pdf`` and copied to ``_static/pdf`` in the
+built site, where the landing page links to them.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ _COMMON_CSS = """
 .bd-footer-content, .bd-footer-article, .copybtn, .headerlink,
 .beam-stepper, [id^="try-it-yourself"] { display: none !important; }
 details.hide { display: block !important; }
-.cell_output .output.stream, .cell_output .output.text_plain { display: none; }
 body { background: white !important; }
 img { break-inside: avoid; max-width: 100% !important; }
 h1, h2, h3 { break-after: avoid; }
