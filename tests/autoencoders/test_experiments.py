@@ -20,7 +20,7 @@ from reviewkit.autoencoders.experiments import (
     stats,
     variant_scores,
 )
-from reviewkit.autoencoders.probes import label_efficiency
+from reviewkit.autoencoders.probes import label_efficiency, rank_disagreements
 from reviewkit.autoencoders.training import reconstruction_error
 
 NOISE = GaussianNoise(NOISE_STD)
@@ -97,6 +97,18 @@ def test_lower_clean_error_does_not_mean_better_probe(lab):
     pix, patch = scores["pixel masked"].mean(axis=0), scores["patch masked"].mean(0)
     assert patch[1] < pix[1]
     assert patch[2] < pix[2]
+
+
+def test_most_pairs_rank_alike_but_some_flip(lab):
+    """1b: of the 21 pairs of the page's seven variants, most rank alike, some flip."""
+    names = ["code 2", "code 8", "code 32", "code 128"]
+    names += ["denoising", "pixel masked", "patch masked"]
+    scores = variant_scores(lab, names)
+    mean = np.array([scores[n].mean(axis=0) for n in names])  # (variants, 3)
+    pairs = len(names) * (len(names) - 1) // 2
+    for col in (0, 1):  # own validation loss, clean reconstruction error
+        flips = len(rank_disagreements(mean[:, col], mean[:, 2]))
+        assert 0 < flips < pairs / 2
 
 
 def test_within_vanilla_family_lower_loss_probes_better(lab):
