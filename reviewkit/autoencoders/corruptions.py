@@ -56,10 +56,28 @@ def _check_call(x: object, generator: object) -> torch.Tensor:
 
 
 def _exact_mask(
-    n: int, cells: int, ratio: float, generator: torch.Generator
+    n: int, cells: int, ratio: float, generator: torch.Generator, what: str
 ) -> torch.Tensor:
-    """Choose exactly ``round(ratio * cells)`` cells per row, uniformly."""
+    """Choose exactly ``round(ratio * cells)`` cells per row, uniformly.
+
+    A positive ratio that rounds to no cell, or one that rounds to every
+    cell, is refused: the first would silently hide nothing, the second
+    leave nothing visible. ``what`` names the cells (``"pixels"``).
+    """
     k = round(ratio * cells)
+    if ratio > 0 and k == 0:
+        raise ValueError(
+            f"ratio={ratio} of {cells} {what} per image rounds to 0 hidden "
+            f"{what}: the mask would hide nothing; use a ratio above "
+            f"{0.5 / cells:.3g}"
+            + (" or a smaller patch_size" if what == "patches" else "")
+        )
+    if k == cells and cells > 0 and ratio > 0:
+        raise ValueError(
+            f"ratio={ratio} of {cells} {what} per image rounds to all {cells}: "
+            "nothing would stay visible; use a smaller ratio"
+            + (" or a smaller patch_size" if what == "patches" else "")
+        )
     if k == 0:
         return torch.zeros(n, cells, dtype=torch.bool)
     scores = torch.rand(n, cells, generator=generator, dtype=torch.float64)
@@ -108,7 +126,7 @@ class GaussianNoise:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``x + std * noise`` for ``x`` ``(N, H, W)``; the mask is all True."""
         x = _check_call(x, generator)
-        noise = torch.randn(x.shape, generator=generator)  # (N, H, W)
+        noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)  # (N, H, W)
         # x~ = x + sigma * eps
         return x + self.std * noise, torch.ones_like(x, dtype=torch.bool)
 
@@ -118,6 +136,8 @@ class PixelMask:
     """Hide a fixed share of single pixels, chosen at random in each image.
 
     Exactly ``round(ratio * H * W)`` pixels per image are set to ``fill``.
+    A positive ratio that rounds to no pixel, or to every pixel, raises a
+    ``ValueError`` when called rather than hiding nothing or everything.
 
     Attributes:
         ratio: Share of pixels hidden, in ``[0, 1)``.
@@ -138,7 +158,7 @@ class PixelMask:
         """Hide pixels of ``x`` ``(N, H, W)``; return it and the mask."""
         x = _check_call(x, generator)
         n, h, w = x.shape
-        mask = _exact_mask(n, h * w, self.ratio, generator).view(n, h, w)
+        mask = _exact_mask(n, h * w, self.ratio, generator, "pixels").view(n, h, w)
         return x.masked_fill(mask, self.fill), mask
 
 
@@ -148,7 +168,9 @@ class PatchMask:
 
     The image is cut into non-overlapping ``patch_size`` x ``patch_size``
     patches; exactly ``round(ratio * number_of_patches)`` of them are set to
-    ``fill`` in each image.
+    ``fill`` in each image. A positive ratio that rounds to no patch (for
+    example ``ratio=0.5`` with a single 8x8 patch on 8x8 images), or to every
+    patch, raises a ``ValueError`` when called.
 
     Attributes:
         ratio: Share of patches hidden, in ``[0, 1)``.
@@ -178,7 +200,7 @@ class PatchMask:
                 f"patch_size must divide the image height and width, "
                 f"got patch_size={p} for images of {h}x{w}"
             )
-        grid = _exact_mask(n, (h // p) * (w // p), self.ratio, generator)
+        grid = _exact_mask(n, (h // p) * (w // p), self.ratio, generator, "patches")
         grid = grid.view(n, h // p, w // p)
         # each grid cell becomes a p x p block of pixels
         mask = grid.repeat_interleave(p, dim=1).repeat_interleave(p, dim=2)

@@ -13,6 +13,7 @@ Images are float32 tensors of shape ``(N, H, W)`` with values in ``[0, 1]``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from reviewkit.checks import check_float, check_int, check_tensor
+from reviewkit.checks import check_float, check_int, check_seed, check_tensor
 
 __all__ = [
     "DigitSplit",
@@ -32,7 +33,7 @@ __all__ = [
 
 
 def check_images(name: str, images: object) -> torch.Tensor:
-    """Return ``images`` if it is a floating tensor of shape ``(N, H, W)``.
+    """Return ``images`` if it is a finite floating tensor of shape ``(N, H, W)``.
 
     Args:
         name: The argument's name, for the error message.
@@ -43,7 +44,8 @@ def check_images(name: str, images: object) -> torch.Tensor:
 
     Raises:
         TypeError: If ``images`` is not a floating-point tensor.
-        ValueError: If it does not have three dimensions or is empty.
+        ValueError: If it does not have three dimensions, is empty, or holds
+            NaN or infinite values.
     """
     if isinstance(images, torch.Tensor) and images.ndim != 3:
         raise ValueError(
@@ -53,6 +55,7 @@ def check_images(name: str, images: object) -> torch.Tensor:
     images = check_tensor(name, images, ndim=3, floating=True)
     if images.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(images.shape)}")
+    check_tensor(name, images, finite=True)
     return images
 
 
@@ -109,11 +112,19 @@ def load_digits_split(
 
     Returns:
         The three sets, images of shape ``(N, 8, 8)``.
+
+    Raises:
+        ValueError: If a fraction is out of range, or so small (or so large)
+            that a set would hold fewer images than there are classes (10),
+            which a stratified split cannot do.
     """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
+    if seed >= 2**32:
+        # scikit-learn's random_state is a numpy legacy seed: below 2**32
+        raise ValueError(f"seed must be < 2**32 for load_digits_split, got {seed}")
     check_float("val_fraction", val_fraction, low=0, high=1, low_inclusive=False,
                 high_inclusive=False)  # fmt: skip
     check_float("test_fraction", test_fraction, low=0, high=1, low_inclusive=False,
@@ -123,6 +134,7 @@ def load_digits_split(
             "val_fraction + test_fraction must be < 1, "
             f"got {val_fraction} + {test_fraction}"
         )
+    _check_split_sizes(1797, 10, val_fraction, test_fraction)
     digits = load_digits()
     x = torch.tensor(digits.images / 16.0, dtype=torch.float32)  # (1797, 8, 8)
     y = torch.tensor(digits.target, dtype=torch.long)  # (1797,)
@@ -140,6 +152,36 @@ def load_digits_split(
     return DigitSplit(x[t[0]], y[t[0]], x[t[1]], y[t[1]], x[t[2]], y[t[2]])
 
 
+def _check_split_sizes(
+    n: int, classes: int, val_fraction: float, test_fraction: float
+) -> None:
+    """Refuse fractions that leave a set with fewer images than classes.
+
+    The sizes are scikit-learn's: the test set takes ``ceil(fraction * n)``
+    images and the training part keeps the rest, in both splits.
+    """
+    n_test = math.ceil(test_fraction * n)
+    n_rest = n - n_test
+    n_val = math.ceil(val_fraction / (1 - test_fraction) * n_rest)
+    sizes = {
+        "test_fraction": (n_test, test_fraction),
+        "val_fraction": (n_val, val_fraction),
+    }
+    for name, (size, fraction) in sizes.items():
+        if size < classes:
+            raise ValueError(
+                f"{name} must leave at least {classes} images (one per class) "
+                f"in its set of the {n} digits, got {name}={fraction} "
+                f"({size} images); use at least {classes / n:.4f}"
+            )
+    if n_rest - n_val < classes:
+        raise ValueError(
+            "val_fraction + test_fraction must leave at least "
+            f"{classes} training images, got {val_fraction} + {test_fraction} "
+            f"({n_rest - n_val} images)"
+        )
+
+
 def upsample(images: torch.Tensor, size: int) -> torch.Tensor:
     """Enlarge images to ``size`` x ``size`` with bilinear interpolation.
 
@@ -155,7 +197,7 @@ def upsample(images: torch.Tensor, size: int) -> torch.Tensor:
         Images of shape ``(N, size, size)``, values still in the input range.
     """
     images = check_images("images", images)
-    size = check_int("size", size, minimum=max(images.shape[1:]))
+    size = check_int("size", size, minimum=max(images.shape[1:]), maximum=4096)
     out = F.interpolate(
         images[:, None], size=(size, size), mode="bilinear", align_corners=False
     )  # (N, 1, size, size)
@@ -183,10 +225,11 @@ def photo_patches(
     """
     from sklearn.datasets import load_sample_images
 
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=1_000_000)
     size = check_int("size", size, minimum=2)
-    downscale = check_int("downscale", downscale, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
+    # the smaller photograph side is 427 pixels
+    downscale = check_int("downscale", downscale, minimum=1, maximum=427 // 2)
+    seed = check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     grey = []
     for photo in load_sample_images().images:  # (427, 640, 3) uint8
@@ -194,6 +237,12 @@ def photo_patches(
         h, w = (s // downscale * downscale for s in g.shape)
         g = g[:h, :w].reshape(h // downscale, downscale, w // downscale, downscale)
         grey.append(g.mean(axis=(1, 3)))
+    side = min(min(g.shape) for g in grey)
+    if size > side:
+        raise ValueError(
+            f"size must be at most {side}, the smaller side of the photographs "
+            f"shrunk by downscale={downscale}, got size={size}"
+        )
     which = rng.integers(0, len(grey), size=n)
     patches = np.empty((n, size, size))
     for k, i in enumerate(which):

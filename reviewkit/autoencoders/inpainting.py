@@ -26,18 +26,28 @@ def inpaint_from_neighbours(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
     single pixels and badly on whole patches.
 
     Args:
-        x: Corrupted images, shape ``(N, H, W)``.
+        x: Corrupted images, shape ``(N, H, W)``, finite.
         mask: Boolean mask, ``True`` where hidden, same shape as ``x``.
 
     Returns:
-        Images with every hidden pixel filled, shape ``(N, H, W)``.
+        Images with every hidden pixel filled, shape ``(N, H, W)``, in the
+        dtype of ``x``. An image whose pixels are all hidden has nothing to
+        fill from and is refused.
     """
     x = check_images("x", x)
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError("mask must be a boolean torch.Tensor")
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        raise TypeError(f"mask must be a boolean torch.Tensor, got {got}")
     if mask.shape != x.shape:
         raise ValueError(
             f"mask must have the shape of x {tuple(x.shape)}, got {tuple(mask.shape)}"
+        )
+    hidden_all = mask.flatten(1).all(dim=1)  # (N,)
+    if bool(hidden_all.any()):
+        first = int(hidden_all.nonzero()[0])
+        raise ValueError(
+            f"mask must leave at least one visible pixel per image, got image "
+            f"{first} fully hidden: there is nothing to fill it from"
         )
     with one_thread():
         return _inpaint(x, mask)

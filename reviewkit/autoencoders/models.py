@@ -10,20 +10,28 @@ convolutional one whose code is a feature map.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
 import torch
 from torch import nn
 
-from reviewkit.autoencoders.corruptions import Corruption, NoCorruption
-from reviewkit.checks import check_choice, check_float, check_int
+from reviewkit.autoencoders.corruptions import (
+    Compose,
+    Corruption,
+    NoCorruption,
+    PatchMask,
+    PixelMask,
+)
+from reviewkit.checks import check_choice, check_float, check_int, check_seed
 
 __all__ = [
     "AutoencoderConfig",
     "ConvAutoencoder",
     "MLPAutoencoder",
     "build_model",
+    "init_weights",
 ]
 
 
@@ -71,7 +79,8 @@ class AutoencoderConfig:
         if (
             not isinstance(shape, tuple)
             or len(shape) != 2
-            or not all(isinstance(s, int) and s >= 1 for s in shape)
+            or not all(isinstance(s, int) and not isinstance(s, bool) for s in shape)
+            or min(shape) < 1
         ):
             raise ValueError(
                 f"image_shape must be a tuple (H, W) of positive ints, got {shape!r}"
@@ -91,6 +100,23 @@ class AutoencoderConfig:
         check_float("lr", self.lr, low=0, low_inclusive=False)
         if self.arch == "conv" and (shape[0] % 2 or shape[1] % 2):
             raise ValueError(f"image_shape must be even for arch='conv', got {shape!r}")
+        if self.loss_on == "masked" and _hides_nothing(self.corruption):
+            # the loss would average over no pixel at all: exactly 0, no learning
+            raise ValueError(
+                "loss_on='masked' needs a corruption that hides pixels, got "
+                f"corruption={self.corruption!r}: the loss would be exactly 0"
+            )
+
+
+def _hides_nothing(corruption: Corruption) -> bool:
+    """Whether a corruption of this package never marks a pixel in its mask."""
+    if isinstance(corruption, NoCorruption):
+        return True
+    if isinstance(corruption, (PixelMask, PatchMask)):
+        return corruption.ratio == 0
+    if isinstance(corruption, Compose):
+        return all(_hides_nothing(part) for part in corruption.parts)
+    return False  # a user's corruption: training checks its masks instead
 
 
 class MLPAutoencoder(nn.Module):
@@ -172,15 +198,74 @@ class ConvAutoencoder(nn.Module):
         return self.decode(self.encode(x))
 
 
-def build_model(config: AutoencoderConfig) -> nn.Module:
-    """The untrained network a configuration describes (weights from torch's RNG).
+@torch.no_grad()
+def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    r"""Draw every layer's weights from ``generator``, as PyTorch's default init does.
+
+    Each linear, convolutional and transposed convolutional layer, in the
+    order the model registers them, gets its weight and then its bias from
+
+    .. math::
+
+        W \sim \mathcal U\!\left(-\tfrac{1}{\sqrt{n}}, \tfrac{1}{\sqrt{n}}\right),
+        \qquad
+        b \sim \mathcal U\!\left(-\tfrac{1}{\sqrt{n}}, \tfrac{1}{\sqrt{n}}\right)
+
+    with :math:`n` the layer's fan-in: the distributions and the order of
+    ``reset_parameters``, so a generator seeded with ``s`` gives the weights
+    that ``torch.manual_seed(s)`` followed by building the model would, but
+    without touching torch's global random state (threads cannot disturb it).
+
+    Args:
+        model: The network; changed in place.
+        generator: A CPU generator; every draw comes from it.
+
+    Returns:
+        ``model``.
+    """
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator must be a torch.Generator, got {type(generator).__name__}"
+        )
+    for layer in model.modules():
+        if not isinstance(layer, (nn.Linear, nn.modules.conv._ConvNd)):
+            continue
+        # kaiming_uniform_ with a = sqrt(5): W ~ U(-1/sqrt(n), 1/sqrt(n))
+        nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+        if layer.bias is not None:
+            fan_in, _ = nn.init._calculate_fan_in_and_fan_out(layer.weight)
+            # b ~ U(-1/sqrt(n), 1/sqrt(n))
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    return model
+
+
+def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Module:
+    """The untrained network a configuration describes, its weights drawn from a seed.
+
+    The layers are created on PyTorch's ``meta`` device (no memory, no random
+    draws), moved to the CPU and filled by :func:`init_weights`, so the global
+    random state is neither read nor changed.
 
     Args:
         config: The configuration.
+        seed: A seed in ``[0, 2**63)`` or a :class:`torch.Generator` to draw
+            the weights from.
 
     Returns:
-        An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder`.
+        An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder` (float32, CPU).
     """
-    if config.arch == "conv":
-        return ConvAutoencoder(config.hidden, config.code_size)
-    return MLPAutoencoder(config.image_shape, config.hidden, config.code_size)
+    if not isinstance(config, AutoencoderConfig):
+        raise TypeError(
+            f"config must be an AutoencoderConfig, got {type(config).__name__}"
+        )
+    if isinstance(seed, torch.Generator):
+        generator = seed
+    else:
+        generator = torch.Generator().manual_seed(check_seed("seed", seed))
+    with torch.device("meta"):
+        if config.arch == "conv":
+            model = ConvAutoencoder(config.hidden, config.code_size)
+        else:
+            model = MLPAutoencoder(config.image_shape, config.hidden, config.code_size)
+    return init_weights(model.to_empty(device="cpu"), generator)

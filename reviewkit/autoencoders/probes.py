@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from reviewkit.checks import check_float, check_int
+from reviewkit.checks import check_float, check_int, check_seed
 from reviewkit.measure import one_thread
 
 __all__ = [
@@ -59,34 +59,96 @@ class ProbeConfig:
 
 
 def _as_matrix(name: str, features: object) -> np.ndarray:
+    """Features ``(N, ...)`` as a finite float64 matrix ``(N, D)``, or a clear error."""
     if isinstance(features, torch.Tensor):
-        features = features.detach().cpu().numpy()
+        features = features.detach().cpu()
+        if features.dtype == torch.bfloat16:  # numpy has no bfloat16
+            features = features.float()
+        features = features.numpy()
     if not isinstance(features, np.ndarray):
         raise TypeError(
             f"{name} must be a torch.Tensor or numpy array, "
             f"got {type(features).__name__}"
         )
+    if features.dtype == np.bool_ or not np.issubdtype(features.dtype, np.number):
+        raise TypeError(f"{name} must hold real numbers, got dtype {features.dtype}")
+    if np.issubdtype(features.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers, got dtype {features.dtype}")
     if features.ndim < 2:
         raise ValueError(
             f"{name} must have shape (N, ...) with N samples, got {features.shape}"
         )
-    return features.reshape(len(features), -1).astype(np.float64)
+    if features.shape[0] == 0 or features[0].size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {features.shape}")
+    matrix = features.reshape(len(features), -1).astype(np.float64)
+    if not np.isfinite(matrix).all():
+        bad = int((~np.isfinite(matrix)).sum())
+        raise ValueError(
+            f"{name} must be finite, got {bad} NaN or infinite entries "
+            f"in shape {features.shape}"
+        )
+    return matrix
 
 
 def _as_labels(name: str, labels: object, n: int | None = None) -> np.ndarray:
+    """Class labels as a 1-D integer array, one per sample, or a clear error."""
     if isinstance(labels, torch.Tensor):
         labels = labels.detach().cpu().numpy()
+    if not isinstance(labels, (np.ndarray, list, tuple)):
+        raise TypeError(
+            f"{name} must be a tensor, array or list of integer class labels, "
+            f"got {type(labels).__name__}"
+        )
     labels = np.asarray(labels)
-    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+    if (
+        labels.ndim != 1
+        or labels.dtype == np.bool_
+        or not np.issubdtype(labels.dtype, np.integer)
+    ):
         raise ValueError(
             f"{name} must be a 1-D array of integer class labels, "
             f"got dtype {labels.dtype} and shape {labels.shape}"
         )
+    if len(labels) == 0:
+        raise ValueError(f"{name} must not be empty")
     if n is not None and len(labels) != n:
         raise ValueError(
             f"{name} must have one label per sample ({n}), got {len(labels)}"
         )
     return labels
+
+
+def _check_config(config: object) -> ProbeConfig:
+    """The probe settings: ``config``, or the defaults for ``None``."""
+    if config is None:
+        return ProbeConfig()
+    if not isinstance(config, ProbeConfig):
+        raise TypeError(f"config must be a ProbeConfig, got {type(config).__name__}")
+    return config
+
+
+def _as_finite_vector(name: str, values: object) -> np.ndarray:
+    """Numbers as a finite 1-D float64 array, or a clear error naming ``name``."""
+    try:
+        arr = np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a sequence of numbers, got {type(values).__name__}"
+        ) from None
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, got {arr.tolist()}")
+    return arr
+
+
+def _as_int_tuple(name: str, values: object, minimum: int) -> tuple[int, ...]:
+    """A sequence of ints, each at least ``minimum``, as a tuple."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(
+            f"{name} must be a sequence of ints, got {type(values).__name__}"
+        )
+    return tuple(
+        check_int(f"{name}[{i}]", v, minimum=minimum) for i, v in enumerate(values)
+    )
 
 
 def probe_accuracy(
@@ -108,12 +170,18 @@ def probe_accuracy(
 
     Returns:
         Share of test samples classified correctly.
+
+    Raises:
+        TypeError: If features are not tensors or arrays of real numbers, or
+            labels are not integers.
+        ValueError: If features hold NaN or infinite values, shapes disagree,
+            or the training labels hold fewer than two classes.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    config = ProbeConfig() if config is None else config
+    config = _check_config(config)
     xtr = _as_matrix("train_features", train_features)
     ytr = _as_labels("train_labels", train_labels, len(xtr))
     xte = _as_matrix("test_features", test_features)
@@ -124,7 +192,9 @@ def probe_accuracy(
             f"got {xte.shape[1]}"
         )
     if len(np.unique(ytr)) < 2:
-        raise ValueError("train_labels must contain at least two classes")
+        raise ValueError(
+            f"train_labels must contain at least two classes, got {np.unique(ytr)}"
+        )
     probe = make_pipeline(
         StandardScaler(), LogisticRegression(C=config.C, max_iter=config.max_iter)
     )
@@ -153,7 +223,7 @@ def sample_per_class(
     """
     labels = _as_labels("labels", labels)
     per_class = check_int("per_class", per_class, minimum=1)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     chosen = []
     for k in np.unique(labels):
@@ -224,18 +294,29 @@ def label_efficiency(
     if not callable(featurize):
         raise TypeError(f"featurize must be callable, got {type(featurize).__name__}")
     ytr = _as_labels("train_labels", train_labels)
-    counts = tuple(
-        check_int("labels_per_class", c, minimum=1) for c in labels_per_class
-    )
-    seeds = tuple(check_int("seeds", s, minimum=0) for s in seeds)
+    _as_labels("test_labels", test_labels)
+    config = _check_config(config)
+    counts = _as_int_tuple("labels_per_class", labels_per_class, 1)
+    seeds = _as_int_tuple("seeds", seeds, 0)
     if not counts:
         raise ValueError("labels_per_class must not be empty")
     if len(seeds) < 2:
         raise ValueError(f"seeds must hold at least two seeds, got {seeds!r}")
     acc = np.empty((len(seeds), len(counts)))
     for i, seed in enumerate(seeds):
-        train_features, test_features = featurize(seed)
+        out = featurize(seed)
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise TypeError(
+                "featurize must return a pair (train_features, test_features), "
+                f"got {type(out).__name__}"
+            )
+        train_features, test_features = out
         xtr = _as_matrix("train_features", train_features)
+        if len(xtr) != len(ytr):
+            raise ValueError(
+                f"featurize({seed}) must return one training feature row per "
+                f"label in train_labels ({len(ytr)}), got {len(xtr)}"
+            )
         for j, count in enumerate(counts):
             idx = sample_per_class(ytr, count, seed)
             acc[i, j] = probe_accuracy(
@@ -257,8 +338,8 @@ def rank_disagreements(
         Every pair ``(i, j)`` with ``losses[i] < losses[j]`` but
         ``scores[i] < scores[j]``: the variant with the lower loss does worse.
     """
-    losses = np.asarray(losses, dtype=np.float64).ravel()
-    scores = np.asarray(scores, dtype=np.float64).ravel()
+    losses = _as_finite_vector("losses", losses)
+    scores = _as_finite_vector("scores", scores)
     if losses.shape != scores.shape:
         raise ValueError(
             f"scores must have one entry per loss ({len(losses)}), got {len(scores)}"
@@ -281,7 +362,7 @@ def mean_std(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
     Returns:
         ``(mean, std)``.
     """
-    arr = np.asarray(values, dtype=np.float64).ravel()
+    arr = _as_finite_vector("values", values)
     if len(arr) < 2:
         raise ValueError(f"values must hold at least two numbers, got {len(arr)}")
     return float(arr.mean()), float(arr.std(ddof=1))

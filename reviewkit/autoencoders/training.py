@@ -25,12 +25,13 @@ from torch import nn
 from reviewkit.autoencoders.corruptions import Corruption, NoCorruption
 from reviewkit.autoencoders.data import check_images
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
-from reviewkit.checks import check_choice, check_int
+from reviewkit.checks import check_choice, check_seed
 from reviewkit.measure import one_thread
 
 __all__ = [
     "TrainedAutoencoder",
     "check_training_data",
+    "model_input",
     "reconstruction_error",
     "train_autoencoder",
     "untrained_autoencoder",
@@ -58,17 +59,29 @@ class TrainedAutoencoder:
 
     @torch.no_grad()
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes of images ``x`` ``(N, H, W)``: ``(N, code_size)`` or a feature map."""
-        x = check_images("x", x)
+        """Codes of images ``x`` ``(N, H, W)``: ``(N, code_size)`` or a feature map.
+
+        ``x`` is cast to the model's dtype; its images must have the size the
+        model was built for (any even size for ``arch="conv"``).
+        """
+        x = model_input(self.config, "x", x, self.dtype)
         with one_thread():
             return self.model.encode(x)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """Decoder output for images ``x`` ``(N, H, W)``, same shape."""
-        x = check_images("x", x)
+        """Decoder output for images ``x`` ``(N, H, W)``, same shape.
+
+        ``x`` is cast to the model's dtype, as in :meth:`encode`.
+        """
+        x = model_input(self.config, "x", x, self.dtype)
         with one_thread():
             return self.model(x)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype of the model's parameters; inputs are cast to it."""
+        return next(self.model.parameters()).dtype
 
 
 def _loss(
@@ -86,17 +99,58 @@ def check_training_data(
 ) -> torch.Tensor:
     """Return images ``x`` ``(N, H, W)`` if a model with ``config`` can take them.
 
+    Args:
+        config: The model's configuration.
+        name: The argument's name, for the error message.
+        x: The images.
+
+    Returns:
+        ``x`` unchanged (its dtype too; see :func:`model_input` for the cast).
+
     Raises:
         TypeError: If ``x`` is not a floating tensor.
-        ValueError: If its shape does not match ``config.image_shape`` (MLP).
+        ValueError: If it holds NaN or infinite values, or its image size does
+            not fit the model: ``config.image_shape`` for an MLP, even sides
+            for a convolutional model.
     """
+    if not isinstance(config, AutoencoderConfig):
+        raise TypeError(
+            f"config must be an AutoencoderConfig, got {type(config).__name__}"
+        )
     x = check_images(name, x)
-    if config.arch == "mlp" and tuple(x.shape[1:]) != config.image_shape:
+    size = tuple(x.shape[1:])
+    if config.arch == "mlp" and size != config.image_shape:
         raise ValueError(
             f"{name} must hold images of shape {config.image_shape} "
-            f"(config.image_shape), got {tuple(x.shape[1:])}"
+            f"(config.image_shape), got {size}"
+        )
+    if config.arch == "conv" and (size[0] % 2 or size[1] % 2):
+        # the stride-2 encoder and its decoder give back even sides only
+        raise ValueError(
+            f"{name} must hold images with even height and width for "
+            f"arch='conv', got {size}"
         )
     return x
+
+
+def model_input(
+    config: AutoencoderConfig, name: str, x: object, dtype: torch.dtype
+) -> torch.Tensor:
+    """Images ``x`` ``(N, H, W)`` checked for the model and cast to ``dtype``.
+
+    The dtype policy: a model follows its parameters' dtype, and floating
+    inputs of another dtype (float64, float16, ...) are cast to it.
+
+    Args:
+        config: The model's configuration.
+        name: The argument's name, for the error message.
+        x: The images.
+        dtype: The model's dtype.
+
+    Returns:
+        ``x`` as a tensor of ``dtype``.
+    """
+    return check_training_data(config, name, x).to(dtype)
 
 
 def train_autoencoder(
@@ -110,24 +164,34 @@ def train_autoencoder(
     restored afterwards): with matrices this small, extra threads only add
     overhead, and the result does not depend on the machine's core count.
 
+    The initial weights are drawn from a :class:`torch.Generator` seeded with
+    ``seed`` (see :func:`~reviewkit.autoencoders.models.build_model`), so
+    models trained in several threads at once are bit-identical to models
+    trained one after the other. Images are cast to the model's dtype
+    (float32).
+
     Args:
         config: Model, corruption and optimisation settings.
-        x_train: Training images, shape ``(N_train, H, W)``.
-        x_val: Validation images, shape ``(N_val, H, W)``.
-        seed: Seed for initialisation, shuffling and corruption.
+        x_train: Training images, shape ``(N_train, H, W)``, finite.
+        x_val: Validation images, shape ``(N_val, H, W)``, finite.
+        seed: Seed for initialisation, shuffling and corruption, in
+            ``[0, 2**63)``.
 
     Returns:
         The trained model and its loss curves (one value per epoch).
+
+    Raises:
+        TypeError: If ``config`` is not an :class:`AutoencoderConfig` or the
+            images are not floating-point tensors.
+        ValueError: If the images do not fit the model or are not finite, the
+            seed is out of range, or ``loss_on="masked"`` meets a corruption
+            that hid no pixel of a batch (the loss would be exactly 0).
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
     x_train = check_training_data(config, "x_train", x_train)
     x_val = check_training_data(config, "x_val", x_val)
-    seed = check_int("seed", seed, minimum=0)
+    seed = check_seed("seed", seed)
     with one_thread():
-        return _train(config, x_train, x_val, seed)
+        return _train(config, x_train.float(), x_val.float(), seed)
 
 
 def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoencoder:
@@ -146,22 +210,70 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoen
         raise TypeError(
             f"config must be an AutoencoderConfig, got {type(config).__name__}"
         )
-    seed = check_int("seed", seed, minimum=0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build_model(config)
+    seed = check_seed("seed", seed)
+    model = build_model(config, seed)
     model.eval()
     return TrainedAutoencoder(config, seed, model, [], [])
+
+
+def _corrupt(
+    corruption: Corruption,
+    x: torch.Tensor,
+    generator: torch.Generator,
+    loss_on: str,
+    where: str,
+    option: str = "loss_on",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Apply a corruption to ``x`` ``(N, H, W)`` and check what it returns.
+
+    A user's corruption that returns the wrong shapes or non-finite values
+    is named here rather than failing deep inside the loss; an empty mask
+    under ``loss_on="masked"`` is refused, since its loss would be 0.
+    """
+    out = corruption(x, generator)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(
+            f"corruption={corruption!r} must return (corrupted, mask), "
+            f"got {type(out).__name__}"
+        )
+    x_in, mask = out
+    if not isinstance(x_in, torch.Tensor) or x_in.shape != x.shape:
+        raise ValueError(
+            f"corruption={corruption!r} must return corrupted images of shape "
+            f"{tuple(x.shape)}, got {getattr(x_in, 'shape', type(x_in).__name__)}"
+        )
+    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+        raise TypeError(f"corruption={corruption!r} must return a boolean mask")
+    if mask.shape != x.shape:
+        raise ValueError(
+            f"corruption={corruption!r} must return a mask of shape "
+            f"{tuple(x.shape)}, got {tuple(mask.shape)}"
+        )
+    if not bool(torch.isfinite(x_in).all()):
+        raise ValueError(
+            f"corruption={corruption!r} returned NaN or infinite values in a "
+            f"{where} batch"
+        )
+    if loss_on == "masked" and not bool(mask.any()):
+        raise ValueError(
+            f"{option}='masked' needs a corruption that hides pixels, but "
+            f"corruption={corruption!r} hid none in a {where} batch: "
+            "the loss would be exactly 0"
+        )
+    return x_in.to(x.dtype), mask
 
 
 def _train(
     config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
 ) -> TrainedAutoencoder:
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build_model(config)
+    # init and training draws come from two generators seeded alike, which
+    # reproduces the weights of torch.manual_seed(seed) + build (see build_model)
+    model = build_model(config, seed)
     gen = torch.Generator().manual_seed(seed)
-    val_in, val_mask = config.corruption(x_val, torch.Generator().manual_seed(seed + 1))
+    val_gen = torch.Generator().manual_seed(seed + 1)
+    val_in, val_mask = _corrupt(
+        config.corruption, x_val, val_gen, config.loss_on, "validation"
+    )
     val_target = x_val if config.target == "clean" else val_in
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     train_curve, val_curve = [], []
@@ -172,7 +284,7 @@ def _train(
         total = 0.0
         for start in range(0, n, config.batch_size):
             x = x_train[order[start : start + config.batch_size]]  # (B, H, W)
-            x_in, mask = config.corruption(x, gen)
+            x_in, mask = _corrupt(config.corruption, x, gen, config.loss_on, "training")
             target = x if config.target == "clean" else x_in
             loss = _loss(model(x_in), target, mask, config.loss_on)
             opt.zero_grad()
@@ -201,18 +313,33 @@ def reconstruction_error(
 
     Args:
         trained: The model.
-        x: Clean images, shape ``(N, H, W)``.
+        x: Clean images, shape ``(N, H, W)``, finite; cast to the model's dtype.
         corruption: Applied to ``x`` before the model sees it; ``None`` feeds
             the clean images.
         on: Average over ``"all"`` pixels or only the ``"masked"`` ones.
-        seed: Seed of the corruption.
+        seed: Seed of the corruption, in ``[0, 2**63)``.
 
     Returns:
         The mean squared error per pixel.
+
+    Raises:
+        ValueError: If ``on="masked"`` and the corruption hid no pixel (the
+            mean over no pixels is undefined), or an argument is out of range.
     """
-    x = check_images("x", x)
-    check_choice("on", on, ("all", "masked"))
+    if not isinstance(trained, TrainedAutoencoder):
+        raise TypeError(
+            f"trained must be a TrainedAutoencoder, got {type(trained).__name__}"
+        )
+    x = model_input(trained.config, "x", x, trained.dtype)
     corruption = NoCorruption() if corruption is None else corruption
+    if not isinstance(corruption, Corruption):
+        raise TypeError(
+            "corruption must be a corruption (callable (x, generator) -> "
+            f"(corrupted, mask)) or None, got {type(corruption).__name__}"
+        )
+    check_choice("on", on, ("all", "masked"))
+    seed = check_seed("seed", seed)
     with one_thread():
-        x_in, mask = corruption(x, torch.Generator().manual_seed(seed))
+        gen = torch.Generator().manual_seed(seed)
+        x_in, mask = _corrupt(corruption, x, gen, on, "evaluation", "on")
         return _loss(trained.model(x_in), x, mask, on).item()

@@ -25,8 +25,17 @@ def _gen(seed: int = 0) -> torch.Generator:
     seed=st.integers(0, 100),
 )
 def test_pixel_mask_hides_exactly_the_ratio(ratio, h, w, seed):
-    """PixelMask hides round(ratio * H * W) pixels of every image, set to `fill`."""
+    """PixelMask hides round(ratio * H * W) pixels of every image, set to `fill`.
+
+    A positive ratio that rounds to none or all of the pixels is refused with
+    an error naming ``ratio`` instead.
+    """
     x = torch.rand(5, h, w, generator=_gen(seed)) + 1
+    k = round(ratio * h * w)
+    if ratio > 0 and k in (0, h * w):
+        with pytest.raises(ValueError, match="ratio"):
+            PixelMask(ratio)(x, _gen(seed))
+        return
     out, mask = PixelMask(ratio, fill=-1.0)(x, _gen(seed))
     assert (mask.sum(dim=(1, 2)) == round(ratio * h * w)).all()
     assert (out[mask] == -1).all()
@@ -40,14 +49,37 @@ def test_pixel_mask_hides_exactly_the_ratio(ratio, h, w, seed):
     seed=st.integers(0, 100),
 )
 def test_patch_mask_hides_whole_aligned_patches(ratio, p, tiles, seed):
-    """PatchMask hides round(ratio * patches) whole patches on the aligned grid."""
+    """PatchMask hides round(ratio * patches) whole patches on the aligned grid.
+
+    A positive ratio that rounds to none or all of the patches is refused.
+    """
     side = p * tiles
     x = torch.rand(4, side, side, generator=_gen(seed))
+    k = round(ratio * tiles * tiles)
+    if ratio > 0 and k in (0, tiles * tiles):  # would hide nothing or everything
+        with pytest.raises(ValueError, match="ratio"):
+            PatchMask(ratio, patch_size=p)(x, _gen(seed))
+        return
     _, mask = PatchMask(ratio, patch_size=p)(x, _gen(seed))
     blocks = mask.view(4, tiles, p, tiles, p)
     per_patch = blocks.float().mean(dim=(2, 4))  # (4, tiles, tiles)
     assert ((per_patch == 0) | (per_patch == 1)).all()  # never a partial patch
     assert ((per_patch == 1).sum(dim=(1, 2)) == round(ratio * tiles * tiles)).all()
+
+
+def test_patch_mask_on_a_single_patch_refuses_to_hide_nothing():
+    """PatchMask(0.5, patch_size=8) on 8x8 images (one patch) raises, naming ratio."""
+    with pytest.raises(ValueError, match="ratio=0.5 of 1 patches"):
+        PatchMask(ratio=0.5, patch_size=8)(torch.rand(2, 8, 8), _gen())
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float64])
+def test_corruptions_keep_the_input_dtype(dtype):
+    """Every corruption returns images in the dtype it was given, and a bool mask."""
+    x = torch.rand(3, 8, 8, generator=_gen()).to(dtype)
+    for c in (GaussianNoise(0.3), PixelMask(0.5), PatchMask(0.5, 2), NoCorruption()):
+        out, mask = c(x, _gen(1))
+        assert out.dtype == dtype and mask.dtype == torch.bool
 
 
 def test_gaussian_noise_has_the_requested_level():

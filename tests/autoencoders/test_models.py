@@ -28,14 +28,56 @@ def test_code_shapes_follow_the_config():
 
 def test_build_model_follows_the_architecture():
     """build_model gives an MLP or a conv autoencoder whose output lies in [0, 1]."""
-    with torch.random.fork_rng(devices=[]):  # leave the global RNG as it was
-        mlp = build_model(AutoencoderConfig(hidden=8, code_size=3))
-        conv = build_model(AutoencoderConfig(arch="conv", hidden=4, code_size=2))
+    mlp = build_model(AutoencoderConfig(hidden=8, code_size=3), seed=0)
+    conv = build_model(AutoencoderConfig(arch="conv", hidden=4, code_size=2), seed=0)
     assert isinstance(mlp, MLPAutoencoder) and isinstance(conv, ConvAutoencoder)
     x = torch.rand(2, 8, 8, generator=torch.Generator().manual_seed(0))
     for model in (mlp, conv):
         out = model(x)
         assert out.shape == x.shape and (out >= 0).all() and (out <= 1).all()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        AutoencoderConfig(),
+        AutoencoderConfig(hidden=512, code_size=128),
+        AutoencoderConfig(arch="conv", hidden=4, code_size=8),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 7])
+def test_generator_init_reproduces_torch_default_init(config, seed):
+    """Weights drawn from a seeded generator equal torch's own init after manual_seed.
+
+    The reference is PyTorch's ``reset_parameters`` run under the global RNG;
+    build_model must match it bit for bit without touching the global state.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if config.arch == "conv":
+            reference = ConvAutoencoder(config.hidden, config.code_size)
+        else:
+            reference = MLPAutoencoder(
+                config.image_shape, config.hidden, config.code_size
+            )
+    state = torch.get_rng_state()
+    model = build_model(config, seed)
+    assert torch.equal(state, torch.get_rng_state())
+    ref, got = reference.state_dict(), model.state_dict()
+    assert ref.keys() == got.keys()
+    assert all(torch.equal(ref[k], got[k]) for k in ref)
+
+
+def test_build_model_takes_a_generator_and_ignores_the_global_rng():
+    """A generator and its seed give the same weights, whatever the global RNG holds."""
+    config = AutoencoderConfig(hidden=8, code_size=3)
+    a = build_model(config, torch.Generator().manual_seed(5))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(123)
+        b = build_model(config, 5)
+    assert all(
+        torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,6 +90,9 @@ def test_build_model_follows_the_architecture():
         (lambda: AutoencoderConfig(corruption="noise"), TypeError, "corruption"),
         (lambda: AutoencoderConfig(lr=0), ValueError, "lr"),
         (lambda: AutoencoderConfig(arch="rnn"), ValueError, "arch"),
+        (lambda: AutoencoderConfig(loss_on="masked"), ValueError, "loss_on"),
+        (lambda: build_model(AutoencoderConfig(), seed="0"), TypeError, "seed"),
+        (lambda: build_model("mlp", seed=0), TypeError, "config"),
         (
             lambda: AutoencoderConfig(arch="conv", image_shape=(7, 8)),
             ValueError,

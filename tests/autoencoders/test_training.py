@@ -1,5 +1,7 @@
 """Tests for reviewkit.autoencoders.training."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import torch
 
@@ -35,6 +37,56 @@ def test_training_is_deterministic_and_leaves_global_rng_alone():
     c = train_autoencoder(TINY, x_train, x_val, seed=5)
     assert _same_weights(a, b) and a.val_loss == b.val_loss
     assert not _same_weights(a, c)
+
+
+def test_training_in_threads_is_bit_identical_to_training_in_sequence():
+    """Four seeds trained in four threads at once give the weights trained one by one.
+
+    Weights come from per-call generators, never the global RNG, so threads
+    cannot interleave their draws; the global RNG is left untouched too.
+    """
+    x_train, x_val = _data()
+    config = AutoencoderConfig(hidden=16, code_size=4, epochs=2)
+    seeds = [0, 1, 2, 3]
+    state = torch.get_rng_state()
+    in_sequence = [train_autoencoder(config, x_train, x_val, s) for s in seeds]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        in_threads = list(
+            pool.map(lambda s: train_autoencoder(config, x_train, x_val, s), seeds)
+        )
+    assert torch.equal(state, torch.get_rng_state())
+    for a, b in zip(in_sequence, in_threads, strict=True):
+        assert _same_weights(a, b) and a.val_loss == b.val_loss
+    assert not _same_weights(in_sequence[0], in_sequence[1])
+
+
+def test_float64_images_are_cast_to_the_model_dtype():
+    """float64 images train and encode like their float32 copies (cast, same result)."""
+    x_train, x_val = _data()
+    a = train_autoencoder(TINY, x_train, x_val, seed=2)
+    b = train_autoencoder(TINY, x_train.double(), x_val.double(), seed=2)
+    assert _same_weights(a, b)
+    codes = b.encode(x_val.double())
+    assert codes.dtype == torch.float32
+    assert torch.equal(codes, a.encode(x_val))
+    assert reconstruction_error(a, x_val.double()) == reconstruction_error(a, x_val)
+
+
+class _HideNothing:
+    """A user's corruption whose mask is always empty."""
+
+    def __call__(self, x, generator):
+        return x.clone(), torch.zeros_like(x, dtype=torch.bool)
+
+
+def test_masked_loss_with_a_corruption_that_hides_nothing_is_refused():
+    """loss_on='masked' with an empty mask raises instead of training on a loss of 0."""
+    x_train, x_val = _data()
+    config = AutoencoderConfig(corruption=_HideNothing(), loss_on="masked", epochs=1)
+    with pytest.raises(ValueError, match="loss_on='masked'.*exactly 0"):
+        train_autoencoder(config, x_train, x_val, 0)
+    with pytest.raises(ValueError, match="on='masked'"):
+        reconstruction_error(untrained_autoencoder(TINY, 0), x_val, on="masked")
 
 
 def test_losses_are_recorded_per_epoch():
@@ -84,6 +136,25 @@ def test_masked_error_scores_only_hidden_pixels():
             ),
             TypeError,
             "config",
+        ),
+        (
+            lambda: train_autoencoder(
+                TINY, torch.full((5, 8, 8), float("nan")), torch.zeros(2, 8, 8), 0
+            ),
+            ValueError,
+            "x_train must be finite",
+        ),
+        (
+            lambda: untrained_autoencoder(TINY, 0).encode(torch.zeros(2, 16, 16)),
+            ValueError,
+            r"x must hold images of shape \(8, 8\)",
+        ),
+        (
+            lambda: untrained_autoencoder(
+                AutoencoderConfig(arch="conv", hidden=2, code_size=2), 0
+            ).reconstruct(torch.zeros(2, 7, 8)),
+            ValueError,
+            "even height and width",
         ),
     ],
 )
