@@ -5,6 +5,7 @@ nothing shared with the library's search code.
 """
 
 import itertools
+import math
 
 import torch
 from hypothesis import strategies as st
@@ -54,3 +55,74 @@ trees = st.builds(
     st.integers(0, 10_000),
     st.sampled_from([None, 2, 3]),
 )
+
+
+class Holey:
+    """A tree language model with some tokens banned (log-probability -inf).
+
+    Which (prefix, token) pairs are banned is fixed by ``seed``; the rest of
+    each row is renormalised. Token ``keep`` is never banned, so every row
+    has a finite entry.
+    """
+
+    def __init__(self, tree, seed, keep=0, rate=0.4):
+        self.tree, self.seed, self.keep, self.rate = tree, seed, keep, rate
+        self.vocab_size = tree.vocab_size
+
+    def banned(self, prefix, token):
+        """Whether ``token`` is banned after ``prefix`` (a pseudo-random rule)."""
+        if token == self.keep:
+            return False
+        h = hash((self.seed, tuple(prefix), token)) % 1000
+        return h < 1000 * self.rate
+
+    def __call__(self, prefixes):
+        """Log-probs ``(N, M)`` with the banned tokens at -inf, renormalised."""
+        rows = self.tree.next_log_probs(prefixes)
+        out = rows.clone()
+        for n, prefix in enumerate(prefixes.tolist()):
+            for v in range(self.vocab_size):
+                if self.banned(prefix, v):
+                    out[n, v] = -math.inf
+        return out - torch.logsumexp(out, dim=1, keepdim=True)
+
+    next_log_probs = __call__
+
+
+def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
+    """Every sequence of positive probability under the rules, with its score.
+
+    A sequence ends at ``eos`` or after ``length`` tokens; ``eos`` is banned
+    before ``min_length`` tokens; with ``ngram`` no n-gram repeats (prompt
+    included). Scores are summed in Python, token by token.
+    """
+    out = []
+    stack = [((), 0.0, ())]
+    while stack:
+        tokens, score, gains = stack.pop()
+        if len(tokens) == length or (tokens and tokens[-1] == eos):
+            out.append((tokens, score, gains))
+            continue
+        lp = row(model, (*prompt, *tokens))
+        for v in range(model.vocab_size):
+            if lp[v] == -math.inf or (v == eos and len(tokens) < min_length):
+                continue
+            if ngram and repeats((*prompt, *tokens, v), ngram):
+                continue
+            stack.append(((*tokens, v), score + lp[v], (*gains, lp[v])))
+    return out
+
+
+def repeats(tokens, n):
+    """Whether some n-gram occurs twice in ``tokens``."""
+    grams = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
+def normalised(score, n_tokens, alpha, norm):
+    """``s / L**alpha`` or ``s / ((5 + L) / 6)**alpha``."""
+    if alpha == 0:
+        return score
+    if norm == "gnmt":
+        return score / ((5 + n_tokens) / 6) ** alpha
+    return score / n_tokens**alpha

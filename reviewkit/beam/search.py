@@ -2,12 +2,17 @@
 
 Every step is one model call on the live rows, one ``topk`` over the
 flattened candidate scores and one gather of the model state; prefixes are
-never copied (back-pointers are read back once at the end). The readable
-one-prompt loop it is tested against is :func:`reviewkit.beam.trace.beam_trace`.
+never copied (back-pointers are read back once at the end, see
+:mod:`reviewkit.beam.selection`). The readable one-prompt loop it is tested
+against is :func:`reviewkit.beam.trace.beam_trace`.
 
 **Ties.** Every ranking is deterministic: a higher score first; among equal
 scores, the candidate from the better-ranked parent hypothesis, then the lower
-token id (the lower index in the flattened ``(k, M)`` candidate grid).
+token id (the lower index in the flattened ``(k, M)`` candidate grid). In the
+pool of finished hypotheses, one that finished earlier wins a tie.
+
+**Precision.** Scores add up in the model's dtype promoted to at least
+float32, so a bfloat16 or float16 model still gets float32 totals.
 """
 
 from __future__ import annotations
@@ -26,33 +31,38 @@ from reviewkit.beam.interface import (
     as_prompts,
     as_stateful,
 )
-from reviewkit.checks import check_float, check_int
+from reviewkit.beam.rules import SearchRules
+from reviewkit.beam.selection import FinishedPool, read_back, top_k
+from reviewkit.checks import check_int
 
 __all__ = ["BeamOutput", "beam_search", "beam_search_batch"]
 
 
 @dataclass(frozen=True)
 class BeamOutput:
-    """The final beams of a batched beam search.
+    """The final n-best lists of a batched beam search.
 
     Attributes:
-        tokens: Generated tokens, shape ``(N, k', T)``, beams best first
-            (``k' = min(k, M**T)``). With an end token, positions after it
-            hold the end token again.
-        scores: Total log-probabilities, shape ``(N, k')``.
-        lengths: Number of real tokens (up to and including the end token),
-            shape ``(N, k')``.
-        ranking: The value each beam was ranked by at the end (the score, or
-            the length-normalised score), shape ``(N, k')``.
+        tokens: Generated tokens, shape ``(N, k', T')``, best first; after a
+            hypothesis' last token the end token (or 0 without one) fills in.
+        scores: Total log-probabilities, shape ``(N, k')``; ``-inf`` marks an
+            empty slot (fewer than ``k'`` hypotheses exist for that prompt).
+        lengths: Number of tokens of each hypothesis (end token included),
+            shape ``(N, k')``; 0 for an empty slot.
+        ranking: The value each hypothesis was ranked by (the score, or the
+            length-normalised score), shape ``(N, k')``.
+        token_scores: Each token's log-probability, shape ``(N, k', T')``,
+            float64, 0 after the last token.
     """
 
     tokens: torch.Tensor
     scores: torch.Tensor
     lengths: torch.Tensor
     ranking: torch.Tensor
+    token_scores: torch.Tensor
 
     def hypotheses(self, row: int = 0) -> list[Hypothesis]:
-        """Return the final beam of prompt ``row`` as hypotheses, best first."""
+        """The n-best list of prompt ``row``, best first, without empty slots."""
         row = check_int("row", row, minimum=0)
         if row >= self.tokens.shape[0]:
             raise ValueError(
@@ -62,66 +72,32 @@ class BeamOutput:
         out = []
         for j in range(self.tokens.shape[1]):
             n = int(self.lengths[row, j])
+            if n == 0:
+                continue
             out.append(
                 Hypothesis(
                     tuple(self.tokens[row, j, :n].tolist()),
                     float(self.scores[row, j]),
+                    tuple(self.token_scores[row, j, :n].tolist()),
                 )
             )
         return out
 
 
-def _top(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``k`` best entries of each row ``(N, W)``: higher value first, ties
-    to the lower index.
-
-    One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
-    arbitrarily, so ties are settled afterwards, and only where they matter:
-    a tie across the cut (entry ``k`` equals entry ``k + 1``) decides which
-    entries are kept, and is resolved exactly for that row; a tie inside the
-    kept set only decides their order, which a sort of the ``k`` kept entries
-    fixes. Neither ever sorts a whole row of ``W`` entries.
-    """
-    width = scores.shape[1]
-    if k >= width:
-        return torch.sort(scores, dim=1, descending=True, stable=True)
-    values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
-    equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
-    if not bool(equal.any()):  # the common case: one check per step
-        return values[:, :k], index[:, :k]
-    for row in equal[:, k - 1].nonzero().flatten().tolist():  # the cut splits a tie
-        values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
-    return _order_by_value_then_index(values[:, :k], index[:, :k])
-
-
-def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``k`` best entries of one row ``(W,)`` with ties to the lower index."""
-    cut = torch.topk(row, k).values[-1]  # the k-th best value
-    above = (row > cut).nonzero().flatten()  # all of these are kept (< k)
-    tied = (row == cut).nonzero().flatten()[: k - above.numel()]  # lowest first
-    index = torch.cat([above, tied])  # (k,)
-    values, index = _order_by_value_then_index(row[index][None], index[None])
-    return values[0], index[0]
-
-
-def _order_by_value_then_index(
-    values: torch.Tensor, index: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reorder each row of ``(N, k)`` pairs: value descending, then index ascending."""
-    by_index = torch.argsort(index, dim=1)
-    values, index = values.gather(1, by_index), index.gather(1, by_index)
-    by_value = torch.sort(values, dim=1, descending=True, stable=True).indices
-    return values.gather(1, by_value), index.gather(1, by_value)
-
-
 def beam_search_batch(
     model: Any,
-    prompts: torch.Tensor | None,
+    prompts: Any,
     length: int,
     beam_size: int,
     *,
     eos: int | None = None,
+    finished: str | None = None,
+    min_length: int = 0,
+    no_repeat_ngram_size: int = 0,
     length_penalty: float = 0.0,
+    length_norm: str = "power",
+    force_eos: bool = False,
+    early_stopping: bool = False,
     check: bool = True,
 ) -> BeamOutput:
     """Beam search for a batch of prompts at once, vectorised over beams.
@@ -136,50 +112,70 @@ def beam_search_batch(
         B_t = \\operatorname{top}_k \\{ y_{1:t-1} v : y_{1:t-1} \\in B_{t-1},
         v \\in V \\}.
 
-    Each step is one model call on the ``N k`` live rows, one ``topk`` over
-    the flattened ``(N, k M)`` scores and one gather of the model state.
-    Prefixes are never copied: each step stores back-pointers (the parent beam
-    of every survivor) and the sequences are read back once at the end, so the
-    bookkeeping is :math:`O(kT)` per prompt.
-
     Beams start with one hypothesis and widen to at most ``k`` as candidates
-    allow (``min(k, M**t)`` after step ``t``). Ties: see the module docstring.
+    allow. A candidate of score :math:`-\\infty` (a banned token) is never
+    kept, so a prompt may end with fewer than ``k`` hypotheses, or none.
 
-    **End token.** With ``eos`` set, a hypothesis that emits it is finished: it
-    stays in the beam, and its only continuation is ``eos`` again at
-    log-probability 0, so it keeps its score and competes with the live ones;
-    the search stops early once every beam is finished. The final beam is then
-    ranked by :math:`s / L^{\\alpha}` (``alpha = length_penalty``, ``L`` the
-    length up to and including ``eos``); ``alpha = 0`` ranks by the raw score.
-    The normalisation only re-ranks the final beam: during the search
-    hypotheses compete on their raw scores.
+    **End token, pool** (``finished="pool"``, the default with ``eos``; as
+    fairseq, OpenNMT-py and transformers do it). The beam holds ``k`` live
+    hypotheses. Of each step's candidates, ranked by score, an ``eos``
+    candidate among the first ``k`` moves to a pool of finished hypotheses,
+    which keeps the ``k`` best by rank :math:`s / f(L)` (see
+    :class:`~reviewkit.beam.rules.SearchRules`); the first ``k`` others
+    form the next beam. A prompt is done when the pool holds ``k`` and no live
+    hypothesis can still beat its worst (with ``early_stopping``, as soon as
+    it holds ``k``: fairseq's rule), or when no live hypothesis is left. At
+    ``length``, live hypotheses compete with the pool unfinished (with
+    ``force_eos`` they all end there, scored with the model's eos
+    probability, as fairseq's ``max_len``).
+
+    **End token, in the beam** (``finished="beam"``). A finished hypothesis
+    stays in the beam, continuing with ``eos`` at log-probability 0, and
+    competes for a slot with the live ones; the search stops once all are
+    finished, and the final beam is ranked by :math:`s / f(L)`.
 
     Args:
         model: A ``next_log_probs`` callable or a
             :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
         prompts: Token ids, shape ``(N, P)``; ``None`` for one empty prompt.
-        length: Number of tokens to generate, ``T >= 1``.
-        beam_size: Beam width ``k >= 1``.
-        eos: Optional end-of-sequence token id.
-        length_penalty: Exponent :math:`\\alpha \\ge 0` of the length
-            normalisation of the final ranking (only used with ``eos``).
-        check: Validate every model output (shape, finite, normalised).
+        length: Most tokens to generate, ``T >= 1`` (end token included).
+        beam_size: Beam width ``k >= 1`` (an int or a numpy integer).
+        eos: End-of-sequence token id, or ``None``.
+        finished: ``"pool"`` or ``"beam"``; ``None``: ``"pool"`` with ``eos``.
+        min_length: ``eos`` is banned before this many tokens.
+        no_repeat_ngram_size: Ban any token that would repeat an n-gram of
+            this size (prompt included); 0 turns it off.
+        length_penalty: :math:`\\alpha` of the final ranking, any real; needs
+            ``eos`` (without it every hypothesis has length ``T``).
+        length_norm: ``"power"``, :math:`f(L) = L^\\alpha`, or ``"gnmt"``,
+            :math:`f(L) = ((5 + L) / 6)^\\alpha`.
+        force_eos: Allow only ``eos`` at the last step.
+        early_stopping: Stop a prompt as soon as ``k`` have finished (pool).
+        check: Validate every model output (shape, NaN, normalisation).
             Switch off for timing.
 
     Returns:
-        The final beams, best first.
+        Up to ``k`` hypotheses per prompt, best first.
     """
     length = check_int("length", length, minimum=1)
     beam_size = check_int("beam_size", beam_size, minimum=1)
-    if eos is not None:
-        eos = check_int("eos", eos, minimum=0)
-    alpha = check_float("length_penalty", length_penalty, low=0.0)
+    rules = SearchRules(
+        eos,
+        finished,
+        min_length,
+        no_repeat_ngram_size,
+        length_penalty,
+        length_norm,
+        force_eos,
+        early_stopping,
+    )
     model = as_stateful(model)
     prompts = as_prompts(prompts, batch=True)
-    if beam_size == 1 and eos is None:
+    if beam_size == 1 and rules.plain:
         return _greedy_batch(model, prompts, length, check)
-
-    return _beam_loop(model, prompts, length, beam_size, eos, alpha, check)
+    if rules.finished == "pool":
+        return _pool_loop(model, prompts, length, beam_size, rules, check)
+    return _beam_loop(model, prompts, length, beam_size, rules, check)
 
 
 def _beam_loop(
@@ -187,108 +183,206 @@ def _beam_loop(
     prompts: torch.Tensor,
     length: int,
     beam_size: int,
-    eos: int | None,
-    alpha: float,
+    rules: SearchRules,
     check: bool,
 ) -> BeamOutput:
-    """The general beam loop of :func:`beam_search_batch` (checked arguments)."""
-    n_prompts = prompts.shape[0]
+    """Plain beam search, or finished hypotheses kept in the beam."""
+    n, eos = prompts.shape[0], rules.eos
     with torch.inference_mode():
         log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
-        if eos is not None and eos >= vocab:
-            raise ValueError(f"eos must be < vocab size {vocab}, got {eos}")
-        scores = torch.zeros(n_prompts, 1, dtype=log_probs.dtype)  # (N, w)
-        finished = torch.zeros(n_prompts, 1, dtype=torch.bool)  # (N, w)
-        parents: list[torch.Tensor] = []  # T tensors (N, w_t): back-pointers
-        chosen: list[torch.Tensor] = []  # T tensors (N, w_t): tokens
-        width = 1
-        offsets, offsets_width = torch.zeros(n_prompts, 1, dtype=torch.long), 0
+        rules.check_vocab(vocab)
+        dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
+        done = torch.zeros(n, 1, dtype=torch.bool)  # (N, w): ended in eos
+        history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
+        parents, chosen, totals = [], [], []  # per step, (N, w_t) each
+        width, offsets, offsets_width = 1, torch.zeros(n, 1, dtype=torch.long), 0
         for t in range(length):
-            lp = log_probs.view(n_prompts, width, vocab)  # (N, w, M)
-            if eos is not None and bool(finished.any()):
+            lp = rules.mask(log_probs.to(dtype), history, t, length)
+            lp = lp.view(n, width, vocab)  # (N, w, M)
+            if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
                 pad = torch.full_like(lp, -math.inf)
                 pad[..., eos] = 0.0
-                lp = torch.where(finished[..., None], pad, lp)
+                lp = torch.where(done[..., None], pad, lp)
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t})
-            cand = (scores[..., None] + lp).reshape(n_prompts, width * vocab)
-            new_width = min(beam_size, width * vocab)
-            top_scores, flat = _top(cand, new_width)  # (N, w')
-            parent = flat // vocab  # (N, w'): which hypothesis it extends
-            token = flat % vocab  # (N, w'): which token it appends
+            cand = (scores[..., None] + lp).reshape(n, width * vocab)
+            scores, flat = top_k(cand, min(beam_size, width * vocab))  # (N, w')
+            parent, token = flat // vocab, flat % vocab  # (N, w') each
             parents.append(parent)
             chosen.append(token)
-            scores = top_scores
+            totals.append(scores)
             if offsets_width != width:  # the beam widened: recompute once
-                offsets = torch.arange(n_prompts)[:, None] * width  # (N, 1)
-                offsets_width = width
+                offsets, offsets_width = torch.arange(n)[:, None] * width, width
             rows = (parent + offsets).reshape(-1)  # rows of the state to keep
             if eos is not None:
-                finished = finished.gather(1, parent) | (token == eos)
-            width = new_width
-            if t + 1 == length or (eos is not None and bool(finished.all())):
+                done = done.gather(1, parent) | (token == eos)
+            if history is not None:
+                history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
+            width = scores.shape[1]
+            if t + 1 == length or (eos is not None and bool(done.all())):
                 break
             state = model.select(state, rows)
             log_probs, state = _advance(model, token.reshape(-1), state, vocab, check)
-        tokens = _backtrack(parents, chosen)  # (N, w, t)
-        done = tokens.shape[2]
-        if done < length:  # stopped early: every beam already ended in eos
-            tokens = torch.cat(
-                [tokens, tokens.new_full((n_prompts, width, length - done), eos)], 2
-            )
+        steps = len(chosen)
+        last = torch.full((n, width), steps - 1)
+        slot = torch.arange(width).expand(n, width)
+        tokens, gains = read_back(parents, chosen, totals, last, slot, eos or 0)
         if eos is None:
-            lengths = torch.full((n_prompts, width), length, dtype=torch.long)
-            ranking = scores
+            lengths = torch.full((n, width), steps)
         else:
-            is_eos = tokens == eos
-            first = torch.where(
-                is_eos.any(2), is_eos.float().argmax(2) + 1, torch.tensor(length)
-            )
-            lengths = first.long()
-            ranking = scores / lengths.to(scores.dtype) ** alpha
-            order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
-            tokens = tokens.gather(1, order[..., None].expand_as(tokens))
-            scores, lengths, ranking = (
-                x.gather(1, order) for x in (scores, lengths, ranking)
-            )
-    return BeamOutput(tokens, scores, lengths, ranking)
+            is_eos = tokens == eos  # (N, w, T')
+            first = is_eos.to(torch.int8).argmax(2) + 1  # (N, w)
+            lengths = torch.where(is_eos.any(2), first, steps)
+        ranking = scores / rules.normaliser(lengths.to(dtype))
+        if rules.length_penalty == 0.0:
+            ranking = scores
+        return _finish(tokens, scores, lengths, ranking, gains, length, eos)
+
+
+def _pool_loop(
+    model: StatefulLanguageModel,
+    prompts: torch.Tensor,
+    length: int,
+    k: int,
+    rules: SearchRules,
+    check: bool,
+) -> BeamOutput:
+    """``k`` live hypotheses plus a pool of the ``k`` best finished ones."""
+    n, eos = prompts.shape[0], rules.eos
+    assert eos is not None
+    with torch.inference_mode():
+        log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
+        rules.check_vocab(vocab)
+        dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): live hypotheses
+        # The pool, k entries per prompt: rank, score, step of the parent's
+        # last token, parent's slot, whether eos ends it (False: cut at T).
+        pool = FinishedPool.empty(n, k, dtype)
+        done = torch.zeros(n, dtype=torch.bool)  # (N,)
+        history = prompts if rules.no_repeat_ngram_size else None
+        parents, chosen, totals = [], [], []
+        width = 1
+        for t in range(length):
+            lp = rules.mask(log_probs.to(dtype), history, t, length)
+            cand = (scores[..., None] + lp.view(n, width, vocab)).reshape(n, -1)
+            top, flat = top_k(cand, min(2 * k, width * vocab))  # (N, c)
+            parent, token = flat // vocab, flat % vocab  # (N, c) each
+            finite = top > -math.inf
+            ends = (token == eos) & finite
+            if bool(ends[:, :k].any()):  # eos among the first k: to the pool
+                n_new = min(k, top.shape[1])
+                rank = top[:, :n_new] / rules.normaliser(t + 1)
+                rank = torch.where(ends[:, :n_new], rank, -math.inf)
+                pool = pool.merge(rank, top[:, :n_new], t - 1, parent[:, :n_new], True)
+            # the next beam: the first k candidates that go on
+            goes_on = finite & ~ends  # (N, c)
+            pick = torch.argsort((~goes_on).to(torch.int8), dim=1, stable=True)
+            pick = pick[:, :k]  # (N, w')
+            alive = goes_on.gather(1, pick) & ~done[:, None]  # (N, w')
+            scores = torch.where(alive, top.gather(1, pick), -math.inf)
+            parent, token = parent.gather(1, pick), token.gather(1, pick)
+            parents.append(parent)
+            chosen.append(token)
+            totals.append(scores)
+            done = done | _stop(rules, pool, scores[:, 0], t + 1, length)
+            if t + 1 == length or bool(done.all()):
+                break
+            rows = (parent + torch.arange(n)[:, None] * width).reshape(-1)
+            width = scores.shape[1]
+            if history is not None:
+                history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
+            state = model.select(state, rows)
+            log_probs, state = _advance(model, token.reshape(-1), state, vocab, check)
+        steps = len(chosen)
+        if steps == length:  # hypotheses still live at T compete unfinished
+            rank = torch.where(done[:, None], -math.inf, scores)
+            rank = rank / rules.normaliser(length) if rules.length_penalty else rank
+            slots = torch.arange(scores.shape[1]).expand_as(scores)
+            pool = pool.merge(rank, scores, steps - 1, slots, False)
+        tokens, gains = read_back(parents, chosen, totals, pool.step, pool.slot, eos)
+        # a finished entry ends with eos one step after its parent's last token
+        at = (pool.step + 1).clamp(max=tokens.shape[2] - 1)[..., None]  # (N, k, 1)
+        ends = pool.eos[..., None]  # (N, k, 1)
+        tokens.scatter_(2, at, torch.where(ends, eos, tokens.gather(2, at)))
+        # log p(eos | parent) = s(parent eos) - s(parent)
+        eos_gain = (pool.score.double() - gains.sum(2))[..., None]  # (N, k, 1)
+        gains.scatter_(2, at, torch.where(ends, eos_gain, gains.gather(2, at)))
+        lengths = pool.step + 1 + pool.eos.long()
+        return _finish(tokens, pool.score, lengths, pool.rank, gains, length, eos)
+
+
+def _stop(
+    rules: SearchRules,
+    pool: FinishedPool,
+    best_live: torch.Tensor,
+    steps: int,
+    length: int,
+) -> torch.Tensor:
+    """Which prompts are done after ``steps`` steps, shape ``(N,)``."""
+    full = pool.rank[:, -1] > -math.inf  # the pool holds k
+    if rules.early_stopping:
+        return full | (best_live == -math.inf)
+    if rules.length_penalty == 0.0:
+        bound = best_live  # a score only falls as a sequence grows
+    elif steps >= length:  # live ones are cut here: this is their rank
+        bound = best_live / rules.normaliser(length)
+    else:
+        bound = best_live / max(rules.normaliser(steps + 1), rules.normaliser(length))
+    return (full & (bound <= pool.rank[:, -1])) | (best_live == -math.inf)
+
+
+def _finish(
+    tokens: torch.Tensor,
+    scores: torch.Tensor,
+    lengths: torch.Tensor,
+    ranking: torch.Tensor,
+    gains: torch.Tensor,
+    length: int,
+    eos: int | None,
+) -> BeamOutput:
+    """Sort by ranking, blank out empty slots and pad to ``length`` tokens."""
+    order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
+    scores, lengths, ranking = (x.gather(1, order) for x in (scores, lengths, ranking))
+    index = order[..., None].expand_as(tokens)
+    tokens, gains = tokens.gather(1, index), gains.gather(1, index)
+    empty = scores == -math.inf  # (N, k'): no hypothesis here
+    lengths = torch.where(empty, 0, lengths)
+    gains = torch.where(empty[..., None], 0.0, gains)
+    if tokens.shape[2] < length:
+        fill = (*tokens.shape[:2], length - tokens.shape[2])
+        tokens = torch.cat([tokens, tokens.new_full(fill, eos or 0)], dim=2)
+        gains = torch.cat([gains, gains.new_zeros(fill)], dim=2)
+    return BeamOutput(tokens, scores, lengths, ranking, gains)
 
 
 def _greedy_batch(
     model: StatefulLanguageModel, prompts: torch.Tensor, length: int, check: bool
 ) -> BeamOutput:
-    """Beam search with ``k = 1``: greedy, with no back-pointers to keep.
+    """Beam search with ``k = 1`` and no rules: greedy, without back-pointers.
 
     Gives exactly what the general loop gives for ``k = 1`` (same float
     additions, same tie-breaking: ``max`` returns the first maximal index, so
     the lower token id wins), without its bookkeeping.
     """
-    n_prompts = prompts.shape[0]
+    n = prompts.shape[0]
     with torch.inference_mode():
         log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
-        scores = torch.zeros(n_prompts, 1, dtype=log_probs.dtype)  # (N, 1)
-        tokens = []
+        dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, 1)
+        tokens, gains = [], []
         for t in range(length):
             best, token = log_probs.max(dim=1)  # (N,), (N,)
-            scores = scores + best[:, None]
+            scores = scores + best[:, None].to(dtype)
             tokens.append(token)
+            gains.append(best)
             if t + 1 == length:
                 break
             log_probs, state = _advance(model, token, state, vocab, check)
         out = torch.stack(tokens, dim=1)[:, None, :]  # (N, 1, T)
-    lengths = torch.full((n_prompts, 1), length, dtype=torch.long)
-    return BeamOutput(out, scores, lengths, scores)
-
-
-def _backtrack(parents: list[torch.Tensor], chosen: list[torch.Tensor]) -> torch.Tensor:
-    """Follow back-pointers from the last step: tokens ``(N, w, T)``."""
-    n, width = chosen[-1].shape
-    beam = torch.arange(width).expand(n, width)  # (N, w): slot in each step
-    out = []
-    for parent, token in zip(reversed(parents), reversed(chosen), strict=True):
-        out.append(token.gather(1, beam))
-        beam = parent.gather(1, beam)
-    return torch.stack(out[::-1], dim=2)
+        per_token = torch.stack(gains, dim=1)[:, None, :].double()  # (N, 1, T)
+    lengths = torch.full((n, 1), length)
+    return _finish(out, scores, lengths, scores, per_token, length, None)
 
 
 def beam_search(
@@ -297,35 +391,23 @@ def beam_search(
     beam_size: int,
     *,
     prompt: Any = None,
-    eos: int | None = None,
-    length_penalty: float = 0.0,
-    check: bool = True,
+    **options: Any,
 ) -> list[Hypothesis]:
-    """Beam search for one prompt; returns the final beam (the n-best).
-
-    See :func:`beam_search_batch` for the algorithm, ties and the end token.
+    """Beam search for one prompt; returns its n-best list, best first.
 
     Args:
         model: A ``next_log_probs`` callable or a
             :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
-        length: Number of tokens to generate, ``T >= 1``.
+        length: Most tokens to generate, ``T >= 1``.
         beam_size: Beam width ``k >= 1``.
         prompt: Token ids to condition on, shape ``(P,)``; empty by default.
-        eos: Optional end-of-sequence token id.
-        length_penalty: Length-normalisation exponent for the final ranking.
-        check: Validate every model output (shape, finite, normalised).
+        **options: ``eos``, ``finished``, ``min_length``,
+            ``no_repeat_ngram_size``, ``length_penalty``, ``length_norm``,
+            ``force_eos``, ``early_stopping`` and ``check``, as in
+            :func:`beam_search_batch`.
 
     Returns:
-        Up to ``k`` hypotheses, best first.
+        Up to ``k`` hypotheses, best first (fewer if fewer exist).
     """
     prompts = as_prompts(prompt, batch=False)
-    out = beam_search_batch(
-        model,
-        prompts,
-        length,
-        beam_size,
-        eos=eos,
-        length_penalty=length_penalty,
-        check=check,
-    )
-    return out.hypotheses(0)
+    return beam_search_batch(model, prompts, length, beam_size, **options).hypotheses(0)

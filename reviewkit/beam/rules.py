@@ -1,0 +1,205 @@
+"""The rules a search follows besides the scores: ending, banning, normalising.
+
+:class:`SearchRules` holds every option the toolkits offer on top of plain
+beam search (fairseq, OpenNMT-py and transformers name them the same way):
+
+* an **end token** ``eos``, and what happens to a hypothesis that emits it
+  (``finished="pool"``: it leaves the beam for a pool of finished ones;
+  ``"beam"``: it stays in the beam and competes for a slot);
+* a **minimum length**: ``eos`` is banned while fewer than ``min_length``
+  tokens have been generated;
+* **n-gram blocking**: a token that would repeat an n-gram already in the
+  sequence (prompt included) is banned;
+* **forcing the end token** at the last step (fairseq's ``max_len``);
+* **length normalisation** of the final ranking, :math:`s / L^{\\alpha}`
+  (``"power"``) or :math:`s / ((5 + L) / 6)^{\\alpha}` (``"gnmt"``), where
+  :math:`L` counts the generated tokens, the end token included.
+
+A banned token gets log-probability :math:`-\\infty`; the rest of the row is
+left as it is (not renormalised), as in the toolkits. The rules are applied
+the same way by the fast search, the readable trace and the exact searches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from reviewkit.checks import check_bool, check_choice, check_float, check_int
+
+__all__ = ["SearchRules"]
+
+
+@dataclass(frozen=True)
+class SearchRules:
+    """Options of a search beyond the beam width, checked when built.
+
+    Raises:
+        TypeError: If an option has the wrong type.
+        ValueError: If an option is out of range or needs ``eos`` and has
+            none.
+    """
+
+    eos: int | None = None  #: end-of-sequence token id; None: no token ends
+    finished: str | None = None  #: "pool" or "beam"; None: "pool" when eos is set
+    min_length: int = 0  #: eos is banned before this many generated tokens
+    no_repeat_ngram_size: int = 0  #: ban tokens repeating an n-gram; 0: off
+    length_penalty: float = 0.0  #: alpha of the final ranking; 0: raw score
+    length_norm: str = "power"  #: "power": s / L**alpha; "gnmt": GNMT's penalty
+    force_eos: bool = False  #: at the last step only eos is allowed
+    early_stopping: bool = False  #: pool: stop as soon as k have finished
+
+    def __post_init__(self) -> None:
+        """Check every option and resolve the default of ``finished``."""
+        if self.eos is not None:
+            check_int("eos", self.eos, minimum=0)
+        if self.finished is not None:
+            check_choice("finished", self.finished, ("pool", "beam"))
+            if self.eos is None:
+                raise ValueError(
+                    f"finished={self.finished!r} needs an end token: pass eos"
+                )
+        elif self.eos is not None:
+            object.__setattr__(self, "finished", "pool")
+        check_int("min_length", self.min_length, minimum=0)
+        check_int("no_repeat_ngram_size", self.no_repeat_ngram_size, minimum=0)
+        check_float("length_penalty", self.length_penalty)
+        check_choice("length_norm", self.length_norm, ("power", "gnmt"))
+        check_bool("force_eos", self.force_eos)
+        check_bool("early_stopping", self.early_stopping)
+        needs_eos = {
+            "min_length": self.min_length > 0,
+            "length_penalty": self.length_penalty != 0.0,
+            "force_eos": self.force_eos,
+            "early_stopping": self.early_stopping,
+        }
+        for name, used in needs_eos.items():
+            if used and self.eos is None:
+                raise ValueError(
+                    f"{name} needs an end token (without eos every hypothesis "
+                    "has the same length, so it would change nothing): pass eos"
+                )
+        if self.early_stopping and self.finished != "pool":
+            raise ValueError(
+                "early_stopping applies to finished='pool' only, got "
+                f"finished={self.finished!r}"
+            )
+
+    @property
+    def plain(self) -> bool:
+        """Whether these are the rules of plain beam search (nothing to apply)."""
+        return self.eos is None and self.no_repeat_ngram_size == 0
+
+    def check_vocab(self, vocab: int) -> None:
+        """Raise if ``eos`` is not a token id of a vocabulary of size ``vocab``."""
+        if self.eos is not None and self.eos >= vocab:
+            raise ValueError(
+                f"eos must be < {vocab} (the model's vocabulary size), got {self.eos}"
+            )
+
+    def normaliser(self, n_tokens: int | torch.Tensor) -> float | torch.Tensor:
+        """The divisor of a score of ``n_tokens`` tokens (end token included).
+
+        .. math::
+
+            f(L) = L^{\\alpha} \\quad\\text{or}\\quad
+            f(L) = \\left(\\frac{5 + L}{6}\\right)^{\\alpha}
+        """
+        if self.length_norm == "gnmt":
+            return ((5 + n_tokens) / 6) ** self.length_penalty
+        return n_tokens**self.length_penalty
+
+    def rank(self, score: float, n_tokens: int) -> float:
+        """The value a finished hypothesis is ranked by: ``score / f(L)``."""
+        if self.length_penalty == 0.0:
+            return score
+        return score / self.normaliser(n_tokens)
+
+    def best_possible(self, score: float, n_tokens: int, length: int) -> float:
+        """The best rank a live hypothesis of ``n_tokens`` tokens can still reach.
+
+        It ends with between ``n_tokens + 1`` and ``length`` tokens, with a
+        score at most ``score`` (every log-probability is at most 0), so its
+        rank is at most ``score / f(L)`` for the largest ``f(L)`` on that
+        range; ``f`` is monotone, so that is at one end.
+        """
+        if self.length_penalty == 0.0:
+            return score
+        if n_tokens >= length:  # cut at the maximum length: this is its rank
+            return score / self.normaliser(length)
+        longest = max(self.normaliser(n_tokens + 1), self.normaliser(length))
+        return score / longest
+
+    def banned(
+        self, history: Sequence[int], step: int, length: int, vocab: int
+    ) -> set[int]:
+        """Token ids banned after ``history`` at ``step`` (0-based), one hypothesis.
+
+        Args:
+            history: Every token so far, prompt included.
+            step: How many tokens have been generated so far.
+            length: The maximum number of generated tokens ``T``.
+            vocab: The vocabulary size ``M``.
+
+        Returns:
+            The banned ids (with ``force_eos`` at the last step, every id but
+            ``eos``).
+        """
+        out: set[int] = set()
+        if self.eos is not None and step < self.min_length:
+            out.add(self.eos)
+        n = self.no_repeat_ngram_size
+        if n and len(history) >= n:
+            suffix = tuple(history[len(history) - n + 1 :])
+            for i in range(len(history) - n + 1):
+                # an earlier n-gram starting with the last n - 1 tokens
+                if tuple(history[i : i + n - 1]) == suffix:
+                    out.add(history[i + n - 1])
+        if self.force_eos and step == length - 1:
+            out |= set(range(vocab)) - {self.eos}
+        return out
+
+    def mask(
+        self,
+        log_probs: torch.Tensor,
+        history: torch.Tensor | None,
+        step: int,
+        length: int,
+    ) -> torch.Tensor:
+        """Set banned tokens to :math:`-\\infty` in every row at once.
+
+        Args:
+            log_probs: Next-token log-probs, shape ``(R, M)``; not modified.
+            history: Every row's tokens so far, prompt included, shape
+                ``(R, P + step)``; needed only for n-gram blocking.
+            step: How many tokens have been generated so far.
+            length: The maximum number of generated tokens ``T``.
+
+        Returns:
+            ``log_probs`` itself when nothing is banned, else a masked copy.
+        """
+        eos, n = self.eos, self.no_repeat_ngram_size
+        ban_eos = eos is not None and step < self.min_length
+        force = self.force_eos and step == length - 1
+        block = n > 0 and history is not None and history.shape[1] >= n
+        if not (ban_eos or force or block):
+            return log_probs
+        out = log_probs.clone()
+        if block:
+            assert history is not None
+            windows = history.unfold(1, n, 1)  # (R, W, n): every n-gram so far
+            suffix = history[:, history.shape[1] - n + 1 :]  # (R, n-1)
+            match = (windows[:, :, : n - 1] == suffix[:, None, :]).all(2)  # (R, W)
+            hits = torch.zeros(out.shape, dtype=torch.long)  # (R, M)
+            hits.scatter_add_(1, windows[:, :, n - 1], match.long())
+            out[hits > 0] = -math.inf
+        if ban_eos:
+            out[:, eos] = -math.inf
+        if force:
+            keep = out[:, eos].clone()
+            out.fill_(-math.inf)
+            out[:, eos] = keep
+        return out
