@@ -213,3 +213,33 @@ def test_icon_subset_keeps_only_used_icons():
         "r": {"sun": [512, 512, "M2 2z"]},
         "s": {"search": [512, 512, "M3 3z"], "sun": [512, 512, ["M4 4z", "M5 5z"]]},
     }
+
+
+def _question_pages() -> list[Path]:
+    """Chapter pages whose headings name a question of the sheet (1a to 3e)."""
+    import reviewkit_pdf
+
+    pages = []
+    for chapter in ("autoencoders", "rnn", "beam"):
+        for page in sorted((ROOT / "docs" / chapter).glob("*.md")):
+            headings = re.findall(r"^#{1,2} (.+)$", page.read_text(), re.MULTILINE)
+            if reviewkit_pdf.question_ids(headings):
+                pages.append(page)
+    return pages
+
+
+@pytest.mark.parametrize(
+    "page", _question_pages(), ids=lambda p: p.relative_to(ROOT / "docs").as_posix()
+)
+def test_question_page_cites_its_sources(page):
+    """Each question page cites a paper and ends with its reference list."""
+    text = page.read_text()
+    assert "{footcite:" in text
+    assert re.search(r"^## References\n+```\{footbibliography\}", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize("chapter", ["autoencoders", "rnn", "beam"])
+def test_every_chapter_links_the_glossary(chapter):
+    """Some page of each chapter links a term to the glossary."""
+    pages = (ROOT / "docs" / chapter).glob("*.md")
+    assert any("{term}`" in p.read_text() for p in pages)
