@@ -304,8 +304,9 @@ def test_committed_worst_cell_excess_is_bookkeeping(committed):
     ops = benchmarks.profile_rows(committed, cell)
     assert any(op["floor calls"] == 0 for op in ops[:4])
     calls = {op["name"]: op["reviewkit calls"] for op in ops}
-    assert calls["aten::any"] == calls["aten::eq"] == worst["T"]  # one tie check
-    assert calls["aten::gather"] >= 2 * worst["T"]  # back-pointers read at the end
+    assert calls["aten::any"] == worst["T"]  # one tie check per step
+    assert worst["T"] <= calls["aten::eq"] <= worst["T"] + 2  # and a few at the end
+    assert calls["aten::gather"] >= worst["T"]  # back-pointers read at the end
 
 
 def test_committed_gap_to_the_floor_shrinks_with_the_network(committed):

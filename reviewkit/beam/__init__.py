@@ -7,7 +7,10 @@ swap greedy for beam search in one word.
 
 * :mod:`~reviewkit.beam.interface`: the model interface, the hypothesis and
   the output checks.
-* :mod:`~reviewkit.beam.search`: fast batched beam search.
+* :mod:`~reviewkit.beam.rules`: end token, banned tokens, length
+  normalisation (:class:`~reviewkit.beam.rules.SearchRules`).
+* :mod:`~reviewkit.beam.search`: fast batched beam search
+  (:mod:`~reviewkit.beam.selection`: its top-k and back-pointers).
 * :mod:`~reviewkit.beam.trace`: the readable one-prompt beam search that
   records every candidate.
 * :mod:`~reviewkit.beam.exact`: greedy decoding, exhaustive and exact search.
@@ -39,13 +42,15 @@ from reviewkit.beam.interface import (
     StatefulLanguageModel,
     as_stateful,
 )
+from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.search import BeamOutput, beam_search, beam_search_batch
-from reviewkit.beam.trace import BeamStep, beam_trace
+from reviewkit.beam.trace import BeamStep, BeamTrace, beam_trace
 from reviewkit.beam.tree import TreeLanguageModel, random_tree, worked_example
 
 __all__ = [
     "BeamOutput",
     "BeamStep",
+    "BeamTrace",
     "CharLMConfig",
     "CharVocabulary",
     "ExactSearchResult",
@@ -53,6 +58,7 @@ __all__ = [
     "PrefixAdapter",
     "RNNLanguageModel",
     "SearchErrors",
+    "SearchRules",
     "StatefulLanguageModel",
     "TreeLanguageModel",
     "as_stateful",

@@ -198,7 +198,8 @@ def _beam_loop(
         parents, chosen, totals = [], [], []  # per step, (N, w_t) each
         width, offsets, offsets_width = 1, torch.zeros(n, 1, dtype=torch.long), 0
         for t in range(length):
-            lp = rules.mask(log_probs.to(dtype), history, t, length)
+            lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
+            lp = rules.mask(lp, history, t, length)
             lp = lp.view(n, width, vocab)  # (N, w, M)
             if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
@@ -234,9 +235,9 @@ def _beam_loop(
             is_eos = tokens == eos  # (N, w, T')
             first = is_eos.to(torch.int8).argmax(2) + 1  # (N, w)
             lengths = torch.where(is_eos.any(2), first, steps)
-        ranking = scores / rules.normaliser(lengths.to(dtype))
-        if rules.length_penalty == 0.0:
-            ranking = scores
+        ranking = scores
+        if rules.length_penalty != 0.0:
+            ranking = scores / rules.normaliser(lengths.to(dtype))
         return _finish(tokens, scores, lengths, ranking, gains, length, eos)
 
 
@@ -264,7 +265,8 @@ def _pool_loop(
         parents, chosen, totals = [], [], []
         width = 1
         for t in range(length):
-            lp = rules.mask(log_probs.to(dtype), history, t, length)
+            lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
+            lp = rules.mask(lp, history, t, length)
             cand = (scores[..., None] + lp.view(n, width, vocab)).reshape(n, -1)
             top, flat = top_k(cand, min(2 * k, width * vocab))  # (N, c)
             parent, token = flat // vocab, flat % vocab  # (N, c) each
@@ -373,7 +375,8 @@ def _greedy_batch(
         tokens, gains = [], []
         for t in range(length):
             best, token = log_probs.max(dim=1)  # (N,), (N,)
-            scores = scores + best[:, None].to(dtype)
+            best = best if best.dtype == dtype else best.to(dtype)
+            scores = scores + best[:, None]
             tokens.append(token)
             gains.append(best)
             if t + 1 == length:

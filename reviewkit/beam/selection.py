@@ -100,20 +100,35 @@ def read_back(
     """
     n, j = last.shape
     steps = len(tokens)
-    out_tokens = torch.full((n, j, steps), pad, dtype=torch.long)
-    totals = torch.zeros(n, j, steps + 1, dtype=torch.float64)  # s_0 = 0 first
+    width = max(x.shape[1] for x in tokens)
+    by_step = [_stack(xs, width, fill) for xs, fill in ((parents, 0), (tokens, pad))]
+    all_parents, all_tokens = by_step  # (T', N, w) each
+    all_scores = _stack(scores, width, 0.0)  # (T', N, w)
+    slots = torch.empty(steps, n, j, dtype=torch.long)  # slot of each step
     slot = slot.clone()
+    same_end = bool((last == steps - 1).all())  # plain beam search: no masks
     for t in range(steps - 1, -1, -1):
-        active = last >= t  # (N, J): hypotheses this long
-        here = slot.clamp(max=tokens[t].shape[1] - 1)  # (N, J), valid to gather
-        out_tokens[:, :, t] = torch.where(active, tokens[t].gather(1, here), pad)
-        total = scores[t].gather(1, here).double()  # (N, J): s(y_{1:t+1})
-        totals[:, :, t + 1] = torch.where(active, total, 0.0)
-        slot = torch.where(active, parents[t].gather(1, here), slot)
-    # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), only up to the last token
-    gains = totals[:, :, 1:] - totals[:, :, :-1]  # (N, J, T')
+        slots[t] = slot
+        parent = all_parents[t].gather(1, slot)  # (N, J): slot one step earlier
+        slot = parent if same_end else torch.where(last >= t, parent, slot)
     within = torch.arange(steps)[None, None, :] <= last[..., None]  # (N, J, T')
-    return out_tokens, torch.where(within, gains, 0.0)
+    out_tokens = all_tokens.gather(2, slots).permute(1, 2, 0)  # (N, J, T')
+    out_tokens = torch.where(within, out_tokens, pad)
+    totals = all_scores.gather(2, slots).permute(1, 2, 0).double()  # (N, J, T')
+    before = torch.cat([totals.new_zeros(n, j, 1), totals[..., :-1]], dim=2)
+    # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), only up to the last token
+    return out_tokens, torch.where(within, totals - before, 0.0)
+
+
+def _stack(xs: list[torch.Tensor], width: int, fill: float) -> torch.Tensor:
+    """Stack ``(N, w_t)`` tensors into ``(T', N, width)``, padding with ``fill``."""
+    padded = [
+        x
+        if x.shape[1] == width
+        else torch.cat([x, x.new_full((x.shape[0], width - x.shape[1]), fill)], 1)
+        for x in xs
+    ]
+    return torch.stack(padded)
 
 
 @dataclass(frozen=True)

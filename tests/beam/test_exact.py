@@ -1,8 +1,9 @@
 """Tests for reviewkit.beam.exact: greedy, exhaustive and exact search."""
 
 import pytest
-from beam_reference import brute_force, depth, trees
+from beam_reference import Holey, brute_force, depth, row, sequences, trees
 from hypothesis import given
+from hypothesis import strategies as st
 
 from reviewkit.beam import exact as e
 from reviewkit.beam.charlm import RNNLanguageModel
@@ -65,3 +66,47 @@ def test_bad_arguments_raise():
         e.greedy_decode(42, 3)
     with pytest.raises(ValueError, match="M\\*\\*T"):
         e.exhaustive_search(RNNLanguageModel(50, 4), 5)
+
+
+@given(tree=trees, min_length=st.integers(0, 3), holes=st.booleans())
+def test_searches_with_an_end_token_match_brute_force(tree, min_length, holes):
+    """With eos and min_length, exhaustive and exact search rank as brute force."""
+    length, eos = depth(tree), tree.vocab_size - 1
+    model = Holey(tree, seed=1) if holes else tree
+    want = sorted(
+        sequences(model, length, eos, min_length), key=lambda x: (-x[1], x[0])
+    )
+    got = e.exhaustive_search(model, length, eos=eos, min_length=min_length)
+    assert [h.tokens for h in got] == [w[0] for w in want]
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-12)
+    exact = e.exact_search(model, length, eos=eos, min_length=min_length, n_best=2)
+    assert [h.score for h in exact.hypotheses] == pytest.approx(
+        [w[1] for w in want[:2]], abs=1e-12
+    )
+    assert all(sum(h.token_scores) == pytest.approx(h.score) for h in got)
+
+
+@given(tree=trees, min_length=st.integers(0, 3))
+def test_greedy_stops_at_the_end_token_and_not_before_min_length(tree, min_length):
+    """Greedy takes the best allowed token each step and stops at eos."""
+    length, eos = depth(tree), tree.vocab_size - 1
+    got = e.greedy_decode(tree, length, eos=eos, min_length=min_length)
+    if not got:  # the only token is eos, and it is banned at first
+        assert tree.vocab_size == 1 and min_length > 0
+        return
+    (h,) = got
+    assert eos not in h.tokens[:-1] and (h.tokens[-1] == eos or len(h.tokens) == length)
+    assert eos not in h.tokens[:min_length]
+    for i, token in enumerate(h.tokens):
+        lp = row(tree, h.tokens[:i])
+        allowed = [v for v in range(tree.vocab_size) if v != eos or i >= min_length]
+        assert token == max(allowed, key=lambda v: (lp[v], -v))
+
+
+def test_exact_search_fails_fast_on_a_flat_model():
+    """A near-uniform model: exact search stops at its budget, with the numbers."""
+    model = RNNLanguageModel(30, 16, seed=0)
+    with pytest.raises(RuntimeError, match="max_queue=1000"):
+        e.exact_search(model, 8, max_queue=1000)
+    with pytest.raises(RuntimeError, match="max_expansions=50"):
+        e.exact_search(model, 8, max_expansions=50)
