@@ -16,6 +16,7 @@ configuration, the data and the seed, which is what lets
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -278,7 +279,7 @@ def _train(
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     train_curve, val_curve = [], []
     n = len(x_train)
-    for _ in range(config.epochs):
+    for epoch in range(config.epochs):
         model.train()
         order = torch.randperm(n, generator=gen)
         total = 0.0
@@ -296,6 +297,14 @@ def _train(
         with torch.no_grad():
             val = _loss(model(val_in), val_target, val_mask, config.loss_on)
         val_curve.append(val.item())
+        if not (math.isfinite(train_curve[-1]) and math.isfinite(val_curve[-1])):
+            raise ValueError(
+                f"training diverged: the loss is not finite after epoch {epoch + 1} "
+                f"(train {train_curve[-1]}, validation {val_curve[-1]}) with "
+                f"config.lr={config.lr}; x_train ranges over "
+                f"[{x_train.min().item():.3g}, {x_train.max().item():.3g}], "
+                "images are expected in [0, 1]"
+            )
     model.eval()
     return TrainedAutoencoder(config, seed, model, train_curve, val_curve)
 
