@@ -74,6 +74,7 @@ class ExplorerGrid:
         check_tuple(
             "weight_scales",
             self.weight_scales,
+            # above 10 every ReLU and linear curve overflows float32 at T = 50
             lambda n, v: check_float(n, v, low=0.0, high=10.0),
         )
         check_tuple("seq_lens", self.seq_lens, lambda n, v: check_int(n, v, minimum=1))

@@ -147,10 +147,12 @@ class VanillaRNN(nn.Module):
         """
         x = check_sequences("x", x, self.input_size, self.W_h.dtype)
         h = x.new_zeros(x.shape[0], self.hidden_size)  # h_0 = 0, (B, H)
+        u = x @ self.W_x.T + self.b  # W_x x_t + b for every t at once, (B, T, H)
+        W_h_T = self.W_h.T  # (H, H)
         states = []
         for t in range(x.shape[1]):
             # h_t = sigma(W_h h_{t-1} + W_x x_t + b)
-            h = self.sigma(h @ self.W_h.T + x[:, t] @ self.W_x.T + self.b)  # (B, H)
+            h = self.sigma(h @ W_h_T + u[:, t])  # (B, H)
             states.append(h)
         return states
 

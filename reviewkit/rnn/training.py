@@ -61,6 +61,8 @@ class TrainConfig:
         Returns:
             ``(x, y)``, both of shape (batch_size, seq_len, 1).
         """
+        if not isinstance(gen, torch.Generator):
+            raise TypeError(f"gen must be a torch.Generator, got {type(gen).__name__}")
         if self.task == "lag":
             return lag_task(self.batch_size, self.seq_len, self.lag, seed=gen)
         return running_average_task(self.batch_size, self.seq_len, seed=gen)
