@@ -4,8 +4,10 @@ The sidebar of pydata-sphinx-theme folds each chapter's pages under a
 ``<summary>`` whose only content is a chevron icon, so a screen reader
 announces an unnamed control (axe-core's ``summary-name`` rule, rated
 serious). After an HTML build, this extension names every such toggle in the written
-pages after the link it folds ("Show or hide the pages of Autoencoders"). The
-change is in the HTML itself, so it holds with JavaScript off.
+pages after the link it folds ("Show or hide the pages of Autoencoders"), and
+makes the sidebar, whose title and search button sit outside any landmark, a
+labelled complementary landmark. The changes are in the HTML itself, so they
+hold with JavaScript off.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ _UNNAMED_TOGGLE = re.compile(
     r"(<a\b[^>]*>(?P<title>(?:(?!</a>).)*)</a>\s*<details\b[^>]*>\s*)"
     r'<summary>(?=\s*<span class="toctree-toggle")',
     re.DOTALL,
+)
+
+
+# The primary sidebar holds the site title and the search button outside any
+# landmark (axe-core's "region" rule); as a labelled complementary landmark
+# everything in it is reachable by landmark navigation.
+_SIDEBAR = '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
+_SIDEBAR_LANDMARK = (
+    '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar" '
+    'role="complementary" aria-label="Site navigation">'
 )
 
 
@@ -49,7 +61,7 @@ def _name_toggles_in_output(app: Sphinx, exception: Exception | None) -> None:
         return
     for path in Path(app.outdir).rglob("*.html"):
         text = path.read_text()
-        fixed = name_toggles(text)
+        fixed = name_toggles(text).replace(_SIDEBAR, _SIDEBAR_LANDMARK)
         if fixed != text:
             path.write_text(fixed)
 
