@@ -25,6 +25,7 @@ import copy
 import hashlib
 import io
 import os
+import pickle
 import threading
 import warnings
 from pathlib import Path
@@ -355,8 +356,16 @@ def _load(
         model.load_state_dict(saved["state_dict"])
         train_loss = [float(v) for v in saved["train_loss"]]
         val_loss = [float(v) for v in saved["val_loss"]]
+    except pickle.UnpicklingError:
+        # never pass on torch's advice to retry with weights_only=False: a model
+        # file holds tensors and numbers only, anything else is not ours
+        return _unusable(
+            path,
+            "holds objects other than tensors and numbers (refused by the safe loader)",
+        )
     except Exception as err:  # any unreadable content: retrain rather than fail
-        return _unusable(path, f"cannot be loaded ({type(err).__name__}: {err})")
+        first_line = str(err).strip().splitlines()[0][:200] if str(err) else ""
+        return _unusable(path, f"cannot be loaded ({type(err).__name__}: {first_line})")
     if not all(bool(torch.isfinite(p).all()) for p in model.parameters()):
         return _unusable(path, "holds NaN or infinite weights")
     model.eval()
