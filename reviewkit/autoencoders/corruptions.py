@@ -224,9 +224,9 @@ class Compose:
                 f"parts must be a non-empty tuple of corruptions, got {self.parts!r}"
             )
         for part in self.parts:
-            if not isinstance(part, Corruption):
+            if isinstance(part, type) or not isinstance(part, Corruption):
                 raise TypeError(
-                    f"parts must hold corruptions, got {type(part).__name__}"
+                    f"parts must hold corruption instances, got {part!r}"
                 )
 
     def __call__(

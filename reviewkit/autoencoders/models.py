@@ -88,6 +88,11 @@ class AutoencoderConfig:
         check_choice("arch", self.arch, ("mlp", "conv"))
         check_int("hidden", self.hidden, minimum=1)
         check_int("code_size", self.code_size, minimum=1)
+        if isinstance(self.corruption, type):
+            raise TypeError(
+                "corruption must be a corruption instance such as "
+                f"{self.corruption.__name__}(), got the class itself"
+            )
         if not isinstance(self.corruption, Corruption):
             raise TypeError(
                 "corruption must be a corruption from reviewkit.corruptions, "
