@@ -21,12 +21,9 @@ Every public name below is also importable from its module, for example
 from reviewkit.rnn.experiments import (
     LagRecall,
     LagResult,
-    LongRange,
-    LongRangeResult,
     ScaleSweep,
     SweepResult,
     lag_recall,
-    long_range,
     scale_sweep,
 )
 from reviewkit.rnn.explorer import (
@@ -67,8 +64,6 @@ __all__ = [
     "GradientProfile",
     "LagRecall",
     "LagResult",
-    "LongRange",
-    "LongRangeResult",
     "RNNRegressor",
     "ScaleSweep",
     "SweepResult",
@@ -88,7 +83,6 @@ __all__ = [
     "lag_task",
     "linear_closed_form",
     "live_explorer",
-    "long_range",
     "matrix_with_spectral_radius",
     "mean_by_distance",
     "plot_curve",

@@ -2,8 +2,6 @@
 
 * :class:`ScaleSweep` / :func:`scale_sweep` (page 2b): hidden-state and
   gradient sizes over a grid of weight scales and nonlinearities.
-* :class:`LongRange` / :func:`long_range` (page 2c): does the every-step loss
-  teach the running-average model to use early inputs?
 * :class:`LagRecall` / :func:`lag_recall` (page 2c): recall of the input
   :math:`D` steps back, trained with each loss, across several lags.
 
@@ -26,7 +24,7 @@ from reviewkit.checks import (
     check_seed,
     check_tuple,
 )
-from reviewkit.rnn.gradients import gradient_profile, input_influence
+from reviewkit.rnn.gradients import gradient_profile
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
 from reviewkit.rnn.tasks import lag_task, running_average_task
 from reviewkit.rnn.training import TrainConfig, train_regressor
@@ -34,12 +32,9 @@ from reviewkit.rnn.training import TrainConfig, train_regressor
 __all__ = [
     "LagRecall",
     "LagResult",
-    "LongRange",
-    "LongRangeResult",
     "ScaleSweep",
     "SweepResult",
     "lag_recall",
-    "long_range",
     "scale_sweep",
 ]
 
@@ -154,84 +149,6 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
 def _log10(value: float) -> float:
     """log10 that maps 0 to -inf instead of raising."""
     return math.log10(value) if value > 0 else -math.inf
-
-
-@dataclass(frozen=True)
-class LongRange:
-    """Train with each loss and measure how far back the model looks (page 2c)."""
-
-    nonlinearity: str = "tanh"  # the usual choice; ReLU diverges more easily
-    weight_scale: float = 1.0  # the edge between vanishing and exploding
-    hidden_size: int = 32  # as on the other pages
-    seeds: tuple[int, ...] = (0, 1, 2)  # three runs per loss: is a gap systematic?
-    # 200 Adam steps on 30-step sequences: the loss has flattened, ~1 s per run
-    train: TrainConfig = field(
-        default_factory=lambda: TrainConfig(steps=200, seq_len=30)
-    )
-    eval_batch: int = 256  # test sequences for the influence and the error
-
-    def __post_init__(self) -> None:
-        """Check every field, naming it in the error."""
-        _nonlinearity("nonlinearity", self.nonlinearity)
-        check_float("weight_scale", self.weight_scale, low=0.0)
-        check_int("hidden_size", self.hidden_size, minimum=1)
-        check_tuple("seeds", self.seeds, check_seed)
-        _train_config("train", self.train)
-        if self.train.task != "average":
-            raise ValueError(
-                f"train.task must be 'average' for LongRange, got {self.train.task!r}"
-            )
-        check_int("eval_batch", self.eval_batch, minimum=1)
-
-
-@dataclass(frozen=True)
-class LongRangeResult:
-    """What :func:`long_range` measures, keyed by ``last_step_only``."""
-
-    #: mean :func:`~reviewkit.rnn.gradients.input_influence`, (seeds, T)
-    influence: dict[bool, torch.Tensor]
-    last_step_mse: dict[bool, list[float]]  #: test error at step T, per seed
-
-
-def long_range(config: LongRange) -> LongRangeResult:
-    """Train one model per seed with each loss; measure memory of early inputs.
-
-    The target at the last step weighs every input by :math:`1/T`, so a model
-    that solved it would have an
-    :func:`~reviewkit.rnn.gradients.input_influence` equal to :math:`1/T` at
-    every step. The influence it actually has on early steps shows how far
-    back it learned to look.
-
-    Args:
-        config: Model, training and evaluation settings.
-
-    Returns:
-        Influence profiles and last-step test errors for both losses.
-    """
-    if not isinstance(config, LongRange):
-        raise TypeError(f"config must be a LongRange, got {type(config).__name__}")
-    T = config.train.seq_len
-    influence, mse = {}, {}
-    for last_step_only in (False, True):
-        rows, errors = [], []
-        for seed in config.seeds:
-            model = RNNRegressor(
-                1,
-                config.hidden_size,
-                1,
-                config.nonlinearity,
-                weight_scale=config.weight_scale,
-                seed=seed,
-            )
-            train = replace(config.train, seed=seed, last_step_only=last_step_only)
-            train_regressor(model, train)
-            x, y = running_average_task(config.eval_batch, T, seed=1000 + seed)
-            rows.append(input_influence(model, x).detach())
-            with torch.no_grad():
-                errors.append(((model(x)[:, -1] - y[:, -1]) ** 2).mean().item())
-        influence[last_step_only] = torch.stack(rows)
-        mse[last_step_only] = errors
-    return LongRangeResult(influence, mse)
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="C must be a non-empty square"):
         rnn.mean_by_distance(torch.zeros(2, 3))
     with pytest.raises(TypeError, match="config must be a ScaleSweep"):
-        rnn.scale_sweep(rnn.LongRange())
+        rnn.scale_sweep(rnn.LagRecall())
 
 
 @pytest.mark.parametrize("rho", [0.8, 0.9, 1.0, 1.1, 1.2])
