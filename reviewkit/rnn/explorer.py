@@ -253,12 +253,13 @@ def explorer_html(data: dict[str, Any], *, element_id: str = "rk-rnn-explorer") 
 
 
 def _in_notebook() -> bool:
-    """True inside a running IPython kernel or shell that can display HTML."""
+    """True inside a running Jupyter kernel (a terminal IPython cannot show HTML)."""
     try:
         from IPython import get_ipython
     except ImportError:
         return False
-    return get_ipython() is not None
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def show_explorer(
@@ -266,7 +267,7 @@ def show_explorer(
 ) -> Any:
     """Precompute ``grid`` and show the explorer: inline in Jupyter, else as a file.
 
-    In a running IPython kernel (and with no ``path`` given) it returns an
+    In a running Jupyter kernel (and with no ``path`` given) it returns an
     ``IPython.display.HTML`` object, which the notebook displays. Anywhere
     else, for example in a plain ``python``, it writes a standalone HTML page
     that any browser opens offline, prints where, and returns the path.
