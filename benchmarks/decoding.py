@@ -14,6 +14,13 @@ seed, float32, eval mode, inference mode) is decoded three ways:
    top-k over the k*M candidate scores and the gather of the state, with no
    bookkeeping at all (:func:`floor_search`).
 
+A second, smaller grid of cells (``part == "eos"``) decodes with an end token
+(:data:`EOS`): reviewkit's default pool of finished hypotheses against
+``generate`` with ``eos_token_id``, ``length_penalty=1.0`` and
+``early_stopping="never"`` (the same stopping rule), both ranking by the
+score over the length. The floor is the same loop as above (no end token):
+the work a step cannot avoid.
+
 Every cell first checks that reviewkit and transformers return the same n-best
 lists with scores within 1e-4 of each other (and that the floor reaches the
 same final scores); the benchmark stops with an error otherwise. Then each
@@ -82,6 +89,13 @@ TRANSFORMERS_VERSION = "5.24.0"
 #: Token every decode starts from (a one-token prompt, the same for all three).
 BOS = 0
 
+#: End token of the ``eos`` cells, and the length penalty they rank with.
+EOS = 1
+EOS_LENGTH_PENALTY = 1.0
+
+#: The eos cells' model ends a sequence with about this probability per step.
+EOS_PROBABILITY = 0.05
+
 #: Largest allowed difference between the two searches' hypothesis scores ...
 TOLERANCE = 1e-4
 
@@ -118,6 +132,10 @@ class Grid:
     max_repeats: int  # and at most
     seconds_per_cell: float  # aim for this much timing per cell (all methods)
     profiles: tuple[tuple[int, int, int, int], ...]  # (H, M, k, T) to profile
+    eos_hidden_size: int = 64  # the eos cells' H ...
+    eos_vocab_sizes: tuple[int, ...] = ()  # ... their M ...
+    eos_beam_sizes: tuple[int, ...] = ()  # ... their k (> 1: a pool needs a beam)
+    eos_lengths: tuple[int, ...] = ()  # ... and their maximum T
 
 
 #: The grid of the issue: small enough for 2 cores in about ten minutes.
@@ -136,6 +154,9 @@ FULL = Grid(
     seconds_per_cell=1.0,
     # search overhead dominates, the middle, and the model dominates
     profiles=((64, 100, 4, 50), (64, 1000, 16, 50), (256, 10000, 64, 50)),
+    eos_vocab_sizes=(100, 1000),
+    eos_beam_sizes=(4, 16),
+    eos_lengths=(50, 200),
 )
 
 #: A few cells for development (``--quick``): about half a minute.
@@ -153,6 +174,9 @@ QUICK = Grid(
     max_repeats=9,
     seconds_per_cell=0.2,
     profiles=((64, 100, 4, 50),),
+    eos_vocab_sizes=(100,),
+    eos_beam_sizes=(4,),
+    eos_lengths=(50,),
 )
 
 
@@ -209,12 +233,21 @@ def hf_generate(model: RNNForCausalLM, config: GenerationConfig) -> Any:
     return model.generate(prompt, generation_config=config)
 
 
-def hf_config(beam_size: int, length: int, *, scores: bool) -> GenerationConfig:
-    """``generate``'s settings for canonical beam search of ``length`` tokens."""
+def hf_config(
+    beam_size: int, length: int, *, scores: bool, eos: bool = False
+) -> GenerationConfig:
+    """``generate``'s settings for canonical beam search of ``length`` tokens.
+
+    With ``eos``: :data:`EOS` ends a hypothesis, which joins the finished ones
+    (transformers' pool), ranked by score / length (``length_penalty=1.0``);
+    ``early_stopping="never"`` stops only when no live hypothesis can beat
+    the finished ones, reviewkit's default rule.
+    """
     search = {}
     if beam_size > 1:  # generate runs its greedy loop for num_beams=1
         search = {
-            "length_penalty": 0.0,  # the score: the plain sum of log-probabilities
+            # the score: the plain sum of log-probabilities (or over L with eos)
+            "length_penalty": EOS_LENGTH_PENALTY if eos else 0.0,
             "early_stopping": "never",
         }
     return GenerationConfig(
@@ -224,9 +257,9 @@ def hf_config(beam_size: int, length: int, *, scores: bool) -> GenerationConfig:
         min_new_tokens=0,
         **search,
         do_sample=False,
-        eos_token_id=None,
+        eos_token_id=EOS if eos else None,
         bos_token_id=BOS,
-        pad_token_id=BOS,  # only a fill value: nothing finishes early
+        pad_token_id=BOS,  # only a fill value after a hypothesis ends
         use_cache=True,
         output_scores=scores,
         return_dict_in_generate=scores,
@@ -270,7 +303,12 @@ class DisagreementError(RuntimeError):
 
 
 def compare(
-    ours: Sequence[Any], theirs: Any, floor: torch.Tensor, beam_size: int
+    ours: Sequence[Any],
+    theirs: Any,
+    floor: torch.Tensor | None,
+    beam_size: int,
+    *,
+    eos: bool = False,
 ) -> dict[str, Any]:
     """Check the two n-best lists (and the floor's scores) against each other.
 
@@ -284,8 +322,10 @@ def compare(
         DisagreementError: If the lists disagree.
     """
     a_tokens = [tuple(int(t) for t in h.tokens) for h in ours]
-    a_scores = [float(h.score) for h in ours]
-    b_tokens = [tuple(int(t) for t in s[1:]) for s in theirs.sequences.tolist()]
+    # with eos both rank by score / L: compare what they rank by
+    penalty = EOS_LENGTH_PENALTY if eos else 0.0
+    a_scores = [float(h.score) / len(h.tokens) ** penalty for h in ours]
+    b_tokens = [_ended(s[1:], eos) for s in theirs.sequences.tolist()]
     if beam_size == 1:  # greedy: scores holds each step's logits
         steps = torch.stack(theirs.scores, dim=1).log_softmax(dim=-1)  # (1, T, M)
         chosen = steps.gather(2, theirs.sequences[:, 1:, None])  # (1, T, 1)
@@ -312,9 +352,12 @@ def compare(
             ties += 1
         else:
             problems.append(f"hypothesis {i} {tokens[:8]}... is not in the other")
-    floor_gap = max(abs(x - y) for x, y in zip(a_scores, floor.tolist(), strict=False))
-    if not all(close(x, y) for x, y in zip(a_scores, floor.tolist(), strict=False)):
-        problems.append(f"floor's scores differ by up to {floor_gap:.3g}")
+    floor_gap = None  # the floor has no end token: nothing to compare with eos
+    if floor is not None:
+        pairs = list(zip(a_scores, floor.tolist(), strict=False))
+        floor_gap = max(abs(x - y) for x, y in pairs)
+        if not all(close(x, y) for x, y in pairs):
+            problems.append(f"floor's scores differ by up to {floor_gap:.3g}")
     if problems:
         raise DisagreementError(
             "reviewkit and transformers disagree: " + "; ".join(problems[:5])
@@ -364,8 +407,21 @@ def boundary_gaps(
     return gaps
 
 
+def _ended(tokens: Sequence[int], eos: bool) -> tuple[int, ...]:
+    """A generated sequence up to and including :data:`EOS` (the rest is padding)."""
+    out = tuple(int(t) for t in tokens)
+    if eos and EOS in out:
+        out = out[: out.index(EOS) + 1]
+    return out
+
+
 def check_cell(
-    lm: RNNLanguageModel, hf: RNNForCausalLM, beam_size: int, length: int
+    lm: RNNLanguageModel,
+    hf: RNNForCausalLM,
+    beam_size: int,
+    length: int,
+    *,
+    eos: bool = False,
 ) -> dict[str, Any]:
     """Both searches must return the same n-best list; ties are the only excuse.
 
@@ -381,9 +437,10 @@ def check_cell(
     prompt = torch.full((1,), BOS, dtype=torch.long)
 
     def compare_at(n: int) -> dict[str, Any]:
-        ours = beam_search(lm, n, beam_size, prompt=prompt)  # checks outputs
-        theirs = hf_generate(hf, hf_config(beam_size, n, scores=True))
-        return compare(ours, theirs, floor_search(lm, beam_size, n), beam_size)
+        ours = beam_search(lm, n, beam_size, prompt=prompt, **_options(eos))
+        theirs = hf_generate(hf, hf_config(beam_size, n, scores=True, eos=eos))
+        floor = None if eos else floor_search(lm, beam_size, n)
+        return compare(ours, theirs, floor, beam_size, eos=eos)
 
     gaps = boundary_gaps(lm, beam_size, length)
     ties = [t + 1 for t, (gap, kth) in enumerate(gaps) if gap <= tolerance(kth)]
@@ -430,15 +487,26 @@ def time_methods(
     return times
 
 
+def _options(eos: bool) -> dict[str, Any]:
+    """reviewkit's options for a cell: none, or the end token and the penalty."""
+    return {"eos": EOS, "length_penalty": EOS_LENGTH_PENALTY} if eos else {}
+
+
 def runners(
-    lm: RNNLanguageModel, hf: RNNForCausalLM, beam_size: int, length: int
+    lm: RNNLanguageModel,
+    hf: RNNForCausalLM,
+    beam_size: int,
+    length: int,
+    *,
+    eos: bool = False,
 ) -> dict[str, Callable[[], object]]:
     """The three timed decodes of one cell, as calls with no arguments."""
     prompt = torch.full((1,), BOS, dtype=torch.long)
-    config = hf_config(beam_size, length, scores=False)
+    config = hf_config(beam_size, length, scores=False, eos=eos)
+    options = _options(eos)
     return {
         "reviewkit": lambda: beam_search(
-            lm, length, beam_size, prompt=prompt, check=False
+            lm, length, beam_size, prompt=prompt, check=False, **options
         ),
         "transformers": lambda: hf_generate(hf, config),
         "floor": lambda: floor_search(lm, beam_size, length),
@@ -456,8 +524,9 @@ def run_cell(
 ) -> dict[str, Any]:
     """Check agreement on one cell, then time the three methods on it."""
     lm, hf = models[vocab_size]
-    check = check_cell(lm, hf, beam_size, length)
-    times = time_methods(runners(lm, hf, beam_size, length), grid)
+    eos = part == "eos"
+    check = check_cell(lm, hf, beam_size, length, eos=eos)
+    times = time_methods(runners(lm, hf, beam_size, length, eos=eos), grid)
     return {
         "part": part,
         "hidden_size": hidden_size,
@@ -536,12 +605,26 @@ def profile_cell(
 
 
 def build_models(
-    hidden_size: int, vocab_sizes: Sequence[int], cell: str, seed: int
+    hidden_size: int,
+    vocab_sizes: Sequence[int],
+    cell: str,
+    seed: int,
+    *,
+    eos_probability: float | None = None,
 ) -> dict[int, tuple[RNNLanguageModel, RNNForCausalLM]]:
-    """One reviewkit model per vocabulary size and its transformers wrapper."""
+    """One reviewkit model per vocabulary size and its transformers wrapper.
+
+    With ``eos_probability``, the output bias of :data:`EOS` is raised so
+    that the untrained (nearly flat) model ends a sequence with about that
+    probability at each step: the eos cells then see hypotheses finish.
+    """
     models = {}
     for vocab_size in vocab_sizes:
         lm = RNNLanguageModel(vocab_size, hidden_size, cell=cell, seed=seed).eval()
+        if eos_probability is not None:
+            odds = eos_probability / (1 - eos_probability) * (vocab_size - 1)
+            with torch.no_grad():
+                lm.head.bias[EOS] += math.log(odds)
         config = RNNConfig(vocab_size=vocab_size, hidden_size=hidden_size)
         models[vocab_size] = (lm, RNNForCausalLM(config, lm).eval())
     return models
@@ -663,24 +746,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     threading.Thread(target=sample_load, daemon=True).start()
     started = time.perf_counter()
 
-    jobs = [
-        ("grid", h, m, k, t)
-        for h in grid.hidden_sizes
-        for m in grid.vocab_sizes
-        for k in grid.beam_sizes
-        for t in grid.lengths
-    ] + [
-        ("long", grid.long_hidden_size, grid.long_vocab_size, k, t)
-        for k in grid.long_beam_sizes
-        for t in grid.long_lengths
-    ]
+    jobs = (
+        [
+            ("grid", h, m, k, t)
+            for h in grid.hidden_sizes
+            for m in grid.vocab_sizes
+            for k in grid.beam_sizes
+            for t in grid.lengths
+        ]
+        + [
+            ("long", grid.long_hidden_size, grid.long_vocab_size, k, t)
+            for k in grid.long_beam_sizes
+            for t in grid.long_lengths
+        ]
+        + [
+            ("eos", grid.eos_hidden_size, m, k, t)
+            for m in grid.eos_vocab_sizes
+            for k in grid.eos_beam_sizes
+            for t in grid.eos_lengths
+        ]
+    )
     cells = []
     with torch.inference_mode():
         for h in sorted({job[1] for job in jobs}):
             vocab = sorted({job[2] for job in jobs if job[1] == h})
             models = build_models(h, vocab, args.cell, args.seed)
+            ending = build_models(
+                h, vocab, args.cell, args.seed, eos_probability=EOS_PROBABILITY
+            )
             for part, _, m, k, t in (job for job in jobs if job[1] == h):
-                cell = run_cell(part, models, h, m, k, t, grid)
+                use = ending if part == "eos" else models
+                cell = run_cell(part, use, h, m, k, t, grid)
                 cells.append(cell)
                 med = report.median_times(cell)
                 print(
@@ -739,6 +835,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "vocab_size": grid.long_vocab_size,
             "beam_size": list(grid.long_beam_sizes),
             "length": list(grid.long_lengths),
+        },
+        "eos": {
+            "hidden_size": grid.eos_hidden_size,
+            "vocab_size": list(grid.eos_vocab_sizes),
+            "beam_size": list(grid.eos_beam_sizes),
+            "length": list(grid.eos_lengths),
+            "eos": EOS,
+            "length_penalty": EOS_LENGTH_PENALTY,
+            "eos_probability": EOS_PROBABILITY,
         },
         "cells": cells,
         "profiles": profiles,

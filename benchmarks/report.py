@@ -149,8 +149,8 @@ def _key(cell: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 def _cells(results: Mapping[str, Any], part: str) -> list[Mapping[str, Any]]:
-    if part not in ("grid", "long"):
-        raise ValueError(f"part must be 'grid' or 'long', got {part!r}")
+    if part not in ("grid", "long", "eos"):
+        raise ValueError(f"part must be 'grid', 'long' or 'eos', got {part!r}")
     return sorted((c for c in results["cells"] if c["part"] == part), key=_key)
 
 
@@ -214,7 +214,8 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
 
     Args:
         results: What :func:`load_results` returned.
-        part: ``"grid"`` for the main grid, ``"long"`` for the long-T run.
+        part: ``"grid"`` for the main grid, ``"long"`` for the long-T run,
+            ``"eos"`` for the cells decoded with an end token.
 
     Returns:
         Rows with keys ``H``, ``M``, ``k``, ``T``, ``reviewkit``,

@@ -339,3 +339,41 @@ def test_committed_transformers_step_grows_with_length(committed):
         if method == "transformers":
             assert ratio > benchmarks.FLAT_RATIO
             assert ratio > ratios[(k, "reviewkit")]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize(
+    ("vocab_size", "beam_size", "length"), [(50, 3, 12), (100, 4, 20), (60, 2, 30)]
+)
+def test_searches_with_an_end_token_agree(bench, seed, vocab_size, beam_size, length):
+    """With eos, reviewkit's pool and generate's return the same n-best by score/L."""
+    models = bench.build_models(
+        8, [vocab_size], "gru", seed, eos_probability=bench.EOS_PROBABILITY
+    )
+    lm, hf = models[vocab_size]
+    with torch.inference_mode():
+        check = bench.check_cell(lm, hf, beam_size, length, eos=True)
+        ours = bench.beam_search(
+            lm, length, beam_size, prompt=[bench.BOS], eos=bench.EOS, length_penalty=1.0
+        )
+    assert check["same_hypotheses"] and check["max_floor_difference"] is None
+    assert any(h.tokens[-1] == bench.EOS for h in ours)  # the pool is exercised
+
+
+def test_end_token_config_matches_reviewkits_rules(bench):
+    """The eos cells ask generate for the pool, score / L and the exact stop rule."""
+    config = bench.hf_config(4, 9, scores=True, eos=True)
+    assert config.eos_token_id == bench.EOS
+    assert config.length_penalty == bench.EOS_LENGTH_PENALTY == 1.0
+    assert config.early_stopping == "never"
+
+
+def test_eos_bias_makes_the_end_token_about_that_likely(bench):
+    """The eos cells' model gives the end token about EOS_PROBABILITY at a step."""
+    ((lm, _),) = bench.build_models(
+        16, [500], "gru", 0, eos_probability=bench.EOS_PROBABILITY
+    ).values()
+    with torch.inference_mode():
+        log_probs, _ = lm.start(torch.zeros(4, 1, dtype=torch.long))
+    p = log_probs[:, bench.EOS].exp()
+    assert ((p > 0.5 * bench.EOS_PROBABILITY) & (p < 2 * bench.EOS_PROBABILITY)).all()

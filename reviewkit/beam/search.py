@@ -37,6 +37,19 @@ from reviewkit.checks import check_int
 
 __all__ = ["BeamOutput", "beam_search", "beam_search_batch"]
 
+_PLAIN = SearchRules()  # the rules of plain beam search, checked once
+
+
+def _is_plain(options: tuple[Any, ...]) -> bool:
+    """Whether ``options`` are exactly the defaults (same types, same values)."""
+    return all(
+        a is b or (type(a) is type(b) and a == b)
+        for a, b in zip(options, _DEFAULTS, strict=True)
+    )
+
+
+_DEFAULTS = (None, None, 0, 0, 0.0, "power", False, False)
+
 
 @dataclass(frozen=True)
 class BeamOutput:
@@ -69,19 +82,14 @@ class BeamOutput:
                 f"row must be < {self.tokens.shape[0]} (the number of prompts), "
                 f"got {row}"
             )
-        out = []
-        for j in range(self.tokens.shape[1]):
-            n = int(self.lengths[row, j])
-            if n == 0:
-                continue
-            out.append(
-                Hypothesis(
-                    tuple(self.tokens[row, j, :n].tolist()),
-                    float(self.scores[row, j]),
-                    tuple(self.token_scores[row, j, :n].tolist()),
-                )
-            )
-        return out
+        # one conversion per tensor, then plain Python
+        lengths, scores = self.lengths[row].tolist(), self.scores[row].tolist()
+        tokens, gains = self.tokens[row].tolist(), self.token_scores[row].tolist()
+        return [
+            Hypothesis(tuple(tokens[j][:n]), scores[j], tuple(gains[j][:n]))
+            for j, n in enumerate(lengths)
+            if n > 0
+        ]
 
 
 def beam_search_batch(
@@ -159,7 +167,7 @@ def beam_search_batch(
     """
     length = check_int("length", length, minimum=1)
     beam_size = check_int("beam_size", beam_size, minimum=1)
-    rules = SearchRules(
+    options = (
         eos,
         finished,
         min_length,
@@ -169,6 +177,8 @@ def beam_search_batch(
         force_eos,
         early_stopping,
     )
+    # the default rules are checked once, not on every call
+    rules = _PLAIN if _is_plain(options) else SearchRules(*options)
     model = as_stateful(model)
     prompts = as_prompts(prompts, batch=True)
     if beam_size == 1 and rules.plain:
@@ -238,7 +248,8 @@ def _beam_loop(
         ranking = scores
         if rules.length_penalty != 0.0:
             ranking = scores / rules.normaliser(lengths.to(dtype))
-        return _finish(tokens, scores, lengths, ranking, gains, length, eos)
+        ranked = eos is None  # the beam is sorted by score already
+        return _finish(tokens, scores, lengths, ranking, gains, length, eos, ranked)
 
 
 def _pool_loop(
@@ -342,15 +353,20 @@ def _finish(
     gains: torch.Tensor,
     length: int,
     eos: int | None,
+    ranked: bool = False,
 ) -> BeamOutput:
-    """Sort by ranking, blank out empty slots and pad to ``length`` tokens."""
-    order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
-    scores, lengths, ranking = (x.gather(1, order) for x in (scores, lengths, ranking))
-    index = order[..., None].expand_as(tokens)
-    tokens, gains = tokens.gather(1, index), gains.gather(1, index)
+    """Sort by ranking (unless ``ranked``), blank empty slots, pad to ``length``."""
+    if not ranked:
+        order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
+        scores, lengths, ranking = (
+            x.gather(1, order) for x in (scores, lengths, ranking)
+        )
+        index = order[..., None].expand_as(tokens)
+        tokens, gains = tokens.gather(1, index), gains.gather(1, index)
     empty = scores == -math.inf  # (N, k'): no hypothesis here
-    lengths = torch.where(empty, 0, lengths)
-    gains = torch.where(empty[..., None], 0.0, gains)
+    if bool(empty.any()):
+        lengths = torch.where(empty, 0, lengths)
+        gains = torch.where(empty[..., None], 0.0, gains)
     if tokens.shape[2] < length:
         fill = (*tokens.shape[:2], length - tokens.shape[2])
         tokens = torch.cat([tokens, tokens.new_full(fill, eos or 0)], dim=2)
@@ -385,7 +401,7 @@ def _greedy_batch(
         out = torch.stack(tokens, dim=1)[:, None, :]  # (N, 1, T)
         per_token = torch.stack(gains, dim=1)[:, None, :].double()  # (N, 1, T)
     lengths = torch.full((n, 1), length)
-    return _finish(out, scores, lengths, scores, per_token, length, None)
+    return _finish(out, scores, lengths, scores, per_token, length, None, True)
 
 
 def beam_search(

@@ -111,13 +111,15 @@ def read_back(
         slots[t] = slot
         parent = all_parents[t].gather(1, slot)  # (N, J): slot one step earlier
         slot = parent if same_end else torch.where(last >= t, parent, slot)
-    within = torch.arange(steps)[None, None, :] <= last[..., None]  # (N, J, T')
     out_tokens = all_tokens.gather(2, slots).permute(1, 2, 0)  # (N, J, T')
-    out_tokens = torch.where(within, out_tokens, pad)
     totals = all_scores.gather(2, slots).permute(1, 2, 0).double()  # (N, J, T')
     before = torch.cat([totals.new_zeros(n, j, 1), totals[..., :-1]], dim=2)
     # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), only up to the last token
-    return out_tokens, torch.where(within, totals - before, 0.0)
+    gains = totals - before  # (N, J, T')
+    if same_end:
+        return out_tokens, gains
+    within = torch.arange(steps)[None, None, :] <= last[..., None]  # (N, J, T')
+    return torch.where(within, out_tokens, pad), torch.where(within, gains, 0.0)
 
 
 def _stack(xs: list[torch.Tensor], width: int, fill: float) -> torch.Tensor:
