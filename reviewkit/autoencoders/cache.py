@@ -8,9 +8,9 @@ custom corruption), so editing either trains anew.
 
 On disk, each model is one file, ``<key>.pt``: a header line with the SHA-256
 of the content, then the content (the weights and loss curves, saved with
-:func:`torch.save` and read back with ``torch.load(weights_only=True)``).
+``torch.save`` and read back with ``torch.load(weights_only=True)``).
 Files are written to a temporary name and renamed into place
-(:func:`os.replace`), under a per-key inter-process lock (``filelock``), so
+(``os.replace``), under a per-key inter-process lock (``filelock``), so
 pages built in parallel can share a folder. A file that is damaged or does
 not match is reported in a
 :class:`~reviewkit.autoencoders.cache_key.ModelCacheWarning` naming its path, then
@@ -94,7 +94,7 @@ class ModelCache:
 
     def __init__(
         self,
-        directory: str | os.PathLike[str] | None = None,
+        directory: str | Path | None = None,
         *,
         disk: bool = True,
         max_bytes: int | None = None,

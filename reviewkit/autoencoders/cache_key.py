@@ -119,7 +119,7 @@ def user_code_digest(config: AutoencoderConfig) -> str:
     A custom corruption (a class or function defined outside reviewkit, also
     inside :class:`~reviewkit.autoencoders.corruptions.Compose`) is found by
     walking the configuration's fields; its source is read with
-    :func:`inspect.getsource`. Where the source cannot be read, a
+    ``inspect.getsource``. Where the source cannot be read, a
     :class:`ModelCacheWarning` says so and its ``repr`` is hashed instead.
 
     Args:

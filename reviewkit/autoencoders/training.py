@@ -182,7 +182,8 @@ def train_autoencoder(
         The trained model and its loss curves (one value per epoch).
 
     Raises:
-        TypeError: If ``config`` is not an :class:`AutoencoderConfig` or the
+        TypeError: If ``config`` is not an
+            :class:`~reviewkit.autoencoders.models.AutoencoderConfig` or the
             images are not floating-point tensors.
         ValueError: If the images do not fit the model or are not finite, the
             seed is out of range, or ``loss_on="masked"`` meets a corruption
