@@ -225,9 +225,7 @@ class Compose:
             )
         for part in self.parts:
             if isinstance(part, type) or not isinstance(part, Corruption):
-                raise TypeError(
-                    f"parts must hold corruption instances, got {part!r}"
-                )
+                raise TypeError(f"parts must hold corruption instances, got {part!r}")
 
     def __call__(
         self, x: torch.Tensor, generator: torch.Generator
