@@ -27,6 +27,7 @@ import io
 import os
 import pickle
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -181,10 +182,11 @@ class ModelCache:
     def prune(self, max_bytes: int = 0) -> list[Path]:
         """Remove the least recently used model files until the rest fit ``max_bytes``.
 
-        ``prune()`` empties the folder of model files (and of temporary files
-        left by crashed writers). Models already in this object's memory stay
-        there. The small ``.lock`` files are kept: removing one while another
-        process holds it would break the locking.
+        ``prune()`` empties the folder of model files (and of temporary
+        files more than an hour old, left by crashed writers). Models already
+        in this object's memory stay there. The small ``.lock`` files are
+        kept: removing one while another process holds it would break the
+        locking.
 
         Args:
             max_bytes: Total size the remaining model files may take.
@@ -197,7 +199,10 @@ class ModelCache:
             return []
         removed = []
         for tmp in self.directory.glob("*.tmp"):
-            removed += _unlink(tmp)
+            # an hour old: left by a crashed writer, not one writing right now
+            with contextlib.suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > 3600:
+                    removed += _unlink(tmp)
         files = []
         for path in self.directory.glob("*.pt"):
             try:

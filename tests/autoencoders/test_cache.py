@@ -271,6 +271,17 @@ def test_prune_removes_least_recently_used_files_first(tmp_path):
     assert list(tmp_path.glob("*.pt")) == []
 
 
+def test_prune_removes_stale_temporary_files_only(tmp_path):
+    """prune() removes a crashed writer's old temp file, not one being written now."""
+    cache = ModelCache(tmp_path)
+    stale, fresh = tmp_path / "a.pt.1.2.tmp", tmp_path / "b.pt.3.4.tmp"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    os.utime(stale, (1_000_000, 1_000_000))
+    assert cache.prune() == [stale]
+    assert fresh.exists()
+
+
 def test_size_cap_prunes_after_each_write(tmp_path):
     """With max_bytes, the folder never keeps more model files than fit."""
     x_train, x_val = _data()
