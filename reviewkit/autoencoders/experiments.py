@@ -116,8 +116,8 @@ class LabSize:
         seeds: Seeds to repeat every experiment with.
         epochs: Epochs of every named model except :data:`OVERFIT`; ``None``
             keeps each configuration's own.
-        masked_train: Training images of the 16x16 masked models; ``None``
-            uses all of them.
+        masked_train: Training images of the 16x16 masked models (the first
+            ones of the training split); ``None`` uses all of them.
     """
 
     # three seeds: enough for a spread, and each model trains in about a second
