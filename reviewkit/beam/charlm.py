@@ -10,13 +10,22 @@ trains it in seconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
-from reviewkit.checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.beam.interface import check_token_ids
+from reviewkit.checks import (
+    check_choice,
+    check_float,
+    check_int,
+    check_seed,
+    check_tensor,
+)
 
 __all__ = [
     "GRAMMAR",
@@ -45,7 +54,9 @@ class RNNLanguageModel(nn.Module):
         vocab_size: ``M``.
         hidden_size: ``H`` (also the embedding size).
         cell: ``"gru"`` or ``"rnn"`` (tanh).
-        seed: Seed of the initial weights (global RNG state is left untouched).
+        seed: Seed of the initial weights, drawn from a ``torch.Generator``
+            of that seed (the global RNG is never used, so models built in
+            threads get the same weights as models built one by one).
     """
 
     def __init__(
@@ -56,11 +67,22 @@ class RNNLanguageModel(nn.Module):
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.cell = check_choice("cell", cell, ("gru", "rnn"))
         rnn_class = nn.GRU if cell == "gru" else nn.RNN
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(check_int("seed", seed))
-            self.embedding = nn.Embedding(vocab_size, hidden_size)
-            self.rnn = rnn_class(hidden_size, hidden_size, batch_first=True)
-            self.head = nn.Linear(hidden_size, vocab_size)
+        g = torch.Generator().manual_seed(check_seed("seed", seed))
+        # built without drawing weights, then drawn from g in PyTorch's own
+        # order and distributions (the weights torch.manual_seed(seed) gave)
+        # (on the meta device nothing is drawn; to_empty allocates real memory)
+        meta = {"device": "meta"}
+        self.embedding = nn.Embedding(vocab_size, hidden_size, **meta)
+        self.rnn = rnn_class(hidden_size, hidden_size, batch_first=True, **meta)
+        self.head = nn.Linear(hidden_size, vocab_size, **meta)
+        self.to_empty(device="cpu")
+        with torch.no_grad():
+            nn.init.normal_(self.embedding.weight, generator=g)
+            bound = 1 / math.sqrt(hidden_size)
+            for weight in self.rnn.parameters():
+                nn.init.uniform_(weight, -bound, bound, generator=g)
+            nn.init.kaiming_uniform_(self.head.weight, a=math.sqrt(5), generator=g)
+            nn.init.uniform_(self.head.bias, -bound, bound, generator=g)
 
     def forward(
         self, tokens: torch.Tensor, hidden: torch.Tensor | None = None
@@ -75,8 +97,18 @@ class RNNLanguageModel(nn.Module):
             Logits ``(N, L, M)``, where position ``i`` scores token ``i + 1``,
             and the final hidden state ``(1, N, H)``.
         """
+        self._check_tokens("tokens", tokens)
         out, hidden = self.rnn(self.embedding(tokens), hidden)  # (N, L, H)
         return self.head(out), hidden
+
+    def _check_tokens(self, name: str, tokens: Any) -> None:
+        """Raise unless ``tokens`` holds ids in range, shape ``(N, L)``, ``L >= 1``."""
+        check_tensor(name, tokens, ndim=2)
+        if tokens.is_floating_point() or tokens.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
+        if tokens.shape[1] == 0:
+            raise ValueError(f"{name} must hold at least one token per row, got L = 0")
+        check_token_ids(name, tokens, self.vocab_size)
 
     def initial_state(self, n: int) -> torch.Tensor:
         """The zero state :math:`h_0` for ``n`` rows, shape ``(1, n, H)``."""
@@ -89,6 +121,7 @@ class RNNLanguageModel(nn.Module):
         Returns:
             Logits ``(N, L, M)``: position ``i`` scores ``tokens[:, i]``.
         """
+        self._check_tokens("tokens", tokens)
         first = self.head(self.initial_state(tokens.shape[0])[0])  # (N, M)
         if tokens.shape[1] == 1:
             return first[:, None]
@@ -136,6 +169,8 @@ class CharVocabulary:
     """
 
     def __init__(self, chars: str) -> None:
+        if not isinstance(chars, str):
+            raise TypeError(f"chars must be a str, got {type(chars).__name__}")
         if len(set(chars)) != len(chars) or not chars:
             raise ValueError(f"chars must be distinct and non-empty, got {chars!r}")
         self.chars = chars
@@ -147,14 +182,23 @@ class CharVocabulary:
 
     def encode(self, text: str) -> list[int]:
         """Token ids of ``text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
         missing = sorted(set(text) - set(self.index))
         if missing:
             raise ValueError(f"text holds characters outside the vocabulary: {missing}")
         return [self.index[c] for c in text]
 
     def decode(self, tokens: Sequence[int]) -> str:
-        """The text of ``tokens``."""
-        return "".join(self.chars[t] for t in tokens)
+        """The text of ``tokens`` (ids in ``[0, M)``)."""
+        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
+        bad = [t for t in ids if t >= len(self.chars)]
+        if bad:
+            raise ValueError(
+                f"tokens[i] must be < {len(self.chars)} (the vocabulary size), "
+                f"got {bad[0]}"
+            )
+        return "".join(self.chars[t] for t in ids)
 
 
 #: Word lists and sampling weights of the grammar behind the generated corpus.
@@ -194,8 +238,8 @@ def generate_corpus(n_sentences: int, *, seed: int) -> list[str]:
     Returns:
         The sentences, each ending with ``"."``.
     """
-    n_sentences = check_int("n_sentences", n_sentences, minimum=1)
-    g = torch.Generator().manual_seed(check_int("seed", seed))
+    n_sentences = check_int("n_sentences", n_sentences, minimum=1, maximum=10**7)
+    g = torch.Generator().manual_seed(check_seed("seed", seed))
 
     def pick(part: str, n: int) -> list[str]:
         words, weights = zip(*GRAMMAR[part], strict=True)
@@ -234,11 +278,17 @@ def train_language_model(
     Returns:
         The loss (mean negative log-likelihood per token, nats) of every step.
     """
-    check_tensor("sequences", sequences, ndim=2)
+    if not isinstance(model, RNNLanguageModel):
+        raise TypeError(
+            f"model must be an RNNLanguageModel, got {type(model).__name__}"
+        )
+    model._check_tokens("sequences", sequences)
+    if sequences.shape[0] == 0:
+        raise ValueError("sequences must hold at least one row, got shape (0, L)")
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, low=0.0, low_inclusive=False)
-    g = torch.Generator().manual_seed(check_int("seed", seed))
+    g = torch.Generator().manual_seed(check_seed("seed", seed))
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
@@ -268,6 +318,17 @@ class CharLMConfig:
     lr: float = 0.01  #: Adam step size; stable for this model size
     seed: int = 0  #: seeds the corpus, the weights and the minibatches
 
+    def __post_init__(self) -> None:
+        """Check every field, naming it (sizes >= 1, a known cell, lr > 0)."""
+        check_int("n_sentences", self.n_sentences, minimum=1)
+        check_int("chunk_length", self.chunk_length, minimum=2)
+        check_int("hidden_size", self.hidden_size, minimum=1)
+        check_choice("cell", self.cell, ("gru", "rnn"))
+        check_int("steps", self.steps, minimum=1)
+        check_int("batch_size", self.batch_size, minimum=1)
+        check_float("lr", self.lr, low=0.0, low_inclusive=False)
+        check_seed("seed", self.seed)
+
 
 @dataclass(frozen=True)
 class TrainedCharLM:
@@ -291,7 +352,9 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
     Returns:
         The trained model, its vocabulary, the corpus and the loss curve.
     """
-    config = config or CharLMConfig()
+    config = CharLMConfig() if config is None else config
+    if not isinstance(config, CharLMConfig):
+        raise TypeError(f"config must be a CharLMConfig, got {type(config).__name__}")
     corpus = generate_corpus(config.n_sentences, seed=config.seed)
     vocab = CharVocabulary("".join(sorted(set(" ".join(corpus)))))
     text = " ".join(corpus)
@@ -301,6 +364,11 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
             starts.append(pos)
         pos += len(sentence) + 1
     ids = torch.tensor(vocab.encode(text))
+    if not starts:
+        raise ValueError(
+            f"chunk_length must be <= {len(text)} (the corpus length, from "
+            f"n_sentences={config.n_sentences}), got {config.chunk_length}"
+        )
     sequences = torch.stack([ids[s : s + config.chunk_length] for s in starts])
     model = RNNLanguageModel(
         len(vocab), config.hidden_size, config.cell, seed=config.seed

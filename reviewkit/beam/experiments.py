@@ -16,8 +16,9 @@ from typing import Any
 import torch
 
 from reviewkit.beam.exact import exact_search
+from reviewkit.beam.interface import as_prompts
 from reviewkit.beam.search import beam_search_batch
-from reviewkit.checks import check_int
+from reviewkit.checks import check_float, check_int
 from reviewkit.measure import time_call
 
 __all__ = ["SearchErrors", "search_errors", "time_beam_search"]
@@ -41,10 +42,12 @@ class SearchErrors:
 
     def miss_rate(self, tol: float = 1e-4) -> torch.Tensor:
         """Fraction of prompts where beam's best scores below the mode, ``(K,)``."""
+        tol = check_float("tol", tol, low=0.0)
         return (self.beam < self.exact[:, None] - tol).double().mean(0)
 
     def larger_beam_worse(self, tol: float = 1e-4) -> list[tuple[int, int, int]]:
         """Cases ``(prompt, k_small, k_large)`` where the larger beam did worse."""
+        tol = check_float("tol", tol, low=0.0)
         out = []
         for i, j in itertools.combinations(range(len(self.beam_sizes)), 2):
             worse = self.beam[:, j] < self.beam[:, i] - tol
@@ -72,10 +75,23 @@ def search_errors(
     Returns:
         Scores of the mode and of beam search's best, per prompt and ``k``.
     """
+    length = check_int("length", length, minimum=1)
     beam_sizes = tuple(check_int("beam_sizes[i]", k, minimum=1) for k in beam_sizes)
+    if not beam_sizes:
+        raise ValueError("beam_sizes must hold at least one beam width, got none")
+    if isinstance(prompts, str | torch.Tensor) or not len(prompts):
+        raise ValueError(
+            "prompts must be a non-empty list of token-id sequences, "
+            f"got {type(prompts).__name__} of length {len(prompts)}"
+        )
+    prompts = [as_prompts(p, batch=False)[0].tolist() for p in prompts]
     exact, expanded = [], []
     for p in prompts:
-        result = exact_search(model, length, prompt=list(p), check=False)
+        result = exact_search(model, length, prompt=p, check=False)
+        if not result.hypotheses:
+            raise ValueError(
+                f"prompts hold {p}, after which nothing has probability > 0"
+            )
         exact.append(result.best.score)
         expanded.append(result.expanded)
     beam = torch.empty(len(prompts), len(beam_sizes), dtype=torch.float64)

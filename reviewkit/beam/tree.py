@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from reviewkit.checks import check_float, check_int, check_tensor
+from reviewkit.checks import check_float, check_int, check_seed, check_tensor
 
 __all__ = [
     "MAX_TREE_PREFIXES",
@@ -46,13 +46,29 @@ class TreeLanguageModel:
         vocab: Sequence[str],
         dtype: torch.dtype = torch.float64,
     ) -> None:
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        if isinstance(vocab, str) or not all(isinstance(w, str) for w in vocab):
+            raise TypeError(f"vocab must be a sequence of str, got {vocab!r}")
         self.vocab = tuple(vocab)
         self.vocab_size = len(self.vocab)
         if self.vocab_size < 1:
             raise ValueError("vocab must hold at least one token, got none")
+        if not isinstance(table, Mapping) or () not in table:
+            raise ValueError(
+                "table must map prefixes to probabilities, the empty prefix () included"
+            )
         self.table: dict[tuple[int, ...], tuple[float, ...]] = {}
         for prefix, probs in table.items():
+            prefix = tuple(prefix)
+            if not all(isinstance(t, int) and 0 <= t < self.vocab_size for t in prefix):
+                raise ValueError(
+                    f"table keys must be tuples of token ids in [0, "
+                    f"{self.vocab_size}), got {prefix}"
+                )
             probs = tuple(float(p) for p in probs)
+            if not all(math.isfinite(p) for p in probs):
+                raise ValueError(f"table[{prefix}] must be finite, got {probs}")
             if len(probs) != self.vocab_size:
                 raise ValueError(
                     f"table[{prefix}] must hold {self.vocab_size} probabilities, "
@@ -78,11 +94,16 @@ class TreeLanguageModel:
             Log-probabilities, shape ``(N, M)``.
         """
         check_tensor("prefixes", prefixes, ndim=2)
+        if prefixes.is_floating_point() or prefixes.dtype == torch.bool:
+            raise TypeError(f"prefixes must hold integer ids, got {prefixes.dtype}")
         rows = []
         for row in prefixes.tolist():
             key = tuple(row)
             if key not in self._log:
-                raise KeyError(f"the tree has no distribution for prefix {key}")
+                raise ValueError(
+                    f"prefixes must be prefixes the tree has a distribution "
+                    f"for (up to length {self.depth - 1}), got {key}"
+                )
             rows.append(self._log[key])
         if not rows:
             return torch.zeros(0, self.vocab_size)
@@ -90,15 +111,39 @@ class TreeLanguageModel:
 
     __call__ = next_log_probs
 
+    @property
+    def depth(self) -> int:
+        """The longest sequence the tree scores: one more than its longest prefix."""
+        return max(len(prefix) for prefix in self.table) + 1
+
+    def _ids(self, tokens: Sequence[int]) -> list[int]:
+        """``tokens`` as a list of ids in ``[0, M)``, or a clear error."""
+        if isinstance(tokens, str | bytes):
+            raise TypeError(f"tokens must be token ids, got {type(tokens).__name__}")
+        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
+        bad = [t for t in ids if t >= self.vocab_size]
+        if bad:
+            raise ValueError(
+                f"tokens[i] must be < {self.vocab_size} (the vocabulary size), "
+                f"got {bad[0]}"
+            )
+        return ids
+
     def sequence_log_prob(self, tokens: Sequence[int]) -> float:
         """Total log-probability of ``tokens``, summed along the tree."""
+        ids = self._ids(tokens)
+        if len(ids) > self.depth:
+            raise ValueError(
+                f"tokens must be at most {self.depth} long (the tree's depth), "
+                f"got {len(ids)}"
+            )
         return sum(
-            math.log(self.table[tuple(tokens[:i])][tok]) for i, tok in enumerate(tokens)
+            math.log(self.table[tuple(ids[:i])][tok]) for i, tok in enumerate(ids)
         )
 
     def words(self, tokens: Sequence[int]) -> str:
         """Spell ``tokens`` with the vocabulary, separated by spaces."""
-        return " ".join(self.vocab[t] for t in tokens)
+        return " ".join(self.vocab[t] for t in self._ids(tokens))
 
 
 #: Next-token probabilities of the chapter's worked example, one row per prefix
@@ -154,7 +199,20 @@ def random_tree(
     concentration = check_float(
         "concentration", concentration, low=0.0, low_inclusive=False
     )
-    g = torch.Generator().manual_seed(check_int("seed", seed))
+    if levels is not None:
+        levels = check_int("levels", levels, minimum=1)
+    size, level = 0, 1  # sum of M**t for t < depth, stopping past the limit
+    for _ in range(depth):
+        size, level = size + level, level * vocab_size
+        if size > MAX_TREE_PREFIXES:
+            break
+    if size > MAX_TREE_PREFIXES:
+        raise ValueError(
+            f"random_tree would fill over {MAX_TREE_PREFIXES} prefixes "
+            f"(vocab_size={vocab_size}, "
+            f"depth={depth}); the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
+        )
+    g = torch.Generator().manual_seed(check_seed("seed", seed))
     prefixes = [
         prefix
         for t in range(depth)

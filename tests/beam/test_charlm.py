@@ -93,3 +93,44 @@ def test_page_model_greedy_falls_into_the_shared_letter_trap():
     assert greedy.score < mode.score
     weight = dict(lm.GRAMMAR["noun"])
     assert weight[mode_noun] > weight[greedy_noun]
+
+
+def test_weights_are_the_same_built_in_threads_or_in_sequence():
+    """Models built in parallel threads get bit-identical weights to sequential ones."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = [0, 1, 2, 3, 0, 1]
+    one_by_one = [lm.RNNLanguageModel(40, 16, seed=s) for s in seeds]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(lambda s: lm.RNNLanguageModel(40, 16, seed=s), seeds))
+    for a, b in zip(one_by_one, threaded, strict=True):
+        for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+            assert torch.equal(pa, pb)
+
+
+def test_weights_match_pytorchs_own_seeded_init():
+    """The explicit generator draws what torch.manual_seed(seed) would have drawn."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(5)
+        parts = [
+            torch.nn.Embedding(7, 6),
+            torch.nn.GRU(6, 6, batch_first=True),
+            torch.nn.Linear(6, 7),
+        ]
+    want = [p for part in parts for p in part.parameters()]
+    got = list(lm.RNNLanguageModel(7, 6, seed=5).parameters())
+    assert all(torch.equal(a, b) for a, b in zip(want, got, strict=True))
+
+
+def test_training_in_threads_equals_training_in_sequence():
+    """Several seeds trained in threads give the weights trained one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    configs = [lm.CharLMConfig(n_sentences=60, steps=5, seed=s) for s in (0, 1, 2)]
+    one_by_one = [lm.train_char_lm(c) for c in configs]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(lm.train_char_lm, configs))
+    for a, b in zip(one_by_one, threaded, strict=True):
+        assert a.losses == b.losses
+        for pa, pb in zip(a.model.parameters(), b.model.parameters(), strict=True):
+            assert torch.equal(pa, pb)

@@ -1,0 +1,644 @@
+"""Bad input to the beam chapter's public API: a clear error naming the argument.
+
+Each case calls one public function or class with one bad argument and checks
+the exception type and that the message names the argument the caller passed.
+The hypothesis tests feed random shapes, dtypes and values to the main entry
+points: the result is a clear error or a correct answer, never NaN, -inf or a
+silent wrong result.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reviewkit.beam import (
+    BeamStep,
+    CharLMConfig,
+    CharVocabulary,
+    PrefixAdapter,
+    RNNLanguageModel,
+    SearchRules,
+    TreeLanguageModel,
+    beam_search,
+    beam_search_batch,
+    beam_trace,
+    draw_tree,
+    exact_search,
+    exhaustive_search,
+    generate_corpus,
+    greedy_decode,
+    random_tree,
+    search_errors,
+    time_beam_search,
+    train_char_lm,
+    worked_example,
+)
+from reviewkit.beam.charlm import train_language_model
+from reviewkit.beam.interface import check_log_probs
+
+TREE = worked_example()  # M = 2, depth 3
+RNN = RNNLanguageModel(5, 4, seed=0)
+VOCAB = CharVocabulary("abc")
+
+
+def out(rows):
+    """A model whose every output is ``rows`` (a list of log-prob rows)."""
+    return lambda prefixes: torch.tensor(rows, dtype=torch.float32).expand(
+        prefixes.shape[0], -1
+    )
+
+
+CASES = [
+    # -- beam_search / beam_search_batch: sizes, prompts, options
+    ("length=0", lambda: beam_search(TREE, 0, 2), ValueError, "length"),
+    ("length=2.0", lambda: beam_search(TREE, 2.0, 2), TypeError, "length"),
+    ("length=True", lambda: beam_search(TREE, True, 2), TypeError, "length"),
+    ("beam_size=0", lambda: beam_search(TREE, 3, 0), ValueError, "beam_size"),
+    ("beam_size=-1", lambda: beam_search(TREE, 3, -1), ValueError, "beam_size"),
+    ("beam_size=2.5", lambda: beam_search(TREE, 3, 2.5), TypeError, "beam_size"),
+    ("beam_size='2'", lambda: beam_search(TREE, 3, "2"), TypeError, "beam_size"),
+    ("float prompt", lambda: beam_search(RNN, 3, 2, prompt=[1.7]), TypeError, "prompt"),
+    ("bool prompt", lambda: beam_search(RNN, 3, 2, prompt=[True]), TypeError, "prompt"),
+    ("str prompt", lambda: beam_search(RNN, 3, 2, prompt="ab"), TypeError, "prompt"),
+    ("negative id", lambda: beam_search(RNN, 3, 2, prompt=[-1]), ValueError, "prompt"),
+    ("id = M", lambda: beam_search(RNN, 3, 2, prompt=[5]), ValueError, "prompt"),
+    ("2-d prompt", lambda: beam_search(RNN, 3, 2, prompt=[[1]]), ValueError, "prompt"),
+    (
+        "ragged prompts",
+        lambda: beam_search_batch(RNN, [[1], [1, 2]], 3, 2),
+        TypeError,
+        "prompts",
+    ),
+    (
+        "empty batch",
+        lambda: beam_search_batch(RNN, torch.zeros(0, 1, dtype=torch.long), 3, 2),
+        ValueError,
+        "prompts",
+    ),
+    (
+        "1-d batch",
+        lambda: beam_search_batch(RNN, torch.zeros(3, dtype=torch.long), 3, 2),
+        ValueError,
+        "prompts",
+    ),
+    (
+        "float batch",
+        lambda: beam_search_batch(RNN, torch.zeros(2, 1), 3, 2),
+        TypeError,
+        "prompts",
+    ),
+    ("eos=-1", lambda: beam_search(TREE, 3, 2, eos=-1), ValueError, "eos"),
+    ("eos=M", lambda: beam_search(TREE, 3, 2, eos=2), ValueError, "eos"),
+    ("eos=1.0", lambda: beam_search(TREE, 3, 2, eos=1.0), TypeError, "eos"),
+    (
+        "finished=x",
+        lambda: beam_search(TREE, 3, 2, eos=1, finished="x"),
+        ValueError,
+        "finished",
+    ),
+    (
+        "finished, no eos",
+        lambda: beam_search(TREE, 3, 2, finished="pool"),
+        ValueError,
+        "finished",
+    ),
+    (
+        "min_length=-1",
+        lambda: beam_search(TREE, 3, 2, eos=1, min_length=-1),
+        ValueError,
+        "min_length",
+    ),
+    (
+        "min_length, no eos",
+        lambda: beam_search(TREE, 3, 2, min_length=2),
+        ValueError,
+        "min_length",
+    ),
+    (
+        "ngram=-1",
+        lambda: beam_search(TREE, 3, 2, no_repeat_ngram_size=-1),
+        ValueError,
+        "no_repeat_ngram_size",
+    ),
+    (
+        "ngram=1.5",
+        lambda: beam_search(TREE, 3, 2, no_repeat_ngram_size=1.5),
+        TypeError,
+        "no_repeat_ngram_size",
+    ),
+    (
+        "penalty=nan",
+        lambda: beam_search(TREE, 3, 2, eos=1, length_penalty=math.nan),
+        ValueError,
+        "length_penalty",
+    ),
+    (
+        "penalty='1'",
+        lambda: beam_search(TREE, 3, 2, eos=1, length_penalty="1"),
+        TypeError,
+        "length_penalty",
+    ),
+    (
+        "penalty, no eos",
+        lambda: beam_search(TREE, 3, 2, length_penalty=1.0),
+        ValueError,
+        "length_penalty",
+    ),
+    (
+        "length_norm=x",
+        lambda: beam_search(TREE, 3, 2, eos=1, length_norm="x"),
+        ValueError,
+        "length_norm",
+    ),
+    (
+        "force_eos=1",
+        lambda: beam_search(TREE, 3, 2, eos=1, force_eos=1),
+        TypeError,
+        "force_eos",
+    ),
+    (
+        "force_eos, no eos",
+        lambda: beam_search(TREE, 3, 2, force_eos=True),
+        ValueError,
+        "force_eos",
+    ),
+    (
+        "early_stopping, beam",
+        lambda: beam_search(TREE, 3, 2, eos=1, finished="beam", early_stopping=True),
+        ValueError,
+        "early_stopping",
+    ),
+    (
+        "early_stopping='y'",
+        lambda: beam_search(TREE, 3, 2, eos=1, early_stopping="y"),
+        TypeError,
+        "early_stopping",
+    ),
+    ("model=42", lambda: beam_search(42, 3, 2), TypeError, "model"),
+    # -- model outputs (check=True)
+    (
+        "output NaN",
+        lambda: beam_search(out([[math.nan, 0.0]]), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output +inf",
+        lambda: beam_search(out([[math.inf, 0.0]]), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output all -inf",
+        lambda: beam_search(out([[-math.inf, -math.inf]]), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output unnormalised",
+        lambda: beam_search(out([[0.0, 0.0]]), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output 1-d",
+        lambda: beam_search(lambda p: torch.zeros(1), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output ints",
+        lambda: beam_search(lambda p: torch.zeros(1, 1, dtype=torch.long), 2, 2),
+        TypeError,
+        "model output",
+    ),
+    (
+        "output wrong rows",
+        lambda: beam_search(lambda p: torch.zeros(3, 1), 2, 2),
+        ValueError,
+        "model output",
+    ),
+    (
+        "output list",
+        lambda: beam_search(lambda p: [[0.0]], 2, 2),
+        TypeError,
+        "model output",
+    ),
+    (
+        "check_log_probs M=0",
+        lambda: check_log_probs(torch.zeros(1, 0), 1),
+        ValueError,
+        "M",
+    ),
+    # -- the other decoders
+    ("greedy length", lambda: greedy_decode(TREE, 0), ValueError, "length"),
+    ("greedy eos", lambda: greedy_decode(TREE, 3, eos=7), ValueError, "eos"),
+    (
+        "greedy min_length",
+        lambda: greedy_decode(TREE, 3, min_length=1),
+        ValueError,
+        "min_length",
+    ),
+    (
+        "exhaustive budget",
+        lambda: exhaustive_search(RNNLanguageModel(50, 4), 5),
+        ValueError,
+        "max_sequences",
+    ),
+    (
+        "exhaustive max_sequences=0",
+        lambda: exhaustive_search(TREE, 3, max_sequences=0),
+        ValueError,
+        "max_sequences",
+    ),
+    ("exact n_best=0", lambda: exact_search(TREE, 3, n_best=0), ValueError, "n_best"),
+    (
+        "exact max_expansions=0",
+        lambda: exact_search(TREE, 3, max_expansions=0),
+        ValueError,
+        "max_expansions",
+    ),
+    (
+        "exact max_queue=1.5",
+        lambda: exact_search(TREE, 3, max_queue=1.5),
+        TypeError,
+        "max_queue",
+    ),
+    (
+        "exact flat model",
+        lambda: exact_search(RNNLanguageModel(30, 16, seed=0), 8, max_expansions=200),
+        RuntimeError,
+        "max_expansions",
+    ),
+    ("trace beam_size", lambda: beam_trace(TREE, 3, 0), ValueError, "beam_size"),
+    (
+        "trace option",
+        lambda: beam_trace(TREE, 3, 2, eos=1, finished="x"),
+        ValueError,
+        "finished",
+    ),
+    (
+        "trace unknown option",
+        lambda: beam_trace(TREE, 3, 2, colour=1),
+        TypeError,
+        "colour",
+    ),
+    (
+        "markdown digits",
+        lambda: BeamStep(1, ((0,),), (0.0,), (True,), (0,)).markdown(digits=-1),
+        ValueError,
+        "digits",
+    ),
+    (
+        "hypotheses row",
+        lambda: beam_search_batch(TREE, None, 3, 2).hypotheses(1),
+        ValueError,
+        "row",
+    ),
+    (
+        "PrefixAdapter vocab_size",
+        lambda: PrefixAdapter(TREE, vocab_size=0),
+        ValueError,
+        "vocab_size",
+    ),
+    ("SearchRules eos", lambda: SearchRules(eos="1"), TypeError, "eos"),
+    # -- the tree
+    ("tree vocab empty", lambda: TreeLanguageModel({(): ()}, ()), ValueError, "vocab"),
+    (
+        "tree vocab str",
+        lambda: TreeLanguageModel({(): (1.0,)}, "a"),
+        TypeError,
+        "vocab",
+    ),
+    (
+        "tree no root",
+        lambda: TreeLanguageModel({(0,): (1.0,)}, ("a",)),
+        ValueError,
+        "table",
+    ),
+    (
+        "tree row sum",
+        lambda: TreeLanguageModel({(): (0.5, 0.6)}, ("a", "b")),
+        ValueError,
+        "table",
+    ),
+    (
+        "tree row NaN",
+        lambda: TreeLanguageModel({(): (math.nan, 1.0)}, ("a", "b")),
+        ValueError,
+        "table",
+    ),
+    (
+        "tree key id",
+        lambda: TreeLanguageModel({(): (1.0,), (3,): (1.0,)}, ("a",)),
+        ValueError,
+        "table",
+    ),
+    (
+        "tree dtype",
+        lambda: TreeLanguageModel({(): (1.0,)}, ("a",), dtype=torch.long),
+        TypeError,
+        "dtype",
+    ),
+    ("tree words -1", lambda: TREE.words([-1]), ValueError, "tokens"),
+    ("tree words 2", lambda: TREE.words([2]), ValueError, "tokens"),
+    ("tree words 0.0", lambda: TREE.words([0.0]), TypeError, "tokens"),
+    (
+        "tree too long",
+        lambda: TREE.sequence_log_prob([0, 0, 0, 0]),
+        ValueError,
+        "tokens",
+    ),
+    (
+        "tree prefix",
+        lambda: TREE.next_log_probs(torch.zeros(1, 3, dtype=torch.long)),
+        ValueError,
+        "prefixes",
+    ),
+    (
+        "tree float prefix",
+        lambda: TREE.next_log_probs(torch.zeros(1, 1)),
+        TypeError,
+        "prefixes",
+    ),
+    (
+        "random_tree size",
+        lambda: random_tree(10, 8, seed=0),
+        ValueError,
+        "MAX_TREE_PREFIXES",
+    ),
+    (
+        "random_tree huge depth",
+        lambda: random_tree(2, 10**9, seed=0),
+        ValueError,
+        "depth",
+    ),
+    ("random_tree seed", lambda: random_tree(2, 2, seed=-1), ValueError, "seed"),
+    ("random_tree seed str", lambda: random_tree(2, 2, seed="0"), TypeError, "seed"),
+    (
+        "random_tree levels",
+        lambda: random_tree(2, 2, seed=0, levels=0),
+        ValueError,
+        "levels",
+    ),
+    (
+        "random_tree concentration",
+        lambda: random_tree(2, 2, seed=0, concentration=0.0),
+        ValueError,
+        "concentration",
+    ),
+    ("draw depth", lambda: draw_tree(TREE, 4), ValueError, "depth"),
+    # -- the character model
+    ("rnn vocab_size", lambda: RNNLanguageModel(0, 4), ValueError, "vocab_size"),
+    ("rnn cell", lambda: RNNLanguageModel(5, 4, "lstm"), ValueError, "cell"),
+    ("rnn seed", lambda: RNNLanguageModel(5, 4, seed=-3), ValueError, "seed"),
+    ("rnn seed float", lambda: RNNLanguageModel(5, 4, seed=1.0), TypeError, "seed"),
+    (
+        "rnn tokens id",
+        lambda: RNN.sequence_logits(torch.tensor([[5]])),
+        ValueError,
+        "tokens",
+    ),
+    (
+        "rnn tokens float",
+        lambda: RNN.sequence_logits(torch.zeros(1, 2)),
+        TypeError,
+        "tokens",
+    ),
+    (
+        "rnn tokens empty",
+        lambda: RNN(torch.zeros(1, 0, dtype=torch.long)),
+        ValueError,
+        "tokens",
+    ),
+    ("vocab chars", lambda: CharVocabulary("aa"), ValueError, "chars"),
+    ("vocab chars list", lambda: CharVocabulary(["a"]), TypeError, "chars"),
+    ("encode unknown", lambda: VOCAB.encode("abz"), ValueError, "text"),
+    ("encode bytes", lambda: VOCAB.encode(b"ab"), TypeError, "text"),
+    ("decode -1", lambda: VOCAB.decode([-1]), ValueError, "tokens"),
+    ("decode 3", lambda: VOCAB.decode([3]), ValueError, "tokens"),
+    ("decode float", lambda: VOCAB.decode([1.0]), TypeError, "tokens"),
+    ("corpus n", lambda: generate_corpus(0, seed=0), ValueError, "n_sentences"),
+    ("corpus seed", lambda: generate_corpus(3, seed="a"), TypeError, "seed"),
+    (
+        "config n_sentences",
+        lambda: CharLMConfig(n_sentences=0),
+        ValueError,
+        "n_sentences",
+    ),
+    (
+        "config chunk_length",
+        lambda: CharLMConfig(chunk_length=1),
+        ValueError,
+        "chunk_length",
+    ),
+    (
+        "config hidden_size",
+        lambda: CharLMConfig(hidden_size=0),
+        ValueError,
+        "hidden_size",
+    ),
+    ("config cell", lambda: CharLMConfig(cell="lstm"), ValueError, "cell"),
+    ("config steps", lambda: CharLMConfig(steps=-5), ValueError, "steps"),
+    ("config batch_size", lambda: CharLMConfig(batch_size=0), ValueError, "batch_size"),
+    ("config lr", lambda: CharLMConfig(lr=-0.1), ValueError, "lr"),
+    ("config lr nan", lambda: CharLMConfig(lr=math.nan), ValueError, "lr"),
+    ("config seed", lambda: CharLMConfig(seed=-1), ValueError, "seed"),
+    ("train config type", lambda: train_char_lm({"steps": 1}), TypeError, "config"),
+    (
+        "train chunk too long",
+        lambda: train_char_lm(CharLMConfig(n_sentences=1, chunk_length=500)),
+        ValueError,
+        "chunk_length",
+    ),
+    (
+        "train model type",
+        lambda: train_language_model(
+            TREE,
+            torch.zeros(2, 3, dtype=torch.long),
+            steps=1,
+            batch_size=1,
+            lr=0.1,
+            seed=0,
+        ),
+        TypeError,
+        "model",
+    ),
+    (
+        "train sequences ids",
+        lambda: train_language_model(
+            RNN, torch.full((2, 3), 9), steps=1, batch_size=1, lr=0.1, seed=0
+        ),
+        ValueError,
+        "sequences",
+    ),
+    (
+        "train sequences empty",
+        lambda: train_language_model(
+            RNN,
+            torch.zeros(0, 3, dtype=torch.long),
+            steps=1,
+            batch_size=1,
+            lr=0.1,
+            seed=0,
+        ),
+        ValueError,
+        "sequences",
+    ),
+    (
+        "train steps",
+        lambda: train_language_model(
+            RNN,
+            torch.zeros(2, 3, dtype=torch.long),
+            steps=0,
+            batch_size=1,
+            lr=0.1,
+            seed=0,
+        ),
+        ValueError,
+        "steps",
+    ),
+    # -- experiments
+    (
+        "search_errors beam_sizes",
+        lambda: search_errors(RNN, [[1]], 3, ()),
+        ValueError,
+        "beam_sizes",
+    ),
+    (
+        "search_errors beam_size 0",
+        lambda: search_errors(RNN, [[1]], 3, (0,)),
+        ValueError,
+        "beam_sizes",
+    ),
+    (
+        "search_errors prompts",
+        lambda: search_errors(RNN, [], 3, (1,)),
+        ValueError,
+        "prompts",
+    ),
+    (
+        "search_errors prompt id",
+        lambda: search_errors(RNN, [[9]], 3, (1,)),
+        ValueError,
+        "prompt",
+    ),
+    (
+        "search_errors length",
+        lambda: search_errors(RNN, [[1]], 0, (1,)),
+        ValueError,
+        "length",
+    ),
+    (
+        "time statistic",
+        lambda: time_beam_search(RNN, None, 2, 2, statistic="mean"),
+        ValueError,
+        "statistic",
+    ),
+    (
+        "time repeats",
+        lambda: time_beam_search(RNN, None, 2, 2, repeats=0),
+        ValueError,
+        "repeats",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_is_refused_by_name(call, error, name):
+    """The call raises the expected type, and the message names the argument."""
+    with pytest.raises(error) as raised:
+        call()
+    assert name in str(raised.value)
+
+
+def test_the_table_is_large_enough():
+    """At least 50 distinct bad inputs are covered."""
+    assert len({c[0] for c in CASES}) == len(CASES) >= 50
+
+
+def test_numpy_integers_are_accepted():
+    """numpy ints work wherever an int is asked for, and give the same result."""
+    a = beam_search(TREE, np.int64(3), np.int32(2), eos=np.int64(1))
+    assert a == beam_search(TREE, 3, 2, eos=1)
+
+
+values = st.one_of(
+    st.integers(-3, 8),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=2),
+)
+
+
+@given(length=values, k=values, eos=values)
+def test_beam_search_gives_a_clear_error_or_a_true_answer(length, k, eos):
+    """Random arguments: TypeError/ValueError, or hypotheses whose scores are true."""
+    try:
+        got = beam_search(TREE, length, k, eos=eos)
+    except (TypeError, ValueError):
+        return
+    assert 1 <= len(got) <= k
+    for h in got:
+        assert math.isfinite(h.score)
+        assert h.score == pytest.approx(TREE.sequence_log_prob(h.tokens))
+
+
+@given(
+    shape=st.lists(st.integers(0, 3), min_size=0, max_size=3),
+    dtype=st.sampled_from([torch.float32, torch.float64, torch.long, torch.bool]),
+    fill=st.floats(-5, 5) | st.sampled_from([math.nan, math.inf, -math.inf]),
+)
+def test_odd_prompts_give_a_clear_error_or_a_true_answer(shape, dtype, fill):
+    """Prompts of random shape, dtype and value: a clear error or correct beams."""
+    prompt = (
+        torch.full(tuple(shape), fill).to(dtype)
+        if dtype != torch.bool
+        else (torch.zeros(tuple(shape), dtype=torch.bool))
+    )
+    try:
+        got = beam_search_batch(RNN, prompt, 3, 2)
+    except (TypeError, ValueError):
+        return
+    assert prompt.ndim == 2 and prompt.shape[0] >= 1 and dtype == torch.long
+    for row in range(prompt.shape[0]):
+        for h in got.hypotheses(row):
+            assert math.isfinite(h.score)
+            assert sum(h.token_scores) == pytest.approx(h.score, abs=1e-5)
+
+
+@given(
+    rows=st.lists(
+        st.lists(
+            st.floats(allow_nan=True, allow_infinity=True, width=32),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_odd_model_outputs_give_a_clear_error_or_a_true_answer(rows):
+    """Whatever a model returns: ValueError/TypeError, or finite true scores."""
+    width = len(rows[0])
+    if any(len(r) != width for r in rows):
+        rows = [r[:1] for r in rows]
+    table = torch.tensor(rows, dtype=torch.float32)
+
+    def model(prefixes):
+        return table[: prefixes.shape[0]] if prefixes.shape[0] <= len(rows) else table
+
+    try:
+        got = beam_search(model, 2, 2)
+    except (TypeError, ValueError):
+        return
+    for h in got:
+        assert math.isfinite(h.score)
+        assert h.score <= 1e-3  # log-probabilities never sum above 0
