@@ -163,3 +163,14 @@ def test_lag_recall_is_deterministic():
         train=rnn.TrainConfig(steps=5, batch_size=4, seq_len=6, task="lag"),
     )
     assert rnn.lag_recall(config) == rnn.lag_recall(config)
+
+
+def test_tanh_cost_over_linear_grows_with_the_scale(small_sweep):
+    """2b: tanh's extra loss over the linear baseline grows as units saturate."""
+
+    def gap(scale):
+        return _mean(small_sweep.log10_grad_ratio["tanh", scale]) - _mean(
+            small_sweep.log10_grad_ratio["linear", scale]
+        )
+
+    assert gap(3.0) < gap(1.0) < gap(0.5) < 0
