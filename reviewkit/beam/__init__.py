@@ -10,7 +10,8 @@ swap greedy for beam search in one word.
 * :mod:`~reviewkit.beam.rules`: end token, banned tokens, length
   normalisation (:class:`~reviewkit.beam.rules.SearchRules`).
 * :mod:`~reviewkit.beam.search`: fast batched beam search
-  (:mod:`~reviewkit.beam.selection`: its top-k and back-pointers).
+  (:mod:`~reviewkit.beam.pool`: with a pool of finished hypotheses;
+  :mod:`~reviewkit.beam.selection`: its top-k and back-pointers).
 * :mod:`~reviewkit.beam.trace`: the readable one-prompt beam search that
   records every candidate.
 * :mod:`~reviewkit.beam.exact`: greedy decoding, exhaustive and exact search.
@@ -37,13 +38,14 @@ from reviewkit.beam.exact import (
 from reviewkit.beam.experiments import SearchErrors, search_errors, time_beam_search
 from reviewkit.beam.figures import draw_tree
 from reviewkit.beam.interface import (
+    BeamOutput,
     Hypothesis,
     PrefixAdapter,
     StatefulLanguageModel,
     as_stateful,
 )
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.search import BeamOutput, beam_search, beam_search_batch
+from reviewkit.beam.search import beam_search, beam_search_batch
 from reviewkit.beam.trace import BeamStep, BeamTrace, beam_trace
 from reviewkit.beam.tree import TreeLanguageModel, random_tree, worked_example
 

@@ -21,6 +21,10 @@ Decoders detect which they got; a plain callable is wrapped in
 which never increases as the sequence grows, because every log-probability is
 at most zero.
 
+**Results.** Decoders of one prompt return a list of :class:`Hypothesis`,
+best first; batched beam search returns a :class:`BeamOutput`, whose
+:meth:`BeamOutput.hypotheses` gives each prompt's list.
+
 **Checks.** :func:`check_log_probs` is what decoders run on every model
 output (``check=True``): a model may give a token log-probability
 :math:`-\\infty` (a banned token), but not NaN or :math:`+\\infty`, not a row
@@ -39,6 +43,7 @@ from reviewkit.checks import check_int, check_tensor
 
 __all__ = [
     "NORMALISATION_TOL",
+    "BeamOutput",
     "Hypothesis",
     "PrefixAdapter",
     "StatefulLanguageModel",
@@ -307,6 +312,47 @@ def as_prompts(prompt: Any, batch: bool, vocab: int | None = None) -> torch.Tens
         raise ValueError(f"{name} must hold at least one prompt, got shape (0, P)")
     check_token_ids(name, prompt, vocab)
     return prompt if batch else prompt[None, :]
+
+
+@dataclass(frozen=True)
+class BeamOutput:
+    """The final n-best lists of a batched beam search.
+
+    Attributes:
+        tokens: Generated tokens, shape ``(N, k', T')``, best first; after a
+            hypothesis' last token the end token (or 0 without one) fills in.
+        scores: Total log-probabilities, shape ``(N, k')``; ``-inf`` marks an
+            empty slot (fewer than ``k'`` hypotheses exist for that prompt).
+        lengths: Number of tokens of each hypothesis (end token included),
+            shape ``(N, k')``; 0 for an empty slot.
+        ranking: The value each hypothesis was ranked by (the score, or the
+            length-normalised score), shape ``(N, k')``.
+        token_scores: Each token's log-probability, shape ``(N, k', T')``,
+            float64, 0 after the last token.
+    """
+
+    tokens: torch.Tensor
+    scores: torch.Tensor
+    lengths: torch.Tensor
+    ranking: torch.Tensor
+    token_scores: torch.Tensor
+
+    def hypotheses(self, row: int = 0) -> list[Hypothesis]:
+        """The n-best list of prompt ``row``, best first, without empty slots."""
+        row = check_int("row", row, minimum=0)
+        if row >= self.tokens.shape[0]:
+            raise ValueError(
+                f"row must be < {self.tokens.shape[0]} (the number of prompts), "
+                f"got {row}"
+            )
+        # one conversion per tensor, then plain Python
+        lengths, scores = self.lengths[row].tolist(), self.scores[row].tolist()
+        tokens, gains = self.tokens[row].tolist(), self.token_scores[row].tolist()
+        return [
+            Hypothesis(tuple(tokens[j][:n]), scores[j], tuple(gains[j][:n]))
+            for j, n in enumerate(lengths)
+            if n > 0
+        ]
 
 
 def _start(

@@ -3,8 +3,8 @@
 * :func:`top_k` picks the ``k`` best candidates of every row with the
   chapter's tie rule (higher score first, then the lower index), without
   sorting whole rows.
-* :class:`FinishedPool` keeps the ``k`` best finished hypotheses of each
-  prompt, merging each step's new ones with one small stable sort.
+* :func:`finish` sorts the final hypotheses into a
+  :class:`~reviewkit.beam.interface.BeamOutput`.
 * :func:`read_back` follows the back-pointers stored at each step to read
   the token paths (and each token's log-probability) of any set of
   hypotheses at the end, so prefixes are never copied during the search.
@@ -13,11 +13,12 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 
-__all__ = ["FinishedPool", "read_back", "top_k"]
+from reviewkit.beam.interface import BeamOutput
+
+__all__ = ["finish", "read_back", "top_k"]
 
 
 def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -133,49 +134,48 @@ def _stack(xs: list[torch.Tensor], width: int, fill: float) -> torch.Tensor:
     return torch.stack(padded)
 
 
-@dataclass(frozen=True)
-class FinishedPool:
-    """The ``k`` best finished hypotheses of each prompt, by rank.
+def finish(
+    tokens: torch.Tensor,
+    scores: torch.Tensor,
+    lengths: torch.Tensor,
+    ranking: torch.Tensor,
+    gains: torch.Tensor,
+    length: int,
+    eos: int | None,
+    ranked: bool = False,
+) -> BeamOutput:
+    """Assemble the final hypotheses into a batch of n-best lists.
 
-    An entry names its hypothesis by its parent (the step of the parent's
-    last token and its slot in that step's beam, for :func:`read_back`) and
-    whether ``eos`` follows the parent; at the maximum length, hypotheses cut
-    there join without ``eos``. Empty entries have rank ``-inf``.
+    Sorts by ``ranking`` (unless ``ranked``: already in order), blanks empty
+    slots (score ``-inf``: length 0, no per-token scores) and pads to
+    ``length`` tokens with ``eos`` (or 0).
+
+    Args:
+        tokens: Tokens, shape ``(N, J, T')``.
+        scores: Total log-probabilities, shape ``(N, J)``.
+        lengths: Tokens per hypothesis, shape ``(N, J)``.
+        ranking: What to rank by, shape ``(N, J)``.
+        gains: Per-token log-probabilities, shape ``(N, J, T')``.
+        length: The maximum length ``T``.
+        eos: The end token, or ``None``.
+        ranked: Whether the hypotheses are in order already.
+
+    Returns:
+        The batch's n-best lists.
     """
-
-    rank: torch.Tensor  # (N, k): s / f(L); -inf for an empty entry
-    score: torch.Tensor  # (N, k): total log-probability
-    step: torch.Tensor  # (N, k): step of the parent's last token (-1: root)
-    slot: torch.Tensor  # (N, k): the parent's slot in that step's beam
-    eos: torch.Tensor  # (N, k): True if eos follows the parent
-
-    @classmethod
-    def empty(cls, n: int, k: int, dtype: torch.dtype) -> FinishedPool:
-        """A pool of ``k`` empty entries for each of ``n`` prompts."""
-        none = torch.full((n, k), -math.inf, dtype=dtype)
-        zeros = torch.zeros(n, k, dtype=torch.long)
-        return cls(none, none.clone(), zeros, zeros.clone(), zeros.bool())
-
-    def merge(
-        self,
-        rank: torch.Tensor,
-        score: torch.Tensor,
-        step: int,
-        slot: torch.Tensor,
-        eos: bool,
-    ) -> FinishedPool:
-        """Add new entries ``(N, c)`` (rank ``-inf``: none) and keep the k best.
-
-        A stable sort keeps older entries ahead of newer ones on equal rank.
-        """
-        k = self.rank.shape[1]
-        both = torch.cat([self.rank, rank], dim=1)  # (N, k + c)
-        keep = torch.sort(both, dim=1, descending=True, stable=True).indices[:, :k]
-        parts = (
-            (self.score, score),
-            (self.step, torch.full_like(slot, step)),
-            (self.slot, slot),
-            (self.eos, torch.full_like(slot, eos, dtype=torch.bool)),
+    if not ranked:
+        order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
+        scores, lengths, ranking = (
+            x.gather(1, order) for x in (scores, lengths, ranking)
         )
-        merged = [torch.cat(p, dim=1).gather(1, keep) for p in parts]
-        return FinishedPool(both.gather(1, keep), *merged)
+        index = order[..., None].expand_as(tokens)
+        tokens, gains = tokens.gather(1, index), gains.gather(1, index)
+    empty = scores == -math.inf  # (N, k'): no hypothesis here
+    if bool(empty.any()):
+        lengths = torch.where(empty, 0, lengths)
+        gains = torch.where(empty[..., None], 0.0, gains)
+    if tokens.shape[2] < length:
+        fill = (*tokens.shape[:2], length - tokens.shape[2])
+        tokens = torch.cat([tokens, tokens.new_full(fill, eos or 0)], dim=2)
+        gains = torch.cat([gains, gains.new_zeros(fill)], dim=2)
+    return BeamOutput(tokens, scores, lengths, ranking, gains)

@@ -1,0 +1,189 @@
+"""Beam search with a pool of finished hypotheses, as the toolkits run it.
+
+fairseq, OpenNMT-py, transformers and tensor2tensor keep ``k`` live
+hypotheses and move each one that ends into a separate pool, which keeps the
+``k`` best finished ones by rank :math:`s / f(L)`; a finished hypothesis
+never takes a live one's slot. :func:`pool_loop` is that loop, batched;
+:func:`~reviewkit.beam.search.beam_search_batch` calls it for
+``finished="pool"`` (the default with an end token).
+
+**Stopping.** A prompt is done when its pool holds ``k`` and no live
+hypothesis can still beat the worst of them under the ranking (see
+:meth:`~reviewkit.beam.rules.SearchRules.best_possible`), or, with
+``early_stopping``, as soon as the pool holds ``k`` (fairseq's rule), or
+when no live hypothesis is left.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from reviewkit.beam.interface import (
+    BeamOutput,
+    StatefulLanguageModel,
+    _advance,
+    _start,
+)
+from reviewkit.beam.rules import SearchRules
+from reviewkit.beam.selection import finish, read_back, top_k
+
+__all__ = ["FinishedPool", "pool_loop"]
+
+
+def pool_loop(
+    model: StatefulLanguageModel,
+    prompts: torch.Tensor,
+    length: int,
+    k: int,
+    rules: SearchRules,
+    check: bool,
+) -> BeamOutput:
+    """``k`` live hypotheses plus a pool of the ``k`` best finished ones.
+
+    Each step: the ``2k`` best candidates by score; an ``eos`` candidate among
+    the first ``k`` joins the pool; the first ``k`` others form the next beam.
+
+    Args:
+        model: The model, already stateful.
+        prompts: Token ids, shape ``(N, P)``, checked.
+        length: Most tokens to generate, ``T``.
+        k: Beam width.
+        rules: The search rules (with an end token).
+        check: Validate every model output.
+
+    Returns:
+        Up to ``k`` hypotheses per prompt, best first by rank.
+    """
+    n, eos = prompts.shape[0], rules.eos
+    assert eos is not None
+    with torch.inference_mode():
+        log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
+        rules.check_vocab(vocab)
+        dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): live hypotheses
+        # The pool, k entries per prompt: rank, score, step of the parent's
+        # last token, parent's slot, whether eos ends it (False: cut at T).
+        pool = FinishedPool.empty(n, k, dtype)
+        done = torch.zeros(n, dtype=torch.bool)  # (N,)
+        history = prompts if rules.no_repeat_ngram_size else None
+        parents, chosen, totals = [], [], []
+        width = 1
+        for t in range(length):
+            lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
+            lp = rules.mask(lp, history, t, length)
+            cand = (scores[..., None] + lp.view(n, width, vocab)).reshape(n, -1)
+            top, flat = top_k(cand, min(2 * k, width * vocab))  # (N, c)
+            parent, token = flat // vocab, flat % vocab  # (N, c) each
+            finite = top > -math.inf
+            ends = (token == eos) & finite
+            if bool(ends[:, :k].any()):  # eos among the first k: to the pool
+                n_new = min(k, top.shape[1])
+                rank = top[:, :n_new] / rules.normaliser(t + 1)
+                rank = torch.where(ends[:, :n_new], rank, -math.inf)
+                pool = pool.merge(rank, top[:, :n_new], t - 1, parent[:, :n_new], True)
+            # the next beam: the first k candidates that go on
+            goes_on = finite & ~ends  # (N, c)
+            pick = torch.argsort((~goes_on).to(torch.int8), dim=1, stable=True)
+            pick = pick[:, :k]  # (N, w')
+            alive = goes_on.gather(1, pick) & ~done[:, None]  # (N, w')
+            scores = torch.where(alive, top.gather(1, pick), -math.inf)
+            parent, token = parent.gather(1, pick), token.gather(1, pick)
+            parents.append(parent)
+            chosen.append(token)
+            totals.append(scores)
+            done = done | _stop(rules, pool, scores[:, 0], t + 1, length)
+            if t + 1 == length or bool(done.all()):
+                break
+            rows = (parent + torch.arange(n)[:, None] * width).reshape(-1)
+            width = scores.shape[1]
+            if history is not None:
+                history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
+            state = model.select(state, rows)
+            log_probs, state = _advance(model, token.reshape(-1), state, vocab, check)
+        steps = len(chosen)
+        if steps == length:  # hypotheses still live at T compete unfinished
+            rank = torch.where(done[:, None], -math.inf, scores)
+            rank = rank / rules.normaliser(length) if rules.length_penalty else rank
+            slots = torch.arange(scores.shape[1]).expand_as(scores)
+            pool = pool.merge(rank, scores, steps - 1, slots, False)
+        tokens, gains = read_back(parents, chosen, totals, pool.step, pool.slot, eos)
+        # a finished entry ends with eos one step after its parent's last token
+        at = (pool.step + 1).clamp(max=tokens.shape[2] - 1)[..., None]  # (N, k, 1)
+        ends = pool.eos[..., None]  # (N, k, 1)
+        tokens.scatter_(2, at, torch.where(ends, eos, tokens.gather(2, at)))
+        # log p(eos | parent) = s(parent eos) - s(parent)
+        eos_gain = (pool.score.double() - gains.sum(2))[..., None]  # (N, k, 1)
+        gains.scatter_(2, at, torch.where(ends, eos_gain, gains.gather(2, at)))
+        lengths = pool.step + 1 + pool.eos.long()
+        return finish(tokens, pool.score, lengths, pool.rank, gains, length, eos)
+
+
+@dataclass(frozen=True)
+class FinishedPool:
+    """The ``k`` best finished hypotheses of each prompt, by rank.
+
+    An entry names its hypothesis by its parent (the step of the parent's
+    last token and its slot in that step's beam, for :func:`read_back`) and
+    whether ``eos`` follows the parent; at the maximum length, hypotheses cut
+    there join without ``eos``. Empty entries have rank ``-inf``.
+    """
+
+    rank: torch.Tensor  # (N, k): s / f(L); -inf for an empty entry
+    score: torch.Tensor  # (N, k): total log-probability
+    step: torch.Tensor  # (N, k): step of the parent's last token (-1: root)
+    slot: torch.Tensor  # (N, k): the parent's slot in that step's beam
+    eos: torch.Tensor  # (N, k): True if eos follows the parent
+
+    @classmethod
+    def empty(cls, n: int, k: int, dtype: torch.dtype) -> FinishedPool:
+        """A pool of ``k`` empty entries for each of ``n`` prompts."""
+        none = torch.full((n, k), -math.inf, dtype=dtype)
+        zeros = torch.zeros(n, k, dtype=torch.long)
+        return cls(none, none.clone(), zeros, zeros.clone(), zeros.bool())
+
+    def merge(
+        self,
+        rank: torch.Tensor,
+        score: torch.Tensor,
+        step: int,
+        slot: torch.Tensor,
+        eos: bool,
+    ) -> FinishedPool:
+        """Add new entries ``(N, c)`` (rank ``-inf``: none) and keep the k best.
+
+        A stable sort keeps older entries ahead of newer ones on equal rank.
+        """
+        k = self.rank.shape[1]
+        both = torch.cat([self.rank, rank], dim=1)  # (N, k + c)
+        keep = torch.sort(both, dim=1, descending=True, stable=True).indices[:, :k]
+        parts = (
+            (self.score, score),
+            (self.step, torch.full_like(slot, step)),
+            (self.slot, slot),
+            (self.eos, torch.full_like(slot, eos, dtype=torch.bool)),
+        )
+        merged = [torch.cat(p, dim=1).gather(1, keep) for p in parts]
+        return FinishedPool(both.gather(1, keep), *merged)
+
+
+def _stop(
+    rules: SearchRules,
+    pool: FinishedPool,
+    best_live: torch.Tensor,
+    steps: int,
+    length: int,
+) -> torch.Tensor:
+    """Which prompts are done after ``steps`` steps, shape ``(N,)``."""
+    full = pool.rank[:, -1] > -math.inf  # the pool holds k
+    if rules.early_stopping:
+        return full | (best_live == -math.inf)
+    if rules.length_penalty == 0.0:
+        bound = best_live  # a score only falls as a sequence grows
+    elif steps >= length:  # live ones are cut here: this is their rank
+        bound = best_live / rules.normaliser(length)
+    else:
+        bound = best_live / max(rules.normaliser(steps + 1), rules.normaliser(length))
+    return (full & (bound <= pool.rank[:, -1])) | (best_live == -math.inf)
