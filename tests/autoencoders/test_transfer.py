@@ -45,6 +45,12 @@ def test_photo_codes_beat_the_untrained_network_with_few_labels(result):
     assert pooled.mean() > 2 * pooled.std(ddof=1) / np.sqrt(len(pooled))
 
 
+def test_most_of_the_one_label_gain_comes_from_the_untrained_network(result):
+    """1e: at 1 label, untrained minus raw exceeds photo minus untrained."""
+    untrained_over_raw = (result.untrained - result.raw)[:, 0].mean()
+    assert untrained_over_raw > result.gain_mean_se("untrained")[0][0] > 0
+
+
 def test_gain_over_raw_pixels_shrinks_as_labels_grow(result):
     """1e: the gain over raw pixels at 10 labels per class is below the 1-label gain."""
     mean, _ = result.gain_mean_se("raw")
