@@ -54,3 +54,28 @@ def test_markdown_lists_every_candidate_best_first():
     table = beam_trace(tree, 3, 2)[1].markdown(tree.words).splitlines()
     assert len(table) == 2 + 4
     assert "kept (rank 1)" in table[2] and "dropped" in table[-1]
+
+
+def test_trace_marks_the_hypotheses_that_move_to_the_pool():
+    """With eos and the pool, the step where a hypothesis ends marks it finished."""
+    tree = random_tree(3, 3, seed=4)
+    trace = beam_trace(tree, 3, 2, eos=2)
+    for step in trace:
+        for tokens, finished, kept in zip(
+            step.candidates, step.finished, step.kept, strict=True
+        ):
+            assert not (finished and kept)  # a finished one leaves the beam
+            if finished:
+                assert tokens[-1] == 2
+    ended = [h for h in trace.hypotheses if h.tokens[-1] == 2]
+    assert ended  # this tree ends two of its final hypotheses
+    assert all(
+        any(
+            tokens == h.tokens and f
+            for s in trace
+            for tokens, f in zip(s.candidates, s.finished, strict=True)
+        )
+        for h in ended
+    )
+    rows = "\n".join(s.markdown() for s in trace)
+    assert ("finished (to the pool)" in rows) == bool(ended)
