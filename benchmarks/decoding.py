@@ -72,7 +72,10 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 import reviewkit
 import reviewkit.beam.charlm
 import reviewkit.beam.interface
+import reviewkit.beam.pool
+import reviewkit.beam.rules
 import reviewkit.beam.search
+import reviewkit.beam.selection
 from reviewkit.beam.charlm import RNNLanguageModel
 from reviewkit.beam.search import beam_search
 
@@ -680,7 +683,10 @@ def versions() -> dict[str, str]:
     sources = hashlib.sha256()
     for module in (
         reviewkit.beam.interface,
+        reviewkit.beam.rules,
         reviewkit.beam.search,
+        reviewkit.beam.pool,
+        reviewkit.beam.selection,
         reviewkit.beam.charlm,
     ):
         sources.update(Path(module.__file__).read_bytes())
