@@ -126,8 +126,9 @@ class FinishedPool:
     """The ``k`` best finished hypotheses of each prompt, by rank.
 
     An entry names its hypothesis by its parent (the step of the parent's
-    last token and its slot in that step's beam, for :func:`read_back`) and
-    whether ``eos`` follows the parent; at the maximum length, hypotheses cut
+    last token and its slot in that step's beam, as
+    :func:`~reviewkit.beam.selection.read_back` reads them) and whether
+    ``eos`` follows the parent; at the maximum length, hypotheses cut
     there join without ``eos``. Empty entries have rank ``-inf``.
     """
 

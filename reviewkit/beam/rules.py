@@ -43,14 +43,14 @@ class SearchRules:
             none.
     """
 
-    eos: int | None = None  #: end-of-sequence token id; None: no token ends
-    finished: str | None = None  #: "pool" or "beam"; None: "pool" when eos is set
+    eos: int | None = None  #: end-of-sequence token id (None, no end token)
+    finished: str | None = None  #: "pool" or "beam" (None means "pool" with eos)
     min_length: int = 0  #: eos is banned before this many generated tokens
-    no_repeat_ngram_size: int = 0  #: ban tokens repeating an n-gram; 0: off
-    length_penalty: float = 0.0  #: alpha of the final ranking; 0: raw score
-    length_norm: str = "power"  #: "power": s / L**alpha; "gnmt": GNMT's penalty
+    no_repeat_ngram_size: int = 0  #: ban tokens that repeat an n-gram (0 is off)
+    length_penalty: float = 0.0  #: alpha of the final ranking (0 ranks by score)
+    length_norm: str = "power"  #: "power" (s over L to the alpha) or "gnmt"
     force_eos: bool = False  #: at the last step only eos is allowed
-    early_stopping: bool = False  #: pool: stop as soon as k have finished
+    early_stopping: bool = False  #: with a pool, stop once k have finished
 
     def __post_init__(self) -> None:
         """Check every option and resolve the default of ``finished``."""

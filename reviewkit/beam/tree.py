@@ -113,7 +113,7 @@ class TreeLanguageModel:
 
     @property
     def depth(self) -> int:
-        """The longest sequence the tree scores: one more than its longest prefix."""
+        """The length of the longest sequence the tree scores (longest prefix + 1)."""
         return max(len(prefix) for prefix in self.table) + 1
 
     def _ids(self, tokens: Sequence[int]) -> list[int]:
