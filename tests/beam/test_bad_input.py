@@ -642,3 +642,20 @@ def test_odd_model_outputs_give_a_clear_error_or_a_true_answer(rows):
     for h in got:
         assert math.isfinite(h.score)
         assert h.score <= 1e-3  # log-probabilities never sum above 0
+
+
+@given(length=values, eos=values, min_length=values)
+def test_other_decoders_give_a_clear_error_or_a_true_answer(length, eos, min_length):
+    """greedy, exhaustive and exact search: a clear error, or true, ranked answers."""
+    for decode in (greedy_decode, exhaustive_search, exact_search):
+        try:
+            got = decode(TREE, length, eos=eos, min_length=min_length)
+        except (TypeError, ValueError):
+            continue
+        hyps = got.hypotheses if decode is exact_search else got
+        scores = [h.score for h in hyps]
+        assert scores == sorted(scores, reverse=True)
+        for h in hyps:
+            assert math.isfinite(h.score) and 1 <= len(h.tokens) <= length
+            assert h.score == pytest.approx(TREE.sequence_log_prob(h.tokens))
+            assert eos not in h.tokens[: max(min_length, len(h.tokens) - 1)]
