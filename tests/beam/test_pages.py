@@ -184,3 +184,23 @@ def test_worked_rows_of_the_endings_tree():
     assert tree.vocab == ("neural", "network", "<end>")
     assert tree.table[(2, 2, 2)] == pytest.approx((1 / 3,) * 3)
     assert torch.tensor(tree.table[()]).sum().item() == pytest.approx(1.0)
+
+
+def test_worked_example_paths_named_in_the_alt_text():
+    """The coloured tree's alt text: greedy neural x3, beam network neural neural,
+    mode neural network neural."""
+    tree = worked_example()
+    assert tree.words(greedy_decode(tree, 3)[0].tokens) == "neural neural neural"
+    assert tree.words(beam_search(tree, 3, 2)[0].tokens) == "network neural neural"
+    assert tree.words(exhaustive_search(tree, 3)[0].tokens) == "neural network neural"
+
+
+@pytest.mark.parametrize("mode", ["pool", "beam"])
+def test_endings_step_1_keeps_both_words(mode):
+    """At step 1 both conventions keep neural and network and drop <end>."""
+    tree = ending_example()
+    step = beam_trace(tree, 4, 2, eos=EOS, finished=mode)[0]
+    kept = {tree.words(c) for c, k in zip(step.candidates, step.kept, strict=True) if k}
+    assert kept == {"neural", "network"}
+    assert not any(step.finished)
+    assert tree.table[(1,)][EOS] == max(tree.table[(1,)])  # network almost surely ends
