@@ -68,6 +68,7 @@ def pool_loop(
         # last token, parent's slot, whether eos ends it (False: cut at T).
         pool = FinishedPool.empty(n, k, dtype)
         done = torch.zeros(n, dtype=torch.bool)  # (N,)
+        any_done = False
         history = prompts if rules.no_repeat_ngram_size else None
         parents, chosen, totals = [], [], []
         width = 1
@@ -79,23 +80,32 @@ def pool_loop(
             parent, token = flat // vocab, flat % vocab  # (N, c) each
             finite = top > -math.inf
             ends = (token == eos) & finite
-            if bool(ends[:, :k].any()):  # eos among the first k: to the pool
+            goes_on = finite & ~ends  # (N, c)
+            # one sync: did eos reach the first k, and do the first k all go on?
+            flags = torch.stack([ends[:, :k].any(), goes_on[:, :k].all()])
+            any_end, first_k_go_on = flags.tolist()
+            if any_end:  # eos among the first k: to the pool
                 n_new = min(k, top.shape[1])
                 rank = top[:, :n_new] / rules.normaliser(t + 1)
                 rank = torch.where(ends[:, :n_new], rank, -math.inf)
                 pool = pool.merge(rank, top[:, :n_new], t - 1, parent[:, :n_new], True)
             # the next beam: the first k candidates that go on
-            goes_on = finite & ~ends  # (N, c)
-            pick = torch.argsort((~goes_on).to(torch.int8), dim=1, stable=True)
-            pick = pick[:, :k]  # (N, w')
-            alive = goes_on.gather(1, pick) & ~done[:, None]  # (N, w')
-            scores = torch.where(alive, top.gather(1, pick), -math.inf)
-            parent, token = parent.gather(1, pick), token.gather(1, pick)
+            if first_k_go_on:  # the common case: no eos, nothing banned
+                scores, parent, token = top[:, :k], parent[:, :k], token[:, :k]
+            else:
+                pick = torch.argsort((~goes_on).to(torch.int8), dim=1, stable=True)
+                pick = pick[:, :k]  # (N, w')
+                alive = goes_on.gather(1, pick)  # (N, w')
+                scores = torch.where(alive, top.gather(1, pick), -math.inf)
+                parent, token = parent.gather(1, pick), token.gather(1, pick)
+            if any_done:  # a prompt that is done adds nothing more
+                scores = torch.where(done[:, None], -math.inf, scores)
             parents.append(parent)
             chosen.append(token)
             totals.append(scores)
             done = done | _stop(rules, pool, scores[:, 0], t + 1, length)
-            if t + 1 == length or bool(done.all()):
+            all_done, any_done = torch.stack([done.all(), done.any()]).tolist()
+            if t + 1 == length or all_done:
                 break
             rows = (parent + torch.arange(n)[:, None] * width).reshape(-1)
             width = scores.shape[1]
