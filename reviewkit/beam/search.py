@@ -162,14 +162,16 @@ def _beam_loop(
         log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
         rules.check_vocab(vocab)
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        cast, masking = log_probs.dtype != dtype, not rules.plain
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
         done = torch.zeros(n, 1, dtype=torch.bool)  # (N, w): ended in eos
         history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
         parents, chosen, totals = [], [], []  # per step, (N, w_t) each
         width, offsets, offsets_width = 1, torch.zeros(n, 1, dtype=torch.long), 0
         for t in range(length):
-            lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
-            lp = rules.mask(lp, history, t, length)
+            lp = log_probs.to(dtype) if cast else log_probs
+            if masking:
+                lp = rules.mask(lp, history, t, length)
             lp = lp.view(n, width, vocab)  # (N, w, M)
             if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
