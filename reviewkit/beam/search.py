@@ -200,7 +200,7 @@ def _beam_loop(
         steps = len(chosen)
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
-        tokens, gains = read_back(parents, chosen, totals, last, slot, eos or 0)
+        tokens, gains = read_back(parents, chosen, totals, last, slot, eos or 0, True)
         if eos is None:
             lengths = torch.full((n, width), steps)
         else:

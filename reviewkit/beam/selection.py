@@ -77,6 +77,7 @@ def read_back(
     last: torch.Tensor,
     slot: torch.Tensor,
     pad: int,
+    same_end: bool | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Token paths and per-token log-probs of hypotheses, from back-pointers.
 
@@ -93,6 +94,8 @@ def read_back(
             for the empty hypothesis.
         slot: Its slot in that step's beam, shape ``(N, J)``.
         pad: Token id written after a hypothesis' last token.
+        same_end: Whether every ``last`` is the final step (checked if
+            ``None``); then nothing needs masking.
 
     Returns:
         Tokens ``(N, J, T')`` and each token's log-probability ``(N, J, T')``
@@ -107,7 +110,8 @@ def read_back(
     all_scores = _stack(scores, width, 0.0)  # (T', N, w)
     slots = torch.empty(steps, n, j, dtype=torch.long)  # slot of each step
     slot = slot.clone()
-    same_end = bool((last == steps - 1).all())  # plain beam search: no masks
+    if same_end is None:  # plain beam search: every path runs to the end
+        same_end = bool((last == steps - 1).all())
     for t in range(steps - 1, -1, -1):
         slots[t] = slot
         parent = all_parents[t].gather(1, slot)  # (N, J): slot one step earlier
