@@ -12,9 +12,7 @@ from collections.abc import Mapping
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from reviewkit.checks import check_bool, check_choice, check_float, check_int
 from reviewkit.rnn.gradients import GradientProfile
-from reviewkit.rnn.model import NONLINEARITIES
 
 __all__ = ["plot_curve", "plot_profiles"]
 
@@ -62,10 +60,7 @@ def plot_curve(
     """
     from reviewkit.rnn.explorer import explorer_curve  # explorer imports us
 
-    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
-    check_float("weight_scale", weight_scale, low=0.0)
-    check_int("seq_len", seq_len, minimum=1)
-    check_bool("last_step_only", last_step_only)
+    # explorer_curve checks the four arguments, naming each in its error
     profile = explorer_curve(nonlinearity, weight_scale, seq_len, last_step_only)
     t = range(1, seq_len + 1)
     fig = Figure(figsize=(6.4, 3.6))

@@ -23,7 +23,7 @@ import torch
 
 from reviewkit.checks import check_bool, check_int, check_tensor
 from reviewkit.measure import fit_line
-from reviewkit.rnn.model import RNNRegressor, check_sequences
+from reviewkit.rnn.model import RNNRegressor, check_regressor, check_sequences
 from reviewkit.rnn.tasks import sequence_loss
 
 __all__ = [
@@ -53,8 +53,7 @@ def _check_batch(
 
     Returns ``x`` and ``y`` cast to the model's dtype.
     """
-    if not isinstance(model, RNNRegressor):
-        raise TypeError(f"model must be an RNNRegressor, got {type(model).__name__}")
+    check_regressor("model", model)
     dtype = model.W_f.dtype
     x = check_sequences("x", x, model.rnn.input_size, dtype)  # (B, T, D)
     check_tensor("y", y, ndim=3, floating=True)
@@ -271,13 +270,7 @@ def input_influence(model: RNNRegressor, x: torch.Tensor) -> torch.Tensor:
     Returns:
         :math:`\\iota`, shape (T,).
     """
-    if not isinstance(model, RNNRegressor):
-        raise TypeError(f"model must be an RNNRegressor, got {type(model).__name__}")
-    if model.rnn.input_size != 1 or model.W_f.shape[0] != 1:
-        raise ValueError(
-            "model must have one input and one output per step, got "
-            f"{model.rnn.input_size} and {model.W_f.shape[0]}"
-        )
+    check_regressor("model", model, scalar=True)
     x = check_sequences("x", x, 1, model.W_f.dtype)  # (B, T, 1)
     x = x.detach().requires_grad_(True)
     y_last = model(x)[:, -1, 0].sum()  # examples are independent: sum, then mean

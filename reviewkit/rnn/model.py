@@ -27,6 +27,7 @@ __all__ = [
     "NONLINEARITIES",
     "RNNRegressor",
     "VanillaRNN",
+    "check_regressor",
     "check_sequences",
 ]
 
@@ -231,3 +232,30 @@ class RNNRegressor(nn.Module):
             The predictions, shape (B, T, O).
         """
         return self.readout(self.rnn(x))
+
+
+def check_regressor(name: str, model: object, *, scalar: bool = False) -> RNNRegressor:
+    """Check that ``model`` is an :class:`RNNRegressor` (with scalar steps if asked).
+
+    Args:
+        name: The argument's name, for the message.
+        model: What the caller passed.
+        scalar: Also require one input and one output per step (:math:`D = O =
+            1`), the shape of the chapter's tasks.
+
+    Returns:
+        ``model``.
+
+    Raises:
+        TypeError: If ``model`` is not an :class:`RNNRegressor`.
+        ValueError: If ``scalar`` and the model has more than one input or
+            output per step.
+    """
+    if not isinstance(model, RNNRegressor):
+        raise TypeError(f"{name} must be an RNNRegressor, got {type(model).__name__}")
+    if scalar and (model.rnn.input_size != 1 or model.W_f.shape[0] != 1):
+        raise ValueError(
+            f"{name} must have one input and one output per step (input_size 1, "
+            f"output_size 1), got {model.rnn.input_size} and {model.W_f.shape[0]}"
+        )
+    return model

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from reviewkit.checks import check_bool, check_choice, check_float, check_int
-from reviewkit.rnn.model import RNNRegressor
+from reviewkit.rnn.model import RNNRegressor, check_regressor
 from reviewkit.rnn.tasks import lag_task, running_average_task, sequence_loss
 from reviewkit.rnn.weights import generator
 
@@ -82,15 +82,9 @@ def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     Returns:
         The training loss at every step.
     """
-    if not isinstance(model, RNNRegressor):
-        raise TypeError(f"model must be an RNNRegressor, got {type(model).__name__}")
+    check_regressor("model", model, scalar=True)
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-    if model.rnn.input_size != 1 or model.W_f.shape[0] != 1:
-        raise ValueError(
-            "model must have input_size 1 and output_size 1 for the chapter's "
-            f"tasks, got {model.rnn.input_size} and {model.W_f.shape[0]}"
-        )
     gen = generator(config.seed, name="config.seed")
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from reviewkit import rnn
+from reviewkit.rnn.model import check_regressor
 
 
 def test_layer_computes_the_recurrence_step_by_step():
@@ -107,3 +108,16 @@ def test_bad_arguments_are_named():
         rnn.train_regressor(rnn.RNNRegressor(), {"steps": 1})
     with pytest.raises(ValueError, match="scale must be finite"):
         rnn.gaussian_matrix(2, 2, math.inf, seed=0)
+
+
+def test_check_regressor_names_the_argument():
+    """check_regressor returns a fitting model and names the argument otherwise."""
+    model = rnn.RNNRegressor()
+    assert check_regressor("model", model, scalar=True) is model
+    assert check_regressor("net", rnn.RNNRegressor(2, 4, 3)) is not None
+    with pytest.raises(TypeError, match="net must be an RNNRegressor, got VanillaRNN"):
+        check_regressor("net", model.rnn)
+    with pytest.raises(ValueError, match="net must have one input .* got 2 and 1"):
+        check_regressor("net", rnn.RNNRegressor(2, 4, 1), scalar=True)
+    with pytest.raises(ValueError, match="got 1 and 3"):
+        check_regressor("net", rnn.RNNRegressor(1, 4, 3), scalar=True)
