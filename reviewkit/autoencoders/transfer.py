@@ -127,7 +127,9 @@ def transfer_experiment(
 ) -> TransferResult:
     """Train the wide autoencoder on photo patches and probe it on digits.
 
-    Models come from ``lab.cache``; the digits are ``lab.digits``.
+    Models come from ``lab.cache``; the digits are ``lab.digits``; the photo
+    patches are cut with seed 0 (training) and seed 1 (validation, 180), as
+    ``lab.photos`` holds them.
 
     Args:
         lab: The chapter's lab (its seeds are not used: ``config.seeds`` are).
@@ -140,8 +142,12 @@ def transfer_experiment(
     if not isinstance(config, TransferConfig):
         raise TypeError(f"config must be a TransferConfig, got {type(config).__name__}")
     ae = config.autoencoder()
-    train = photo_patches(config.n_patches, seed=0)  # (n_patches, 8, 8)
-    val = photo_patches(180, seed=1)  # (180, 8, 8)
+    # the lab's patches when the count matches (cutting patches takes a second)
+    lab_train, val = lab.photos  # (1437, 8, 8), (180, 8, 8)
+    if config.n_patches == len(lab_train):
+        train = lab_train
+    else:
+        train = photo_patches(config.n_patches, seed=0)  # (n_patches, 8, 8)
     d = lab.digits
     photo = lab.code_features(lambda s: lab.cache.get(ae, train, val, s))
     untrained = lab.code_features(lambda s: untrained_autoencoder(ae, s))
