@@ -8,24 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
+from autoencoders.tiny import TINY, same_weights, tiny_data
 
 from reviewkit.autoencoders.cache import ModelCache, default_cache_dir
 from reviewkit.autoencoders.cache_key import ModelCacheWarning
-from reviewkit.autoencoders.data import load_digits_split
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.training import train_autoencoder
-
-TINY = AutoencoderConfig(hidden=16, code_size=4, epochs=3)
-
-
-def _data():
-    d = load_digits_split(seed=0)
-    return d.x_train[:200], d.x_val[:50]
-
-
-def _same_weights(a, b):
-    sa, sb = a.model.state_dict(), b.model.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
 def _only_file(folder):
@@ -43,7 +31,7 @@ def silent():
 
 def test_cache_hit_returns_identical_weights_from_memory_and_disk(tmp_path, silent):
     """A hit, from memory or disk, gives the trained weights, silently and untrained."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     first = cache.get(TINY, x_train, x_val, seed=1)
     again = cache.get(TINY, x_train, x_val, seed=1)
@@ -51,14 +39,14 @@ def test_cache_hit_returns_identical_weights_from_memory_and_disk(tmp_path, sile
     fresh = ModelCache(tmp_path)
     loaded = fresh.get(TINY, x_train, x_val, seed=1)
     assert (fresh.hits, fresh.misses) == (1, 0)
-    assert _same_weights(first, again) and _same_weights(first, loaded)
+    assert same_weights(first, again) and same_weights(first, loaded)
     assert loaded.val_loss == first.val_loss and loaded.train_loss == first.train_loss
-    assert _same_weights(loaded, train_autoencoder(TINY, x_train, x_val, seed=1))
+    assert same_weights(loaded, train_autoencoder(TINY, x_train, x_val, seed=1))
 
 
 def test_get_returns_an_independent_copy_every_time(tmp_path):
     """Changing a model that get returned does not change what get returns next."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     first = cache.get(TINY, x_train, x_val, seed=1)
     with torch.no_grad():
@@ -67,13 +55,13 @@ def test_get_returns_an_independent_copy_every_time(tmp_path):
     first.val_loss.append(99.0)
     second = cache.get(TINY, x_train, x_val, seed=1)
     assert second is not first and second.model is not first.model
-    assert not _same_weights(first, second) and 99.0 not in second.val_loss
-    assert _same_weights(second, train_autoencoder(TINY, x_train, x_val, seed=1))
+    assert not same_weights(first, second) and 99.0 not in second.val_loss
+    assert same_weights(second, train_autoencoder(TINY, x_train, x_val, seed=1))
 
 
 def test_cache_misses_on_a_different_config_seed_or_data(tmp_path):
     """Changing the config, the seed or the training data trains a new model."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     cache.get(TINY, x_train, x_val, seed=1)
     cache.get(AutoencoderConfig(hidden=16, code_size=5, epochs=3), x_train, x_val, 1)
@@ -85,7 +73,7 @@ def test_cache_misses_on_a_different_config_seed_or_data(tmp_path):
 
 def test_a_string_seed_is_refused_not_served_the_model_of_seed_0(tmp_path):
     """get(seed='0') raises a TypeError naming seed, even when seed 0 is cached."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     cache.get(TINY, x_train, x_val, seed=0)
     with pytest.raises(TypeError, match="seed must be an int"):
@@ -94,7 +82,7 @@ def test_a_string_seed_is_refused_not_served_the_model_of_seed_0(tmp_path):
 
 def test_float64_images_share_the_float32_entry(tmp_path):
     """float64 copies of the images hit the entry of the float32 originals."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     cache.get(TINY, x_train, x_val, seed=0)
     cache.get(TINY, x_train.double(), x_val.double(), seed=0)
@@ -112,19 +100,19 @@ def test_unwritable_cache_folder_warns_and_falls_back_to_memory(tmp_path):
     """A folder that cannot be created is named in a warning; models stay in memory."""
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(blocker / "cache")
     with pytest.warns(ModelCacheWarning, match="memory only") as record:
         first = cache.get(TINY, x_train, x_val, seed=0)
     assert str(blocker / "cache") in str(record[0].message)
     second = cache.get(TINY, x_train, x_val, seed=0)
     assert not cache.disk and (cache.hits, cache.misses) == (1, 1)
-    assert _same_weights(first, second)
+    assert same_weights(first, second)
 
 
 def _damage_heals(tmp_path, damage, match):
     """Damage the one cached file, then check a new cache warns, retrains, replaces."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     original = ModelCache(tmp_path).get(TINY, x_train, x_val, seed=3)
     path = _only_file(tmp_path)
     damage(path)
@@ -135,11 +123,11 @@ def _damage_heals(tmp_path, damage, match):
     assert str(path) in message
     assert "weights_only=False" not in message and "False" not in message
     assert (cache.hits, cache.misses) == (0, 1)
-    assert _same_weights(healed, original)
+    assert same_weights(healed, original)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the replaced file loads silently
         again = ModelCache(tmp_path)
-        assert _same_weights(again.get(TINY, x_train, x_val, seed=3), original)
+        assert same_weights(again.get(TINY, x_train, x_val, seed=3), original)
     assert (again.hits, again.misses) == (1, 0)
 
 
@@ -173,7 +161,7 @@ def test_garbage_file_is_reported_retrained_and_replaced(tmp_path):
 
 def test_another_models_file_under_this_name_is_reported(tmp_path):
     """A valid file of another model, copied under this key's name, is not served."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     other_folder = tmp_path / "other"
     ModelCache(other_folder).get(TINY, x_train, x_val, seed=4)
     other = _only_file(other_folder).read_bytes()
@@ -199,7 +187,7 @@ def test_content_that_weights_only_refuses_is_reported(tmp_path):
 
 def test_loads_use_weights_only(tmp_path, monkeypatch):
     """Every load from disk calls torch.load(weights_only=True)."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     ModelCache(tmp_path).get(TINY, x_train, x_val, seed=0)
     calls = []
     real_load = torch.load
@@ -215,7 +203,7 @@ def test_loads_use_weights_only(tmp_path, monkeypatch):
 
 def test_four_threads_on_one_key_train_once_and_get_the_same_model(tmp_path):
     """Four threads asking for one key at once: one training, four equal copies."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     barrier = threading.Barrier(4)
 
@@ -226,7 +214,7 @@ def test_four_threads_on_one_key_train_once_and_get_the_same_model(tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(ask, range(4)))
     assert (cache.hits, cache.misses) == (3, 1)
-    assert all(_same_weights(results[0], r) for r in results[1:])
+    assert all(same_weights(results[0], r) for r in results[1:])
     assert len({id(r.model) for r in results}) == 4
 
 
@@ -255,7 +243,7 @@ def test_concurrent_processes_on_one_key_train_once(tmp_path):
 
 def test_prune_removes_least_recently_used_files_first(tmp_path):
     """prune(max_bytes) keeps the most recently used files that fit; prune() empties."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
     for seed in (0, 1, 2):
         cache.get(TINY, x_train, x_val, seed)
@@ -284,7 +272,7 @@ def test_prune_removes_stale_temporary_files_only(tmp_path):
 
 def test_size_cap_prunes_after_each_write(tmp_path):
     """With max_bytes, the folder never keeps more model files than fit."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     probe = ModelCache(tmp_path / "probe")
     probe.get(TINY, x_train, x_val, 0)
     size = _only_file(tmp_path / "probe").stat().st_size

@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 import torch
+from autoencoders.tiny import tiny_data
 
 from reviewkit.autoencoders.cache import ModelCache
 from reviewkit.autoencoders.cache_key import (
@@ -15,7 +16,6 @@ from reviewkit.autoencoders.cache_key import (
     user_code_digest,
 )
 from reviewkit.autoencoders.corruptions import Compose, GaussianNoise, PixelMask
-from reviewkit.autoencoders.data import load_digits_split
 from reviewkit.autoencoders.models import AutoencoderConfig
 
 TINY = AutoencoderConfig(hidden=16, code_size=4, epochs=2)
@@ -45,14 +45,9 @@ def _import_corruption(tmp_path, name, factor):
     return module.Darken()
 
 
-def _data():
-    d = load_digits_split(seed=0)
-    return d.x_train[:100], d.x_val[:30]
-
-
 def test_key_changes_with_seed_config_and_data_but_not_with_dtype():
     """The key follows seed, config and images; a float64 copy keys the same."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data(100, 30)
     base = training_key(TINY, x_train, x_val, 0)
     assert training_key(TINY, x_train.double(), x_val.double(), 0) == base
     assert training_key(TINY, x_train, x_val, 1) != base
@@ -78,7 +73,7 @@ def test_changed_user_corruption_code_changes_the_key(tmp_path):
     imported again, and the key is taken again (the source is read as it is
     on disk when the key is computed).
     """
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data(100, 30)
     cache = ModelCache(tmp_path / "cache")
 
     def config_and_digests(factor):

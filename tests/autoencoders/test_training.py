@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
+from autoencoders.tiny import TINY, same_weights, tiny_data
 
 from reviewkit.autoencoders.corruptions import PixelMask
 from reviewkit.autoencoders.data import load_digits_split
@@ -14,29 +15,17 @@ from reviewkit.autoencoders.training import (
     untrained_autoencoder,
 )
 
-TINY = AutoencoderConfig(hidden=16, code_size=4, epochs=3)
-
-
-def _data():
-    d = load_digits_split(seed=0)
-    return d.x_train[:200], d.x_val[:50]
-
-
-def _same_weights(a, b):
-    sa, sb = a.model.state_dict(), b.model.state_dict()
-    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
-
 
 def test_training_is_deterministic_and_leaves_global_rng_alone():
     """Same config, data and seed give the same weights; the global RNG is untouched."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     state = torch.get_rng_state()
     a = train_autoencoder(TINY, x_train, x_val, seed=4)
     assert torch.equal(state, torch.get_rng_state())
     b = train_autoencoder(TINY, x_train, x_val, seed=4)
     c = train_autoencoder(TINY, x_train, x_val, seed=5)
-    assert _same_weights(a, b) and a.val_loss == b.val_loss
-    assert not _same_weights(a, c)
+    assert same_weights(a, b) and a.val_loss == b.val_loss
+    assert not same_weights(a, c)
 
 
 def test_training_in_threads_is_bit_identical_to_training_in_sequence():
@@ -45,7 +34,7 @@ def test_training_in_threads_is_bit_identical_to_training_in_sequence():
     Weights come from per-call generators, never the global RNG, so threads
     cannot interleave their draws; the global RNG is left untouched too.
     """
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     config = AutoencoderConfig(hidden=16, code_size=4, epochs=2)
     seeds = [0, 1, 2, 3]
     state = torch.get_rng_state()
@@ -56,16 +45,16 @@ def test_training_in_threads_is_bit_identical_to_training_in_sequence():
         )
     assert torch.equal(state, torch.get_rng_state())
     for a, b in zip(in_sequence, in_threads, strict=True):
-        assert _same_weights(a, b) and a.val_loss == b.val_loss
-    assert not _same_weights(in_sequence[0], in_sequence[1])
+        assert same_weights(a, b) and a.val_loss == b.val_loss
+    assert not same_weights(in_sequence[0], in_sequence[1])
 
 
 def test_float64_images_are_cast_to_the_model_dtype():
     """float64 images train and encode like their float32 copies (cast, same result)."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     a = train_autoencoder(TINY, x_train, x_val, seed=2)
     b = train_autoencoder(TINY, x_train.double(), x_val.double(), seed=2)
-    assert _same_weights(a, b)
+    assert same_weights(a, b)
     codes = b.encode(x_val.double())
     assert codes.dtype == torch.float32
     assert torch.equal(codes, a.encode(x_val))
@@ -81,7 +70,7 @@ class _HideNothing:
 
 def test_masked_loss_with_a_corruption_that_hides_nothing_is_refused():
     """loss_on='masked' with an empty mask raises instead of training on a loss of 0."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     config = AutoencoderConfig(corruption=_HideNothing(), loss_on="masked", epochs=1)
     with pytest.raises(ValueError, match="loss_on='masked'.*exactly 0"):
         train_autoencoder(config, x_train, x_val, 0)
@@ -91,7 +80,7 @@ def test_masked_loss_with_a_corruption_that_hides_nothing_is_refused():
 
 def test_losses_are_recorded_per_epoch():
     """Training records one train and one validation loss per epoch, and they fall."""
-    x_train, x_val = _data()
+    x_train, x_val = tiny_data()
     run = train_autoencoder(AutoencoderConfig(epochs=8), x_train, x_val, seed=0)
     assert len(run.train_loss) == len(run.val_loss) == 8
     assert run.val_loss[-1] < run.val_loss[0] and run.train_loss[-1] < run.train_loss[0]
