@@ -71,7 +71,7 @@ def _order_by_value_then_index(
 
 
 def read_back(
-    parents: list[torch.Tensor],
+    pointers: list[torch.Tensor],
     tokens: list[torch.Tensor],
     scores: list[torch.Tensor],
     last: torch.Tensor,
@@ -82,12 +82,12 @@ def read_back(
     """Token paths and per-token log-probs of hypotheses, from back-pointers.
 
     Step ``t`` of the search stored, for each slot of its beam, the slot of
-    the parent in step ``t - 1`` (``parents[t]``), the token appended
+    the parent in step ``t - 1`` (``pointers[t]``), the token appended
     (``tokens[t]``) and the total score (``scores[t]``), each ``(N, w_t)``.
     A hypothesis is named by the step of its last token and its slot there.
 
     Args:
-        parents: Back-pointers of each step, ``T'`` tensors ``(N, w_t)``.
+        pointers: Back-pointers of each step, ``T'`` tensors ``(N, w_t)``.
         tokens: Tokens of each step, ``T'`` tensors ``(N, w_t)``.
         scores: Total scores of each step, ``T'`` tensors ``(N, w_t)``.
         last: Step of each hypothesis' last token, shape ``(N, J)``; ``-1``
@@ -105,8 +105,8 @@ def read_back(
     n, j = last.shape
     steps = len(tokens)
     width = max(x.shape[1] for x in tokens)
-    by_step = [_stack(xs, width, fill) for xs, fill in ((parents, 0), (tokens, pad))]
-    all_parents, all_tokens = by_step  # (T', N, w) each
+    by_step = [_stack(xs, width, fill) for xs, fill in ((pointers, 0), (tokens, pad))]
+    all_pointers, all_tokens = by_step  # (T', N, w) each
     all_scores = _stack(scores, width, 0.0)  # (T', N, w)
     slots = torch.empty(steps, n, j, dtype=torch.long)  # slot of each step
     slot = slot.clone()
@@ -114,7 +114,7 @@ def read_back(
         same_end = bool((last == steps - 1).all())
     for t in range(steps - 1, -1, -1):
         slots[t] = slot
-        parent = all_parents[t].gather(1, slot)  # (N, J): slot one step earlier
+        parent = all_pointers[t].gather(1, slot)  # (N, J): slot one step earlier
         slot = parent if same_end else torch.where(last >= t, parent, slot)
     out_tokens = all_tokens.gather(2, slots).permute(1, 2, 0)  # (N, J, T')
     totals = all_scores.gather(2, slots).permute(1, 2, 0).double()  # (N, J, T')

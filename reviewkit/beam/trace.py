@@ -167,11 +167,11 @@ def beam_trace(
         rules.check_vocab(vocab)
         for t in range(length):
             rows = log_probs.tolist()  # one row of M log-probs per hypothesis
-            candidates, parents = [], []
+            candidates, parent_of = [], []
             for parent, h in enumerate(live):
                 if not pool_mode and h.tokens and h.tokens[-1] == eos:
                     candidates.append(h)  # finished: stays as it is
-                    parents.append(parent)
+                    parent_of.append(parent)
                     continue
                 banned = rules.banned(before + list(h.tokens), t, length, vocab)
                 for v, lp in enumerate(rows[parent]):
@@ -181,7 +181,7 @@ def beam_trace(
                     candidates.append(
                         Hypothesis((*h.tokens, v), h.score + lp, (*h.token_scores, lp))
                     )
-                    parents.append(parent)
+                    parent_of.append(parent)
             order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
             ended = []
             if pool_mode:  # eos among the first k ends; the first k others go on
@@ -208,7 +208,7 @@ def beam_trace(
                 break
             if done or not live or t + 1 == length:
                 break
-            state = model.select(state, torch.tensor([parents[i] for i in best]))
+            state = model.select(state, torch.tensor([parent_of[i] for i in best]))
             last = torch.tensor([h.tokens[-1] for h in live])
             log_probs, state = _advance(model, last, state, vocab, check)
     if pool_mode:
