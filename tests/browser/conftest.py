@@ -15,6 +15,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -36,6 +37,70 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
 ]
+
+
+#: Folders of the build that hold assets, sources and reports, not pages.
+SKIP_DIRS = frozenset({"_static", "_sources", "_images", "_modules", "reports"})
+
+
+def _site_pages() -> list[str]:
+    """Every page of the built site, relative to it (none if it is not built)."""
+    if not HTML.exists():
+        return []
+    return sorted(
+        p.relative_to(HTML).as_posix()
+        for p in HTML.rglob("*.html")
+        if not SKIP_DIRS.intersection(p.relative_to(HTML).parts)
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that takes a ``site_page`` argument once per built page."""
+    if "site_page" in metafunc.fixturenames:
+        metafunc.parametrize("site_page", _site_pages())
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    """The built site's folder: build/html, or REVIEWKIT_SITE."""
+    return HTML
+
+
+@pytest.fixture(scope="session")
+def site_pages() -> list[str]:
+    """Every page of the built site, relative to :func:`site_dir`."""
+    return _site_pages()
+
+
+def _offline_context(browser, mode: str, **options):
+    """A fresh browser context in ``mode`` whose off-site requests are blocked.
+
+    Returns the context and the list it appends each blocked URL to.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context.add_init_script(
+        f"localStorage.setItem('mode', '{mode}');"
+        f"localStorage.setItem('theme', '{mode}');"
+    )
+    offsite: list[str] = []
+
+    def route(r):
+        host = urlparse(r.request.url).hostname
+        if r.request.url.startswith("data:") or host in {"127.0.0.1", "localhost"}:
+            r.continue_()
+        else:
+            offsite.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+    return context, offsite
+
+
+@pytest.fixture(scope="session")
+def offline_context(browser):
+    """``offline_context(mode, **options)``: a fresh context, off-site requests
+    blocked and recorded; returns ``(context, blocked_urls)``. Close it yourself."""
+    return functools.partial(_offline_context, browser)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

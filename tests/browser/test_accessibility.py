@@ -14,55 +14,26 @@ or a generic default.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-HTML = Path(os.environ.get("REVIEWKIT_SITE", ROOT / "build" / "html"))
-SKIP_DIRS = {"_static", "_sources", "_images", "_modules", "reports"}
 BLOCKING = {"serious", "critical"}
 #: Alt texts that describe no particular figure.
 GENERIC_ALTS = {"", "plot produced by the code cell above", "image", "plot", "figure"}
 
 
-def _pages() -> list[str]:
-    if not HTML.exists():
-        return []
-    return sorted(
-        p.relative_to(HTML).as_posix()
-        for p in HTML.rglob("*.html")
-        if not SKIP_DIRS.intersection(p.relative_to(HTML).parts)
-    )
-
-
-PAGES = _pages()
 _results: dict[str, list[dict]] = {}
 
 
-def _open(browser, url: str, mode: str):
+def _open(offline_context, url: str, mode: str):
     """A fresh context on ``url`` in ``mode``, with off-site requests blocked."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(
-        f"localStorage.setItem('mode', '{mode}');"
-        f"localStorage.setItem('theme', '{mode}');"
-    )
-
-    def route(r):
-        host = urlparse(r.request.url).hostname
-        if r.request.url.startswith("data:") or host in {"127.0.0.1", "localhost"}:
-            r.continue_()
-        else:
-            r.abort()
-
-    context.route("**/*", route)
+    context, _ = offline_context(mode)
     page = context.new_page()
     page.goto(url, wait_until="networkidle")
     return context, page
@@ -73,12 +44,14 @@ def _write_report(artifacts: Path) -> None:
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("page", PAGES)
-def test_axe_finds_no_serious_violation(page, mode, browser, site_url, artifacts):
+def test_axe_finds_no_serious_violation(
+    site_page, mode, offline_context, site_url, artifacts
+):
     """axe-core reports no serious or critical violation on the page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    context, tab = _open(browser, f"{site_url}/{page}", mode)
+    page = site_page
+    context, tab = _open(offline_context, f"{site_url}/{page}", mode)
     try:
         if tab.locator(".math").count():
             tab.wait_for_function(
@@ -106,9 +79,9 @@ def test_axe_finds_no_serious_violation(page, mode, browser, site_url, artifacts
 
 
 @pytest.mark.parametrize("page", ["index.html", "autoencoders/reconstruction.html"])
-def test_tab_reaches_the_main_content(page, browser, site_url):
+def test_tab_reaches_the_main_content(page, offline_context, site_url):
     """Tabbing from the top of the page reaches a link or control in <main>."""
-    context, tab = _open(browser, f"{site_url}/{page}", "light")
+    context, tab = _open(offline_context, f"{site_url}/{page}", "light")
     try:
         reached = []
         for _ in range(60):
@@ -125,10 +98,10 @@ def test_tab_reaches_the_main_content(page, browser, site_url):
     assert reached, f"60 presses of Tab never reached the main content of {page}"
 
 
-def test_dropdowns_open_with_enter_and_space(browser, site_url):
+def test_dropdowns_open_with_enter_and_space(offline_context, site_url):
     """An answer dropdown opens with Enter, closes and reopens with Space."""
     page = "autoencoders/reconstruction.html"
-    context, tab = _open(browser, f"{site_url}/{page}", "light")
+    context, tab = _open(offline_context, f"{site_url}/{page}", "light")
     try:
         summary = tab.locator("main details.sd-dropdown > summary").first
         details = tab.locator("main details.sd-dropdown").first
@@ -168,19 +141,19 @@ class _Images(HTMLParser):
             self.depth -= 1
 
 
-def _figures() -> list[tuple[str, str, str | None]]:
+def _figures(site_dir: Path, pages: list[str]) -> list[tuple[str, str, str | None]]:
     """(page, src, alt) of every image in the main content of every page."""
     out = []
-    for page in PAGES:
+    for page in pages:
         parser = _Images()
-        parser.feed((HTML / page).read_text())
+        parser.feed((site_dir / page).read_text())
         out += [(page, src, alt) for src, alt in parser.images]
     return out
 
 
-def test_every_figure_has_its_own_specific_alt_text():
+def test_every_figure_has_its_own_specific_alt_text(site_dir, site_pages):
     """No figure lacks alt text, uses a generic one or a file name, or shares one."""
-    figures = _figures()
+    figures = _figures(site_dir, site_pages)
     assert figures, "no figures found in the built site"
     problems = []
     for page, src, alt in figures:

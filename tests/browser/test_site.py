@@ -11,41 +11,17 @@ plots, and its own weight. A screenshot of every page lands in
 from __future__ import annotations
 
 import json
-import os
 import re
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = pytest.mark.browser
-
-HTML = Path(
-    os.environ.get(
-        "REVIEWKIT_SITE", Path(__file__).resolve().parents[2] / "build" / "html"
-    )
-)
 
 #: Budget for a page's own content: its HTML plus the images and data it loads
 #: from outside ``_static/`` (the theme's shared scripts and styles).
 PAGE_BUDGET_BYTES = 1_000_000
 #: Budget for everything a cold first visit to the landing page downloads.
 LANDING_BUDGET_BYTES = 2_000_000
-SKIP_DIRS = {"_static", "_sources", "_images", "_modules", "reports"}
-
-
-def _pages() -> list[str]:
-    if not HTML.exists():
-        return []
-    return sorted(
-        p.relative_to(HTML).as_posix()
-        for p in HTML.rglob("*.html")
-        if not SKIP_DIRS.intersection(p.relative_to(HTML).parts)
-    )
-
-
-PAGES = _pages()
-
 _RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\frac|\\partial|\\mathbf|\\sum")
 
 # Text nodes outside code and outside MathJax output that still look like TeX.
@@ -120,18 +96,11 @@ _TEXT_CONTRAST_JS = """() => {
 class PageVisit:
     """Open one page in a fresh context and record what goes wrong."""
 
-    def __init__(self, browser, url: str, mode: str):
+    def __init__(self, offline_context, url: str, mode: str):
         self.problems: list[str] = []
-        self.offsite: list[str] = []
-        self.context = browser.new_context(
-            viewport={"width": 1280, "height": 900},
-            permissions=["clipboard-read", "clipboard-write"],
+        self.context, self.offsite = offline_context(
+            mode, permissions=["clipboard-read", "clipboard-write"]
         )
-        self.context.add_init_script(
-            f"localStorage.setItem('mode', '{mode}');"
-            f"localStorage.setItem('theme', '{mode}');"
-        )
-        self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
@@ -147,14 +116,6 @@ class PageVisit:
         )
         self.page.goto(url, wait_until="networkidle")
         self._wait_for_mathjax()
-
-    def _route(self, route):
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith("data:") or host in {"127.0.0.1", "localhost"}:
-            route.continue_()
-        else:
-            self.offsite.append(route.request.url)
-            route.abort()
 
     def _console(self, message):
         if message.type == "error":
@@ -184,17 +145,17 @@ def _shot_name(page: str, mode: str) -> str:
     return page.replace("/", "__").removesuffix(".html") + f".{mode}.png"
 
 
-def test_site_has_every_chapter():
+def test_site_has_every_chapter(site_pages):
     """The build holds the landing page and each chapter's pages."""
-    assert "index.html" in PAGES
+    assert "index.html" in site_pages
     for chapter in ("autoencoders", "rnn", "beam"):
-        assert any(p.startswith(f"{chapter}/") for p in PAGES), chapter
+        assert any(p.startswith(f"{chapter}/") for p in site_pages), chapter
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_light_mode(page, browser, site_url, artifacts):
+def test_page_in_light_mode(site_page, offline_context, site_url, site_dir, artifacts):
     """A page loads offline with no errors, rendered math and working widgets."""
-    visit = PageVisit(browser, _url(site_url, page), "light")
+    page = site_page
+    visit = PageVisit(offline_context, _url(site_url, page), "light")
     problems = visit.problems
     p = visit.page
     try:
@@ -211,9 +172,9 @@ def test_page_in_light_mode(page, browser, site_url, artifacts):
             if not img["alt"]:
                 problems.append(f"image without alt text: {img['src']}")
 
-        own_bytes = (HTML / page).stat().st_size
+        own_bytes = (site_dir / page).stat().st_size
         for src in {img["src"] for img in images}:
-            target = (HTML / page).parent / src
+            target = (site_dir / page).parent / src
             if "_static/" not in src and target.exists():
                 own_bytes += target.stat().st_size
         if own_bytes > PAGE_BUDGET_BYTES:
@@ -255,10 +216,10 @@ def test_page_in_light_mode(page, browser, site_url, artifacts):
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_page_in_dark_mode(page, browser, site_url, artifacts):
+def test_page_in_dark_mode(site_page, offline_context, site_url, artifacts):
     """In dark mode, prose keeps its contrast and every plot sits on a light card."""
-    visit = PageVisit(browser, _url(site_url, page), "dark")
+    page = site_page
+    visit = PageVisit(offline_context, _url(site_url, page), "dark")
     problems = visit.problems
     p = visit.page
     try:
@@ -281,9 +242,9 @@ def test_page_in_dark_mode(page, browser, site_url, artifacts):
 @pytest.mark.parametrize(
     ("query", "chapter"), [("beam", "beam/"), ("denoising", "autoencoders/")]
 )
-def test_search_finds_the_right_pages(query, chapter, browser, site_url):
+def test_search_finds_the_right_pages(query, chapter, offline_context, site_url):
     """The site's search returns the chapter that treats the query."""
-    visit = PageVisit(browser, f"{site_url}/search.html?q={query}", "light")
+    visit = PageVisit(offline_context, f"{site_url}/search.html?q={query}", "light")
     try:
         visit.page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         hrefs = visit.page.eval_on_selector_all(
@@ -295,9 +256,9 @@ def test_search_finds_the_right_pages(query, chapter, browser, site_url):
     assert not visit.problems, visit.problems
 
 
-def test_cold_landing_page_load(browser, site_url, artifacts):
+def test_cold_landing_page_load(offline_context, site_url, artifacts):
     """The landing page loads cold from localhost only, in at most 2 MB."""
-    visit = PageVisit(browser, f"{site_url}/index.html", "light")
+    visit = PageVisit(offline_context, f"{site_url}/index.html", "light")
     try:
         total = visit.page.evaluate(
             "() => performance.getEntriesByType('navigation')"

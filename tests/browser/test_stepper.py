@@ -19,13 +19,9 @@ test another build (for example ``build/<name>/html``) and
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import math
 import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,28 +57,12 @@ def _load_extension():
 tree_to_json = _load_extension().tree_to_json
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
-def stepper_url(request) -> Iterator[str]:
+def stepper_url(site_url, site_dir) -> str:
     """URL of the worked-example page (REVIEWKIT_SITE picks another build)."""
-    html = os.environ.get("REVIEWKIT_SITE")
-    if not html:
-        yield f"{request.getfixturevalue('site_url')}/{PAGE}"
-        return
-    html = Path(html).resolve()
-    if not (html / PAGE).exists():
-        pytest.fail(f"{html / PAGE} is missing: build the site first")
-    handler = functools.partial(_QuietHandler, directory=str(html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/{PAGE}"
-    finally:
-        server.shutdown()
+    if not (site_dir / PAGE).exists():
+        pytest.fail(f"{site_dir / PAGE} is missing: build the site first")
+    return f"{site_url}/{PAGE}"
 
 
 class Visit:
@@ -469,10 +449,10 @@ def test_widget_passes_axe(visit, mode):
     assert not found, "\n".join(found)
 
 
-def test_assets_only_on_the_stepper_page():
+def test_assets_only_on_the_stepper_page(site_dir):
     """The stepper's script and style are linked from its page and no other;
     the worked tree's JSON is in the built site's _static."""
-    html = Path(os.environ.get("REVIEWKIT_SITE") or ROOT / "build" / "html")
+    html = site_dir
     pages = [p for p in html.rglob("*.html") if "_static" not in p.parts]
     using = sorted(
         p.relative_to(html).as_posix()
@@ -483,10 +463,10 @@ def test_assets_only_on_the_stepper_page():
     assert (html / "_static" / "beam-stepper-tree.json").exists()
 
 
-def test_stepper_works_from_a_file_url(browser):
+def test_stepper_works_from_a_file_url(browser, site_dir):
     """Opened straight from disk (file://, where scripts cannot fetch files),
     the stepper still mounts: its tree is inside the page."""
-    html = Path(os.environ.get("REVIEWKIT_SITE") or ROOT / "build" / "html")
+    html = site_dir
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
