@@ -19,6 +19,7 @@ __all__ = [
     "check_bool",
     "check_choice",
     "check_float",
+    "check_generator",
     "check_int",
     "check_seed",
     "check_tensor",
@@ -86,6 +87,13 @@ def check_bool(name: str, value: Any) -> bool:
     """Return ``value`` if it is a bool (``0``/``1`` and strings are refused)."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return value
+
+
+def check_generator(name: str, value: Any) -> torch.Generator:
+    """Return ``value`` if it is a ``torch.Generator`` (a seed is refused)."""
+    if not isinstance(value, torch.Generator):
+        raise TypeError(f"{name} must be a torch.Generator, got {type(value).__name__}")
     return value
 
 

@@ -85,3 +85,13 @@ def test_check_tuple_names_the_field_and_position():
         checks.check_tuple("seeds", (), checks.check_seed)
     with pytest.raises(ValueError, match=r"seeds\[1\] must be >= 0, got -1"):
         checks.check_tuple("seeds", (0, -1), checks.check_seed)
+
+
+def test_check_generator_refuses_seeds():
+    """A generator passes through; a seed or None is refused, naming the argument."""
+    gen = torch.Generator().manual_seed(0)
+    assert checks.check_generator("gen", gen) is gen
+    with pytest.raises(TypeError, match="gen must be a torch.Generator, got int"):
+        checks.check_generator("gen", 0)
+    with pytest.raises(TypeError, match="generator must be a torch.Generator"):
+        checks.check_generator("generator", None)

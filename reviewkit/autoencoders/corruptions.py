@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 import torch
 
 from reviewkit.autoencoders.data import check_images
-from reviewkit.checks import check_float, check_int
+from reviewkit.checks import check_float, check_generator, check_int
 
 __all__ = [
     "Compose",
@@ -48,10 +48,7 @@ class Corruption(Protocol):
 
 def _check_call(x: object, generator: object) -> torch.Tensor:
     x = check_images("x", x)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, got {type(generator).__name__}"
-        )
+    check_generator("generator", generator)
     return x
 
 

@@ -24,7 +24,13 @@ from reviewkit.autoencoders.corruptions import (
     PatchMask,
     PixelMask,
 )
-from reviewkit.checks import check_choice, check_float, check_int, check_seed
+from reviewkit.checks import (
+    check_choice,
+    check_float,
+    check_generator,
+    check_int,
+    check_seed,
+)
 
 __all__ = [
     "AutoencoderConfig",
@@ -228,10 +234,7 @@ def init_weights(model: nn.Module, generator: torch.Generator) -> nn.Module:
     Returns:
         ``model``.
     """
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(
-            f"generator must be a torch.Generator, got {type(generator).__name__}"
-        )
+    check_generator("generator", generator)
     for layer in model.modules():
         if not isinstance(layer, (nn.Linear, nn.modules.conv._ConvNd)):
             continue

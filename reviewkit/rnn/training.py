@@ -12,7 +12,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from reviewkit.checks import check_bool, check_choice, check_float, check_int
+from reviewkit.checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_generator,
+    check_int,
+)
 from reviewkit.rnn.model import RNNRegressor, check_regressor
 from reviewkit.rnn.tasks import lag_task, running_average_task, sequence_loss
 from reviewkit.rnn.weights import generator
@@ -61,8 +67,7 @@ class TrainConfig:
         Returns:
             ``(x, y)``, both of shape (batch_size, seq_len, 1).
         """
-        if not isinstance(gen, torch.Generator):
-            raise TypeError(f"gen must be a torch.Generator, got {type(gen).__name__}")
+        check_generator("gen", gen)
         if self.task == "lag":
             return lag_task(self.batch_size, self.seq_len, self.lag, seed=gen)
         return running_average_task(self.batch_size, self.seq_len, seed=gen)
