@@ -7,7 +7,6 @@ import re
 import pytest
 import torch
 
-from reviewkit.measure import one_thread
 from reviewkit.rnn import (
     RNNRegressor,
     explorer,
@@ -22,8 +21,8 @@ SMALL = explorer.ExplorerGrid(
 
 @pytest.fixture(scope="module")
 def data():
-    with one_thread():  # module fixtures run before conftest's per-test limit
-        return explorer.precompute(SMALL)
+    """The small grid, precomputed once (on one thread: see tests/conftest.py)."""
+    return explorer.precompute(SMALL)
 
 
 def test_every_grid_cell_is_present(data):
