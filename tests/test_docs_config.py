@@ -243,3 +243,20 @@ def test_every_chapter_links_the_glossary(chapter):
     """Some page of each chapter links a term to the glossary."""
     pages = (ROOT / "docs" / chapter).glob("*.md")
     assert any("{term}`" in p.read_text() for p in pages)
+
+
+def test_chapter_totals_compare_each_chapter_with_its_budget():
+    """Page times add up per chapter, and a chapter over its budget is flagged."""
+    rows = [
+        ("autoencoders/reconstruction", 20.0, "cache"),
+        ("autoencoders/labels_and_masking", 45.0, "cache"),
+        ("rnn/linear", 5.0, "cache"),
+        ("beam/worked-example", 3.0, "cache"),
+        ("index", 100.0, "cache"),  # not a chapter: counted nowhere
+    ]
+    totals = {c: (s, ok) for c, s, _, ok in reviewkit_sphinx.chapter_totals(rows)}
+    assert totals == {
+        "autoencoders": (65.0, False),
+        "rnn": (5.0, True),
+        "beam": (3.0, True),
+    }

@@ -25,8 +25,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,29 @@ def _exec_rows(app: Sphinx) -> list[tuple[str, float, str]]:
     return rows
 
 
+#: Execution budget of each chapter, in seconds on a 2-core machine, cold.
+CHAPTER_BUDGETS: dict[str, float] = {"autoencoders": 60.0, "rnn": 30.0, "beam": 30.0}
+
+
+def chapter_totals(
+    rows: list[tuple[str, float, str]],
+) -> list[tuple[str, float, float, bool]]:
+    """Sum page execution times per chapter and compare them with the budgets.
+
+    Args:
+        rows: ``(docname, seconds, method)`` per executed page.
+
+    Returns:
+        ``(chapter, seconds, budget, within budget)`` for each chapter in
+        :data:`CHAPTER_BUDGETS`, in that order.
+    """
+    out = []
+    for chapter, budget in CHAPTER_BUDGETS.items():
+        seconds = sum(secs for name, secs, _ in rows if name.startswith(f"{chapter}/"))
+        out.append((chapter, seconds, budget, seconds <= budget))
+    return out
+
+
 def _report_exec_times(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None:
         return
@@ -116,7 +141,60 @@ def _report_exec_times(app: Sphinx, exception: Exception | None) -> None:
     lines = [f"{'page':<{width}}  {'seconds':>8}  method"]
     lines += [f"{name:<{width}}  {secs:8.2f}  {method}" for name, secs, method in rows]
     lines.append(f"{'total':<{width}}  {sum(r[1] for r in rows):8.2f}")
+    lines.append("")
+    for chapter, secs, budget, ok in chapter_totals(rows):
+        verdict = "within budget" if ok else "OVER BUDGET"
+        lines.append(f"{chapter:<{width}}  {secs:8.2f}  of {budget:.0f} s: {verdict}")
     logger.info("\nExecution time of each page (last execution):\n" + "\n".join(lines))
+
+
+class chapter_budget_table(nodes.General, nodes.Element):  # noqa: N801 (docutils)
+    """Placeholder for the chapter budget table, filled once every page ran."""
+
+
+class ChapterBudgets(SphinxDirective):
+    """``{chapter-budgets}``: each chapter's execution time against its budget."""
+
+    def run(self) -> list[nodes.Node]:
+        self.env.reviewkit_budget_docs = getattr(
+            self.env, "reviewkit_budget_docs", set()
+        ) | {self.env.docname}
+        return [chapter_budget_table()]
+
+
+def _row(texts: tuple[str, ...]) -> nodes.row:
+    """A table row with one paragraph per cell."""
+    return nodes.row("", *(nodes.entry("", nodes.paragraph(text=t)) for t in texts))
+
+
+def _fill_budget_tables(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    rows = _exec_rows(app)
+    for node in doctree.findall(chapter_budget_table):
+        table = nodes.table(classes=["reviewkit-budgets"])
+        group = nodes.tgroup(cols=4)
+        table += group
+        for _ in range(4):
+            group += nodes.colspec(colwidth=1)
+        head, body = nodes.thead(), nodes.tbody()
+        group += head
+        group += body
+        head += _row(("chapter", "seconds (last execution)", "budget (s)", "verdict"))
+        for chapter, secs, budget, ok in chapter_totals(rows):
+            verdict = "within" if ok else "over"
+            body += _row((chapter, f"{secs:.1f}", f"{budget:.0f}", verdict))
+        node.replace_self(table)
+
+
+def _merge_budget_docs(app: Sphinx, env, docnames, other) -> None:
+    """Parallel reads: keep the pages that hold the table from every worker."""
+    env.reviewkit_budget_docs = getattr(env, "reviewkit_budget_docs", set()) | getattr(
+        other, "reviewkit_budget_docs", set()
+    )
+
+
+def _budget_docs_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Rewrite the pages holding the table on every build (times change)."""
+    return sorted(getattr(env, "reviewkit_budget_docs", set()) - set(removed))
 
 
 def _offer_notebook(
@@ -146,6 +224,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Changing this value (the package hash) makes Sphinx re-read every page.
     app.add_config_value("reviewkit_source_hash", "", "env", types=[str])
     app.connect("build-finished", _report_exec_times)
+    app.add_node(chapter_budget_table)
+    app.add_directive("chapter-budgets", ChapterBudgets)
+    app.connect("doctree-resolved", _fill_budget_tables)
+    app.connect("env-get-outdated", _budget_docs_outdated)
+    app.connect("env-merge-info", _merge_budget_docs)
     # Before the book theme builds its download menu (priority 501).
     app.connect("html-page-context", _offer_notebook, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
