@@ -70,6 +70,15 @@ def visible_cells(text: str) -> list[str]:
     return cells
 
 
+#: What only the site has: the notebook modules and the calls that need them.
+SITE_ONLY = re.compile(r"\b(myst_nb|IPython|ipywidgets)\b|\b(glue|Markdown|display)\(")
+
+
+def site_only_uses(source: str) -> list[str]:
+    """The notebook-only names a cell's source mentions (empty if none)."""
+    return sorted({m.group(0) for m in SITE_ONLY.finditer(source)})
+
+
 def has_code_cells(text: str) -> bool:
     """Whether a page is a MyST notebook with at least one code cell."""
     return "```{code-cell}" in text
@@ -134,6 +143,29 @@ def model_cache(tmp_path_factory) -> Path:
 def _report(result: subprocess.CompletedProcess) -> str:
     """The tail of a failed run's output, for the assertion message."""
     return f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_visible_cells_mention_no_notebook_module(page):
+    """No visible cell imports myst_nb, IPython or ipywidgets, or calls glue."""
+    offending = {
+        i: uses
+        for i, cell in enumerate(visible_cells(page.read_text()))
+        if (uses := site_only_uses(cell))
+    }
+    assert not offending, (
+        f"visible cells (index: names) use site-only code: {offending}"
+    )
+
+
+def test_site_only_uses_finds_glue_and_markdown():
+    """The static check sees an import of myst_nb and calls of glue and Markdown."""
+    assert site_only_uses("from myst_nb import glue\nglue('x', 1)") == [
+        "glue(",
+        "myst_nb",
+    ]
+    assert site_only_uses("Markdown(table)") == ["Markdown("]
+    assert site_only_uses("print(glue_stats, markdown_table(rows))") == []
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
