@@ -7,7 +7,8 @@ One module per concept, mirroring the chapter's pages (docs/rnn/):
   radius or weight scale.
 * :mod:`~reviewkit.rnn.tasks`: the running-average and lag-recall tasks and
   the loss on every step or the last step only.
-* :mod:`~reviewkit.rnn.training`: Adam training on fresh batches.
+* :mod:`~reviewkit.rnn.training`: Adam training on fresh batches, one model
+  or several side by side.
 * :mod:`~reviewkit.rnn.gradients`: :math:`\\partial L/\\partial h_t` at every
   step (autograd and closed form) and its analyses.
 * :mod:`~reviewkit.rnn.experiments`: the configs and runs behind pages 2b, 2c.
@@ -48,7 +49,7 @@ from reviewkit.rnn.gradients import (
 )
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor, VanillaRNN
 from reviewkit.rnn.tasks import lag_task, running_average_task, sequence_loss
-from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor
+from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor, train_regressors
 from reviewkit.rnn.weights import (
     MATRIX_KINDS,
     gaussian_matrix,
@@ -93,4 +94,5 @@ __all__ = [
     "sequence_loss",
     "show_explorer",
     "train_regressor",
+    "train_regressors",
 ]

@@ -151,9 +151,10 @@ class VanillaRNN(nn.Module):
         u = x @ self.W_x.T + self.b  # W_x x_t + b for every t at once, (B, T, H)
         W_h_T = self.W_h.T  # (H, H)
         states = []
-        for t in range(x.shape[1]):
+        # unbind, not u[:, t]: its backward is one stack, not T zero-filled copies
+        for u_t in u.unbind(dim=1):  # (B, H) each
             # h_t = sigma(W_h h_{t-1} + W_x x_t + b)
-            h = self.sigma(h @ W_h_T + u[:, t])  # (B, H)
+            h = self.sigma(h @ W_h_T + u_t)  # (B, H)
             states.append(h)
         return states
 

@@ -127,6 +127,37 @@ CASES = [
         "model",
     ),
     (lambda: rnn.train_regressor(_model().rnn, rnn.TrainConfig()), TypeError, "model"),
+    (lambda: rnn.train_regressors([], []), ValueError, "models"),
+    (lambda: rnn.train_regressors([_model()], []), ValueError, "configs"),
+    (
+        lambda: rnn.train_regressors([_model().rnn], [rnn.TrainConfig()]),
+        TypeError,
+        "models",
+    ),
+    (
+        lambda: rnn.train_regressors([_model()], [{"steps": 1}]),
+        TypeError,
+        "configs",
+    ),
+    (
+        lambda: rnn.train_regressors(
+            [_model(), _model("relu")], [rnn.TrainConfig()] * 2
+        ),
+        ValueError,
+        "models",
+    ),
+    (
+        lambda: rnn.train_regressors(
+            [_model(), _model()], [rnn.TrainConfig(), rnn.TrainConfig(steps=2)]
+        ),
+        ValueError,
+        "configs[1].steps",
+    ),
+    (
+        lambda: rnn.train_regressors([m := _model(), m], [rnn.TrainConfig()] * 2),
+        ValueError,
+        "models",
+    ),
     # -- gradients -------------------------------------------------------------
     (
         lambda: rnn.gradient_profile(_model(), X, Y[:, :2], last_step_only=True),
@@ -182,6 +213,8 @@ CASES = [
     (lambda: rnn.LagRecall(lags=(40,)), ValueError, "lags"),
     (lambda: rnn.LagRecall(train=rnn.TrainConfig()), ValueError, "train.task"),
     (lambda: rnn.LagRecall(seeds=(0, -1)), ValueError, "seeds"),
+    (lambda: rnn.LagRecall(seeds=(1, 1)), ValueError, "seeds"),
+    (lambda: rnn.LagRecall(lags=(3, 12, 3)), ValueError, "lags"),
     (lambda: rnn.scale_sweep(rnn.LagRecall()), TypeError, "config"),
     (lambda: rnn.lag_recall(rnn.ScaleSweep()), TypeError, "config"),
     (lambda: rnn.LagRecall(eval_batch=1), ValueError, "eval_batch"),

@@ -52,3 +52,48 @@ def test_training_in_threads_matches_training_in_sequence():
     for a, b in zip(sequential, threaded, strict=True):
         for pa, pb in zip(a, b, strict=True):
             assert torch.equal(pa, pb)
+
+
+def _mixed_runs():
+    """Configs that differ in everything train_regressors lets them differ in."""
+    base = rnn.TrainConfig(steps=25, batch_size=8, seq_len=12)
+    return [
+        base,
+        rnn.TrainConfig(**{**vars(base), "last_step_only": True, "seed": 5}),
+        rnn.TrainConfig(**{**vars(base), "task": "lag", "lag": 4, "seed": 1}),
+        rnn.TrainConfig(
+            **{**vars(base), "task": "lag", "lag": 7, "last_step_only": True}
+        ),
+        rnn.TrainConfig(**{**vars(base), "clip": 0.05, "seed": 2}),  # clips often
+    ]
+
+
+@pytest.mark.parametrize("nonlinearity", ["linear", "tanh", "relu"])
+def test_training_side_by_side_matches_training_alone(nonlinearity):
+    """train_regressors ends where train_regressor ends for each model alone."""
+    configs = _mixed_runs()
+    alone = [rnn.RNNRegressor(1, 6, 1, nonlinearity, seed=s) for s in range(5)]
+    together = [rnn.RNNRegressor(1, 6, 1, nonlinearity, seed=s) for s in range(5)]
+    expected = [rnn.train_regressor(m, c) for m, c in zip(alone, configs, strict=True)]
+    got = rnn.train_regressors(together, configs)
+    for a, b, la, lb in zip(alone, together, expected, got, strict=True):
+        assert la == pytest.approx(lb, rel=1e-4, abs=1e-6)
+        for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+            torch.testing.assert_close(pb, pa, rtol=1e-4, atol=1e-5)
+    # and it trained: the models moved away from their initial weights
+    fresh = rnn.RNNRegressor(1, 6, 1, nonlinearity, seed=0)
+    assert not torch.allclose(fresh.rnn.W_h, together[0].rnn.W_h)
+
+
+def test_clipping_side_by_side_is_per_model():
+    """A tiny clip on one model slows only that model, as it would alone."""
+    base = rnn.TrainConfig(steps=10, batch_size=8, seq_len=6)
+    tight = rnn.TrainConfig(**{**vars(base), "clip": 1e-3})
+    models = [rnn.RNNRegressor(1, 4, 1, "tanh", seed=0) for _ in range(2)]
+    start = models[0].rnn.W_h.detach().clone()
+    rnn.train_regressors(models, [base, tight])
+    moved = [(m.rnn.W_h - start).abs().max().item() for m in models]
+    alone = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0)
+    rnn.train_regressor(alone, base)
+    torch.testing.assert_close(models[0].rnn.W_h, alone.rnn.W_h, rtol=1e-5, atol=1e-6)
+    assert moved[1] < moved[0]
