@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
 from reviewkit.autoencoders.data import check_images
@@ -79,9 +80,11 @@ def _exact_mask(
         return torch.zeros(n, cells, dtype=torch.bool)
     scores = torch.rand(n, cells, generator=generator, dtype=torch.float64)
     # the k smallest scores of each row: a k-th value threshold is much faster
-    # than sorting; ties (probability ~1e-12) fall back to an exact sort
-    kth = scores.kthvalue(k, dim=1, keepdim=True).values  # (n, 1)
-    mask = scores <= kth  # (n, cells)
+    # than sorting; ties (probability ~1e-12) fall back to an exact sort.
+    # numpy's partition finds the same k-th value as torch's kthvalue, about
+    # twice as fast on these small rows
+    kth = np.partition(scores.numpy(), k - 1, axis=1)[:, k - 1 : k]  # (n, 1)
+    mask = scores <= torch.from_numpy(kth)  # (n, cells)
     if bool((mask.sum(dim=1) != k).any()):
         mask = torch.zeros(n, cells, dtype=torch.bool)
         mask.scatter_(1, scores.argsort(dim=1)[:, :k], True)
@@ -96,7 +99,12 @@ class NoCorruption:
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return a copy of ``x`` ``(N, H, W)`` and an all-False mask."""
-        x = _check_call(x, generator)
+        return self._apply(_check_call(x, generator), generator)
+
+    def _apply(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corruption itself, for images and a generator already checked."""
         return x.clone(), torch.zeros_like(x, dtype=torch.bool)
 
 
@@ -122,7 +130,12 @@ class GaussianNoise:
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Return ``x + std * noise`` for ``x`` ``(N, H, W)``; the mask is all True."""
-        x = _check_call(x, generator)
+        return self._apply(_check_call(x, generator), generator)
+
+    def _apply(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corruption itself, for images and a generator already checked."""
         noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)  # (N, H, W)
         # x~ = x + sigma * eps
         return x + self.std * noise, torch.ones_like(x, dtype=torch.bool)
@@ -153,7 +166,12 @@ class PixelMask:
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Hide pixels of ``x`` ``(N, H, W)``; return it and the mask."""
-        x = _check_call(x, generator)
+        return self._apply(_check_call(x, generator), generator)
+
+    def _apply(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corruption itself, for images and a generator already checked."""
         n, h, w = x.shape
         mask = _exact_mask(n, h * w, self.ratio, generator, "pixels").view(n, h, w)
         return x.masked_fill(mask, self.fill), mask
@@ -189,7 +207,12 @@ class PatchMask:
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Hide patches of ``x`` ``(N, H, W)``; return it and the mask."""
-        x = _check_call(x, generator)
+        return self._apply(_check_call(x, generator), generator)
+
+    def _apply(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corruption itself, for images and a generator already checked."""
         n, h, w = x.shape
         p = self.patch_size
         if h % p or w % p:

@@ -24,7 +24,13 @@ import torch
 from torch import nn
 
 from reviewkit.autoencoders.adam import Adam
-from reviewkit.autoencoders.corruptions import Corruption, NoCorruption
+from reviewkit.autoencoders.corruptions import (
+    Corruption,
+    GaussianNoise,
+    NoCorruption,
+    PatchMask,
+    PixelMask,
+)
 from reviewkit.autoencoders.data import check_images
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
 from reviewkit.checks import check_choice, check_seed
@@ -266,6 +272,13 @@ def _corrupt(
     return x_in.to(x.dtype), mask
 
 
+#: The package's own corruptions: given checked images they return finite
+#: images of the same shape and dtype with a boolean mask of that shape, so
+#: the training loop checks them once, on the validation images, not on every
+#: batch (exact types only: a subclass may change what ``__call__`` does).
+_PACKAGE_CORRUPTIONS = (NoCorruption, GaussianNoise, PixelMask, PatchMask)
+
+
 def _train(
     config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
 ) -> TrainedAutoencoder:
@@ -278,6 +291,8 @@ def _train(
         config.corruption, x_val, val_gen, config.loss_on, "validation"
     )
     val_target = x_val if config.target == "clean" else val_in
+    corruption = config.corruption
+    checked_once = type(corruption) in _PACKAGE_CORRUPTIONS
     # Adam as torch.optim.Adam computes it, with less bookkeeping per step
     opt = Adam(model.parameters(), lr=config.lr)
     train_curve, val_curve = [], []
@@ -288,7 +303,10 @@ def _train(
         total = 0.0
         for start in range(0, n, config.batch_size):
             x = x_train[order[start : start + config.batch_size]]  # (B, H, W)
-            x_in, mask = _corrupt(config.corruption, x, gen, config.loss_on, "training")
+            if checked_once:  # same draws as corruption(x, gen), minus the checks
+                x_in, mask = corruption._apply(x, gen)
+            else:
+                x_in, mask = _corrupt(corruption, x, gen, config.loss_on, "training")
             target = x if config.target == "clean" else x_in
             loss = _loss(model(x_in), target, mask, config.loss_on)
             opt.zero_grad()

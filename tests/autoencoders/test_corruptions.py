@@ -150,3 +150,20 @@ def test_bad_input_names_the_argument(call, error, name):
     """Ratio outside [0, 1), untiled patch size, bad shapes: clear errors."""
     with pytest.raises(error, match=name):
         call()
+
+
+@pytest.mark.parametrize(
+    "corruption",
+    [
+        NoCorruption(),
+        GaussianNoise(std=0.3),
+        PixelMask(ratio=0.75),
+        PatchMask(ratio=0.5, patch_size=2),
+    ],
+)
+def test_unchecked_apply_draws_what_the_call_draws(corruption):
+    """The training loop's unchecked ``_apply`` gives exactly what calling gives."""
+    x = torch.rand(5, 8, 8, generator=torch.Generator().manual_seed(0))
+    a_in, a_mask = corruption(x, torch.Generator().manual_seed(3))
+    b_in, b_mask = corruption._apply(x, torch.Generator().manual_seed(3))
+    assert torch.equal(a_in, b_in) and torch.equal(a_mask, b_mask)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from autoencoders.tiny import TINY, same_weights, tiny_data
 
-from reviewkit.autoencoders.corruptions import PixelMask
+from reviewkit.autoencoders.corruptions import GaussianNoise, PixelMask
 from reviewkit.autoencoders.data import load_digits_split
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.training import (
@@ -151,3 +151,24 @@ def test_bad_input_names_the_argument(call, error, name):
     """Wrong image shapes and out-of-range settings raise errors naming the argument."""
     with pytest.raises(error, match=name):
         call()
+
+
+def test_a_subclass_of_a_package_corruption_is_checked_on_every_batch():
+    """Only the package's own corruptions skip per-batch checks; subclasses do not.
+
+    The subclass below behaves on the validation images and returns NaN on
+    the first training batch, which must be named as such.
+    """
+    calls = []
+
+    class NaNOnSecondCall(GaussianNoise):
+        def __call__(self, x, generator):
+            calls.append(len(x))
+            x_in, mask = super().__call__(x, generator)
+            return (x_in if len(calls) == 1 else x_in * float("nan")), mask
+
+    x_train, x_val = tiny_data()
+    config = AutoencoderConfig(hidden=16, code_size=4, corruption=NaNOnSecondCall())
+    with pytest.raises(ValueError, match="NaN or infinite values in a training batch"):
+        train_autoencoder(config, x_train, x_val, seed=0)
+    assert len(calls) == 2
