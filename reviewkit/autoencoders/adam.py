@@ -67,20 +67,37 @@ class Adam:
     @torch.no_grad()
     def step(self) -> None:
         """Update every parameter that has a gradient."""
-        beta1, beta2 = self.beta1, self.beta2
-        for i, p in enumerate(self.params):
-            grad = p.grad
-            if grad is None:
-                continue
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        for i in live:
             self.steps[i] += 1
-            t = float(self.steps[i])
-            m, v = self.exp_avg[i], self.exp_avg_sq[i]
-            # m = beta1 m + (1 - beta1) g
-            m.lerp_(grad, 1 - beta1)
-            # v = beta2 v + (1 - beta2) g^2
-            v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-            step_size = self.lr / (1 - beta1**t)
-            bias_correction2_sqrt = (1 - beta2**t) ** 0.5
-            # theta -= step_size * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
-            denom = (v.sqrt() / bias_correction2_sqrt).add_(self.eps)
-            p.addcdiv_(m, denom, value=-step_size)
+        if len({self.steps[i] for i in live}) > 1:
+            # parameters at different step counts: one at a time
+            for i in live:
+                self._update([i])
+        elif live:
+            self._update(live)
+
+    def _update(self, idx: list[int]) -> None:
+        """One Adam step for the parameters ``idx``, all at the same step count.
+
+        The ``torch._foreach_*`` operations apply the same per-tensor kernels
+        as one call each, which saves most of the per-operation overhead.
+        """
+        beta1, beta2 = self.beta1, self.beta2
+        t = float(self.steps[idx[0]])
+        params = [self.params[i] for i in idx]
+        grads = [p.grad for p in params]
+        m = [self.exp_avg[i] for i in idx]
+        v = [self.exp_avg_sq[i] for i in idx]
+        # m = beta1 m + (1 - beta1) g
+        torch._foreach_lerp_(m, grads, 1 - beta1)
+        # v = beta2 v + (1 - beta2) g^2
+        torch._foreach_mul_(v, beta2)
+        torch._foreach_addcmul_(v, grads, grads, 1 - beta2)
+        step_size = self.lr / (1 - beta1**t)
+        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+        # theta -= step_size * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+        denom = torch._foreach_sqrt(v)
+        torch._foreach_div_(denom, bias_correction2_sqrt)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(params, m, denom, -step_size)
