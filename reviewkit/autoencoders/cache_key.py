@@ -46,7 +46,6 @@ class ModelCacheWarning(UserWarning):
 #: Paths are relative to the ``reviewkit`` package folder.
 TRAINING_MODULES: tuple[str, ...] = (
     "checks.py",
-    "autoencoders/adam.py",
     "autoencoders/data.py",
     "autoencoders/corruptions.py",
     "autoencoders/models.py",
