@@ -20,7 +20,11 @@ from reviewkit.autoencoders.experiments import (
     stats,
     variant_scores,
 )
-from reviewkit.autoencoders.probes import label_efficiency, rank_disagreements
+from reviewkit.autoencoders.probes import (
+    label_efficiency,
+    probe_accuracy,
+    rank_disagreements,
+)
 from reviewkit.autoencoders.training import reconstruction_error
 
 NOISE = GaussianNoise(NOISE_STD)
@@ -228,3 +232,30 @@ def test_overcomplete_code_reconstructs_better_than_bottleneck(lab, seed):
     assert reconstruction_error(lab.model("code 128", seed), x) < (
         reconstruction_error(lab.model("code 32", seed), x)
     )
+
+
+def test_lab_fits_each_distinct_probe_once(lab, monkeypatch):
+    """Asking twice for a model's probe fits once; other inputs fit anew, correctly."""
+    import reviewkit.autoencoders.experiments as experiments
+
+    fits = []
+
+    def counting_probe(*args):
+        fits.append(1)
+        return probe_accuracy(*args)
+
+    monkeypatch.setattr(lab, "_probe_results", {})
+    monkeypatch.setattr(experiments, "probe_accuracy", counting_probe)
+    model = lab.model("code 8", lab.seeds[0])
+    d = lab.digits
+    first = lab.probe(model)
+    assert lab.probe(lab.model("code 8", lab.seeds[0])) == first
+    assert len(fits) == 1
+    assert first == probe_accuracy(
+        model.encode(d.x_train), d.y_train, model.encode(d.x_test), d.y_test
+    )
+    other = lab.model("code 8", lab.seeds[1])
+    assert lab.probe(other) == probe_accuracy(
+        other.encode(d.x_train), d.y_train, other.encode(d.x_test), d.y_test
+    )
+    assert len(fits) == 2
