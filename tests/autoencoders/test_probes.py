@@ -50,6 +50,21 @@ def test_label_efficiency_gives_one_accuracy_per_seed_and_count():
     assert curve.mean.shape == curve.std.shape == (2,)
 
 
+def test_label_efficiency_is_probe_accuracy_on_each_drawn_subset():
+    """Each entry is exactly probe_accuracy on the labels that seed draws."""
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 20)
+    x = rng.normal(size=(60, 4)) + y[:, None]  # overlapping classes
+    counts, seeds = [1, 3, 10], [0, 1]
+    curve = label_efficiency(lambda s: (x + s, x), y, y, counts, seeds)
+    for i, seed in enumerate(seeds):
+        for j, count in enumerate(counts):
+            idx = sample_per_class(y, count, seed)
+            assert curve.accuracies[i, j] == probe_accuracy(
+                (x + seed)[idx], y[idx], x, y
+            )
+
+
 def test_rank_disagreements_finds_pairs_ordered_both_ways():
     """rank_disagreements lists pairs where the lower loss has the lower score."""
     assert rank_disagreements([1, 2, 3], [0.9, 0.8, 0.7]) == []
