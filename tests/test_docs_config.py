@@ -260,3 +260,24 @@ def test_chapter_totals_compare_each_chapter_with_its_budget():
         "rnn": (5.0, True),
         "beam": (3.0, True),
     }
+
+
+def test_page_kernels_are_stopped_at_once_and_keep_every_output():
+    """The build kills a page's kernel when its cells are done; no output is lost."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+    from nbclient.client import NotebookClient
+
+    reviewkit_sphinx.stop_kernels_immediately()
+    nb = nbformat.v4.new_notebook()
+    assert NotebookClient(nb).shutdown_kernel == "immediate"
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("import sys\nx = 6 * 7"),
+        nbformat.v4.new_code_cell("print('printed', x)\nsys.stdout.flush()\nx + 1"),
+    ]
+    result = single_nb_execution(nb, cwd=None, timeout=60, allow_errors=False)
+    assert result.err is None
+    outputs = nb.cells[1].outputs
+    assert any(o.get("text") == "printed 42\n" for o in outputs), outputs
+    assert any(o.get("data", {}).get("text/plain") == "43" for o in outputs), outputs
