@@ -35,6 +35,11 @@ def one_thread() -> Iterator[None]:
     synchronisation, and on a busy machine its spin-waiting can make an
     operation a hundred times slower. Results do not depend on it. Both
     settings are restored when the block ends.
+
+    The settings are process-wide, so this is not thread-safe: a block in one
+    thread limits every thread, and blocks that overlap across threads
+    restore each other's settings in the wrong order. Enter it from one
+    thread at a time.
     """
     from threadpoolctl import threadpool_limits
 
