@@ -1,10 +1,13 @@
 """Tests for the decoding benchmark (benchmarks/decoding.py) and its results.
 
-The script is not part of the package; it is loaded from its file. Tests that
-run it need transformers (the ``bench`` extra) and are skipped without it; the
-checks of the committed results file need only reviewkit.
+The script is not part of the package; it is loaded from its file, and the
+modules it runs (``benchmarks.agreement``, ``benchmarks.hf_model``, ...) are
+imported from the repository root. Tests that run them need transformers (the
+``bench`` extra) and are skipped without it; the checks of the committed
+results file need only reviewkit.
 """
 
+import importlib
 import importlib.util
 import json
 import sys
@@ -16,6 +19,7 @@ import torch
 
 from reviewkit.beam.exact import exhaustive_search
 from reviewkit.beam.interface import Hypothesis
+from reviewkit.beam.search import beam_search
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "decoding.py"
@@ -23,6 +27,15 @@ if str(ROOT) not in sys.path:  # the report lives beside the harness, not in rev
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import report as benchmarks  # noqa: E402
+from benchmarks.floor import floor_search  # noqa: E402
+from benchmarks.grid import (  # noqa: E402
+    BOS,
+    EOS,
+    EOS_LENGTH_PENALTY,
+    EOS_PROBABILITY,
+    Grid,
+)
+from benchmarks.results_file import write_results  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +49,39 @@ def bench():
     return module
 
 
-def tiny(bench, vocab_size=7, hidden_size=8, cell="gru", seed=0):
+def _harness(name):
+    """One of the benchmark's modules that need transformers (skips without)."""
+    pytest.importorskip("transformers")
+    return importlib.import_module(f"benchmarks.{name}")
+
+
+@pytest.fixture(scope="module")
+def hf_model():
+    """The transformers wrapper of reviewkit's RNN language model."""
+    return _harness("hf_model")
+
+
+@pytest.fixture(scope="module")
+def agreement():
+    """The checks that both searches return the same n-best lists."""
+    return _harness("agreement")
+
+
+@pytest.fixture(scope="module")
+def timing():
+    """The timing of one cell's three decodes."""
+    return _harness("timing")
+
+
+@pytest.fixture(scope="module")
+def machine():
+    """The record of the machine and the versions."""
+    return _harness("machine")
+
+
+def tiny(hf_model, vocab_size=7, hidden_size=8, cell="gru", seed=0):
     """A tiny model and its transformers wrapper."""
-    return bench.build_models(hidden_size, [vocab_size], cell, seed)[vocab_size]
+    return hf_model.build_models(hidden_size, [vocab_size], cell, seed)[vocab_size]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -47,28 +90,32 @@ def tiny(bench, vocab_size=7, hidden_size=8, cell="gru", seed=0):
     ("vocab_size", "beam_size", "length"),
     [(5, 1, 6), (7, 3, 5), (13, 8, 12), (6, 4, 1)],
 )
-def test_three_methods_agree(bench, seed, cell, vocab_size, beam_size, length):
+def test_three_methods_agree(
+    agreement, hf_model, seed, cell, vocab_size, beam_size, length
+):
     """reviewkit, transformers and the floor return the same n-best and scores."""
-    lm, hf = tiny(bench, vocab_size, cell=cell, seed=seed)
+    lm, hf = tiny(hf_model, vocab_size, cell=cell, seed=seed)
     with torch.inference_mode():
-        check = bench.check_cell(lm, hf, beam_size, length)
+        check = agreement.check_cell(lm, hf, beam_size, length)
     assert check["same_hypotheses"]
-    assert check["max_score_difference"] <= bench.TOLERANCE
-    assert check["max_floor_difference"] <= bench.TOLERANCE  # small scores here
+    assert check["max_score_difference"] <= agreement.TOLERANCE
+    assert check["max_floor_difference"] <= agreement.TOLERANCE  # small scores here
     if check["first_tie"] is None:
         assert check["verified_length"] == length
 
 
 @pytest.mark.parametrize("seed", [0, 3])
-def test_wide_beam_is_exhaustive_search(bench, seed):
+def test_wide_beam_is_exhaustive_search(hf_model, seed):
     """With k >= M^(T-1) every method's n-best is the exact top k of all M^T."""
     vocab_size, length = 3, 4
     beam_size = vocab_size ** (length - 1)
-    lm, hf = tiny(bench, vocab_size, seed=seed)
+    lm, hf = tiny(hf_model, vocab_size, seed=seed)
     with torch.inference_mode():
-        exact = exhaustive_search(lm, length, prompt=[bench.BOS])[:beam_size]
-        theirs = bench.hf_generate(hf, bench.hf_config(beam_size, length, scores=True))
-        floor = bench.floor_search(lm, beam_size, length)
+        exact = exhaustive_search(lm, length, prompt=[BOS])[:beam_size]
+        theirs = hf_model.hf_generate(
+            hf, hf_model.hf_config(beam_size, length, scores=True)
+        )
+        floor = floor_search(lm, beam_size, length)
     got = [tuple(s[1:]) for s in theirs.sequences.tolist()]
     assert got == [h.tokens for h in exact]
     for a, b, c in zip(exact, theirs.sequences_scores, floor, strict=True):
@@ -76,16 +123,16 @@ def test_wide_beam_is_exhaustive_search(bench, seed):
         assert float(c) == pytest.approx(a.score, abs=1e-4)
 
 
-def test_wrapper_shares_the_module(bench):
+def test_wrapper_shares_the_module(hf_model):
     """The transformers wrapper holds the very module reviewkit decodes."""
-    lm, hf = tiny(bench)
+    lm, hf = tiny(hf_model)
     assert hf.lm is lm
     assert all(p.dtype == torch.float32 for p in lm.parameters())
 
 
-def test_transformers_config_is_canonical_beam_search(bench):
+def test_transformers_config_is_canonical_beam_search(hf_model):
     """generate is set up as fixed-length beam search scored by summed log-probs."""
-    config = bench.hf_config(4, 9, scores=True)
+    config = hf_model.hf_config(4, 9, scores=True)
     assert config.num_beams == config.num_return_sequences == 4
     assert config.max_new_tokens == 9
     assert config.length_penalty == 0.0
@@ -100,10 +147,10 @@ def fake_output(tokens, scores):
     return SimpleNamespace(sequences=sequences, sequences_scores=torch.tensor(scores))
 
 
-def test_compare_accepts_equal_lists(bench):
+def test_compare_accepts_equal_lists(agreement):
     """Identical lists agree, with zero differences and no ties counted."""
     ours = [Hypothesis((1, 2), -1.0), Hypothesis((2, 2), -2.0)]
-    got = bench.compare(
+    got = agreement.compare(
         ours, fake_output([(1, 2), (2, 2)], [-1.0, -2.0]), torch.tensor([-1.0, -2.0]), 2
     )
     assert got["max_score_difference"] == 0.0
@@ -120,69 +167,69 @@ def test_compare_accepts_equal_lists(bench):
     ],
     ids=["score off", "other member", "floor off", "too short"],
 )
-def test_compare_rejects_different_lists(bench, tokens, scores, floor):
+def test_compare_rejects_different_lists(agreement, tokens, scores, floor):
     """A score off by more than 1e-4 or a different untied hypothesis is an error."""
     ours = [
         Hypothesis((1, 2), -1.0),
         Hypothesis((2, 2), -2.0),
         Hypothesis((4, 4), -3.0),
     ]
-    with pytest.raises(bench.DisagreementError):
-        bench.compare(ours, fake_output(tokens, scores), torch.tensor(floor), 3)
+    with pytest.raises(agreement.DisagreementError):
+        agreement.compare(ours, fake_output(tokens, scores), torch.tensor(floor), 3)
 
 
-def test_tolerance_follows_float32_resolution(bench):
+def test_tolerance_follows_float32_resolution(agreement):
     """Scores are compared to 1e-4, or to 4 float32 ulps where that is coarser."""
-    assert bench.tolerance(-5.0) == bench.TOLERANCE
-    assert bench.tolerance(-3000.0) == pytest.approx(4 * 2.44140625e-4)
-    assert bench.close(-3000.0, -3000.0 - 2.44140625e-4)
-    assert not bench.close(-30.0, -30.0 - 2.44140625e-4)
+    assert agreement.tolerance(-5.0) == agreement.TOLERANCE
+    assert agreement.tolerance(-3000.0) == pytest.approx(4 * 2.44140625e-4)
+    assert agreement.close(-3000.0, -3000.0 - 2.44140625e-4)
+    assert not agreement.close(-30.0, -30.0 - 2.44140625e-4)
 
 
-def test_compare_excuses_ties(bench):
+def test_compare_excuses_ties(agreement):
     """Hypotheses tied within 1e-4 may swap places or differ at the end."""
     ours = [Hypothesis((1,), -1.0), Hypothesis((2,), -1.0), Hypothesis((3,), -2.0)]
     theirs = fake_output([(2,), (1,), (4,)], [-1.0, -1.0, -2.00005])
-    got = bench.compare(ours, theirs, torch.tensor([-1.0, -1.0, -2.0]), 3)
+    got = agreement.compare(ours, theirs, torch.tensor([-1.0, -1.0, -2.0]), 3)
     assert got["ties_broken_differently"] == 3
 
 
-def test_boundary_gaps_find_ties(bench):
+def test_boundary_gaps_find_ties(agreement, hf_model):
     """A model with a flat output ties every candidate; a random one does not."""
-    lm, _ = tiny(bench, 9)
+    lm, _ = tiny(hf_model, 9)
     with torch.inference_mode():
-        gaps = bench.boundary_gaps(lm, 3, 6)
-        assert all(gap > bench.tolerance(kth) for gap, kth in gaps)
+        gaps = agreement.boundary_gaps(lm, 3, 6)
+        assert all(gap > agreement.tolerance(kth) for gap, kth in gaps)
         torch.nn.init.zeros_(lm.head.weight)
         torch.nn.init.zeros_(lm.head.bias)
-        assert [gap for gap, _ in bench.boundary_gaps(lm, 3, 6)] == [0.0] * 6
+        assert [gap for gap, _ in agreement.boundary_gaps(lm, 3, 6)] == [0.0] * 6
 
 
-def test_check_cell_excuses_only_ties(bench, monkeypatch):
+def test_check_cell_excuses_only_ties(hf_model, agreement, monkeypatch):
     """A disagreement without a tie fails; after a tie it is checked up to the tie."""
-    lm, hf = tiny(bench, 9)
-    real = bench.hf_generate
+    lm, hf = tiny(hf_model, 9)
+    real = hf_model.hf_generate
 
     def wrong(model, config):
         out = real(model, config)
         out.sequences_scores = out.sequences_scores - 1.0
         return out
 
-    monkeypatch.setattr(bench, "hf_generate", wrong)
-    with torch.inference_mode(), pytest.raises(bench.DisagreementError):
-        bench.check_cell(lm, hf, 3, 6)
-    monkeypatch.setattr(bench, "hf_generate", real)
+    monkeypatch.setattr(agreement, "hf_generate", wrong)
+    with torch.inference_mode(), pytest.raises(agreement.DisagreementError):
+        agreement.check_cell(lm, hf, 3, 6)
+    monkeypatch.setattr(agreement, "hf_generate", real)
     with torch.inference_mode():
         torch.nn.init.zeros_(lm.head.weight)  # every candidate ties
         torch.nn.init.zeros_(lm.head.bias)
-        check = bench.check_cell(lm, hf, 3, 6)
+        check = agreement.check_cell(lm, hf, 3, 6)
     assert check["first_tie"] == 1
     assert check["tie_steps"] == 6
 
 
-def test_results_file_round_trips(bench, tmp_path):
+def test_results_file_round_trips(hf_model, timing, machine, tmp_path):
     """A run of a tiny grid writes a file that loads with every cell timed."""
-    grid = bench.Grid(
+    grid = Grid(
         hidden_sizes=(8,),
         vocab_sizes=(5,),
         beam_sizes=(1, 2),
@@ -197,16 +244,16 @@ def test_results_file_round_trips(bench, tmp_path):
         seconds_per_cell=0.0,
         profiles=(),
     )
-    models = bench.build_models(8, [5], "gru", 0)
+    models = hf_model.build_models(8, [5], "gru", 0)
     with torch.inference_mode():
         cells = [
-            bench.run_cell("grid", models, 8, 5, k, t, grid)
+            timing.run_cell("grid", models, 8, 5, k, t, grid)
             for k in grid.beam_sizes
             for t in grid.lengths
         ]
     results = {
-        "machine": bench.machine(),
-        "versions": bench.versions(),
+        "machine": machine.machine(),
+        "versions": machine.versions(),
         "settings": {},
         "grid": {
             "hidden_size": [8],
@@ -218,11 +265,11 @@ def test_results_file_round_trips(bench, tmp_path):
         "cells": cells,
     }
     path = tmp_path / "results.json"
-    bench.write_results(results, path)
+    write_results(results, path)
     loaded = benchmarks.load_results(path)
     assert len(loaded["cells"]) == 4
     assert all(len(c["times"]["floor"]) == 5 for c in loaded["cells"])
-    assert loaded["versions"]["transformers"] == bench.TRANSFORMERS_VERSION
+    assert loaded["versions"]["transformers"] == hf_model.TRANSFORMERS_VERSION
 
 
 def test_script_refuses_another_transformers(bench, monkeypatch):
@@ -232,9 +279,9 @@ def test_script_refuses_another_transformers(bench, monkeypatch):
         bench.main(["--quick", "--output", "/dev/null"])
 
 
-def test_transformers_runs_greedy_for_one_beam(bench, monkeypatch):
+def test_transformers_runs_greedy_for_one_beam(hf_model, monkeypatch):
     """generate(num_beams=1) runs the greedy loop, num_beams > 1 beam search."""
-    _, hf = tiny(bench)
+    _, hf = tiny(hf_model)
     calls = []
     for name in ("_sample", "_beam_search"):
         real = getattr(type(hf), name)
@@ -245,8 +292,8 @@ def test_transformers_runs_greedy_for_one_beam(bench, monkeypatch):
 
         monkeypatch.setattr(type(hf), name, spy)
     with torch.inference_mode():
-        bench.hf_generate(hf, bench.hf_config(1, 3, scores=False))
-        bench.hf_generate(hf, bench.hf_config(2, 3, scores=False))
+        hf_model.hf_generate(hf, hf_model.hf_config(1, 3, scores=False))
+        hf_model.hf_generate(hf, hf_model.hf_config(2, 3, scores=False))
     assert calls == ["_sample", "_beam_search"]
 
 
@@ -346,35 +393,37 @@ def test_committed_transformers_step_grows_with_length(committed):
 @pytest.mark.parametrize(
     ("vocab_size", "beam_size", "length"), [(50, 3, 12), (100, 4, 20), (60, 2, 30)]
 )
-def test_searches_with_an_end_token_agree(bench, seed, vocab_size, beam_size, length):
+def test_searches_with_an_end_token_agree(
+    hf_model, agreement, seed, vocab_size, beam_size, length
+):
     """With eos, reviewkit's pool and generate's return the same n-best by score/L."""
-    models = bench.build_models(
-        8, [vocab_size], "gru", seed, eos_probability=bench.EOS_PROBABILITY
+    models = hf_model.build_models(
+        8, [vocab_size], "gru", seed, eos_probability=EOS_PROBABILITY
     )
     lm, hf = models[vocab_size]
     with torch.inference_mode():
-        check = bench.check_cell(lm, hf, beam_size, length, eos=True)
-        ours = bench.beam_search(
-            lm, length, beam_size, prompt=[bench.BOS], eos=bench.EOS, length_penalty=1.0
+        check = agreement.check_cell(lm, hf, beam_size, length, eos=True)
+        ours = beam_search(
+            lm, length, beam_size, prompt=[BOS], eos=EOS, length_penalty=1.0
         )
     assert check["same_hypotheses"] and check["max_floor_difference"] is None
-    assert any(h.tokens[-1] == bench.EOS for h in ours)  # the pool is exercised
+    assert any(h.tokens[-1] == EOS for h in ours)  # the pool is exercised
 
 
-def test_end_token_config_matches_reviewkits_rules(bench):
+def test_end_token_config_matches_reviewkits_rules(hf_model):
     """The eos cells ask generate for the pool, score / L and the exact stop rule."""
-    config = bench.hf_config(4, 9, scores=True, eos=True)
-    assert config.eos_token_id == bench.EOS
-    assert config.length_penalty == bench.EOS_LENGTH_PENALTY == 1.0
+    config = hf_model.hf_config(4, 9, scores=True, eos=True)
+    assert config.eos_token_id == EOS
+    assert config.length_penalty == EOS_LENGTH_PENALTY == 1.0
     assert config.early_stopping == "never"
 
 
-def test_eos_bias_makes_the_end_token_about_that_likely(bench):
+def test_eos_bias_makes_the_end_token_about_that_likely(hf_model):
     """The eos cells' model gives the end token about EOS_PROBABILITY at a step."""
-    ((lm, _),) = bench.build_models(
-        16, [500], "gru", 0, eos_probability=bench.EOS_PROBABILITY
+    ((lm, _),) = hf_model.build_models(
+        16, [500], "gru", 0, eos_probability=EOS_PROBABILITY
     ).values()
     with torch.inference_mode():
         log_probs, _ = lm.start(torch.zeros(4, 1, dtype=torch.long))
-    p = log_probs[:, bench.EOS].exp()
-    assert ((p > 0.5 * bench.EOS_PROBABILITY) & (p < 2 * bench.EOS_PROBABILITY)).all()
+    p = log_probs[:, EOS].exp()
+    assert ((p > 0.5 * EOS_PROBABILITY) & (p < 2 * EOS_PROBABILITY)).all()

@@ -1,4 +1,4 @@
-"""Tests for benchmarks/report.py: the fits, the targets and the results file."""
+"""Tests for benchmarks/report.py (and the modules it gathers): fits, targets, file."""
 
 import json
 import math
@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # the report lives beside the harness, not in reviewkit
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import figures, results_file, scaling, summaries, targets  # noqa: E402
 from benchmarks import report as benchmarks  # noqa: E402
 
 GRID = {
@@ -190,8 +191,9 @@ def test_load_results_rejects_incomplete_files(tmp_path, damage, message):
 
 def test_report_uses_the_shared_helpers():
     """The report fits and tables with reviewkit.measure, not a copy of its own."""
-    assert not hasattr(benchmarks, "markdown_table")
-    assert benchmarks.fit_line.__module__ == "reviewkit.measure"
+    parts = (benchmarks, results_file, summaries, scaling, targets, figures)
+    assert not any(hasattr(module, "markdown_table") for module in parts)
+    assert scaling.fit_line.__module__ == "reviewkit.measure"
     assert markdown_table([{"k": 4}], ["k"]).splitlines()[0] == "| k |"
     assert benchmarks.RESULTS_PATH == ROOT / "benchmarks" / "results" / "decoding.json"
 

@@ -1,0 +1,177 @@
+"""Tables of the decoding benchmark's results: medians, ratios, checks, profiles.
+
+:func:`cell_rows` gives one row per cell with each method's median and the
+ratios between them, and :func:`ratio_summary` their medians over groups of
+cells; :func:`agreement` summarises the checks run before timing,
+:func:`run_spread` how much repeated runs vary, and :func:`profile_rows` where
+one decode's time goes in a profiled cell.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from benchmarks.results_file import METHODS, cell_key, median_times, part_cells
+
+__all__ = [
+    "agreement",
+    "cell_rows",
+    "profile_rows",
+    "ratio_summary",
+    "run_spread",
+]
+
+_RATIOS = ("reviewkit/floor", "transformers/floor", "reviewkit/transformers")
+
+
+def agreement(results: Mapping[str, Any]) -> dict[str, Any]:
+    """Summarise the agreement checks the benchmark ran before timing.
+
+    Args:
+        results: What :func:`load_results` returned.
+
+    Returns:
+        ``cells`` (how many were checked), ``full_length`` (how many agree
+        over the whole length), ``tie_limited`` (how many were checked only
+        up to a float32 tie that each search broke its own way),
+        ``shortest_check`` (the smallest fraction of a cell's length that was
+        checked) and ``max_score_difference`` (the largest difference between
+        the two searches' scores, in nats).
+    """
+    checks = [(c["check"], c["length"]) for c in results["cells"]]
+    full = sum(check["verified_length"] == length for check, length in checks)
+    return {
+        "cells": len(checks),
+        "full_length": full,
+        "tie_limited": len(checks) - full,
+        "shortest_check": min(check["verified_length"] / n for check, n in checks),
+        "max_score_difference": max(
+            check["max_score_difference"] for check, _ in checks
+        ),
+    }
+
+
+def run_spread(results: Mapping[str, Any]) -> dict[str, float]:
+    """How much repeated runs of the same cell vary, per method.
+
+    For each cell the spread is the interquartile range of its runs over
+    their median; the result is the median of that over all cells. A shared
+    or virtual machine makes this larger.
+
+    Args:
+        results: What :func:`load_results` returned.
+
+    Returns:
+        A map from each method to its typical relative spread.
+    """
+    spread = {}
+    for method in METHODS:
+        values = []
+        for cell in results["cells"]:
+            q1, q2, q3 = np.percentile(cell["times"][method], [25, 50, 75])
+            values.append((q3 - q1) / q2)
+        spread[method] = float(statistics.median(values))
+    return spread
+
+
+def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, Any]]:
+    """One row per cell: its sizes, each method's median (ms) and the ratios.
+
+    Args:
+        results: What :func:`load_results` returned.
+        part: ``"grid"`` for the main grid, ``"long"`` for the long-T run,
+            ``"eos"`` for the cells decoded with an end token.
+
+    Returns:
+        Rows with keys ``H``, ``M``, ``k``, ``T``, ``reviewkit``,
+        ``transformers``, ``floor`` (medians in milliseconds),
+        ``reviewkit/floor``, ``transformers/floor`` and
+        ``reviewkit/transformers``.
+    """
+    rows = []
+    for cell in part_cells(results, part):
+        med = median_times(cell)
+        row: dict[str, Any] = dict(
+            zip(("H", "M", "k", "T"), cell_key(cell), strict=True)
+        )
+        row.update({m: 1e3 * med[m] for m in METHODS})
+        row["reviewkit/floor"] = med["reviewkit"] / med["floor"]
+        row["transformers/floor"] = med["transformers"] / med["floor"]
+        row["reviewkit/transformers"] = med["reviewkit"] / med["transformers"]
+        rows.append(row)
+    return rows
+
+
+def ratio_summary(
+    results: Mapping[str, Any], by: Sequence[str] = ("H", "M")
+) -> list[dict[str, Any]]:
+    """Median of each ratio of :func:`cell_rows` over groups of grid cells.
+
+    Args:
+        results: What :func:`load_results` returned.
+        by: The sizes to group by, among ``"H"``, ``"M"``, ``"k"`` and
+            ``"T"``; ``()`` gives one row for the whole grid.
+
+    Returns:
+        One row per group: its sizes, ``cells`` (how many) and the median of
+        ``reviewkit/floor``, ``transformers/floor`` and
+        ``reviewkit/transformers``.
+    """
+    bad = [b for b in by if b not in ("H", "M", "k", "T")]
+    if bad:
+        raise ValueError(f"by must name sizes among H, M, k, T, got {bad}")
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in cell_rows(results):
+        groups.setdefault(tuple(row[b] for b in by), []).append(row)
+    out = []
+    for key, rows in sorted(groups.items()):
+        summary: dict[str, Any] = dict(zip(by, key, strict=True))
+        summary["cells"] = len(rows)
+        for ratio in _RATIOS:
+            summary[ratio] = statistics.median(r[ratio] for r in rows)
+        out.append(summary)
+    return out
+
+
+def profile_rows(
+    results: Mapping[str, Any], cell: Sequence[int], kind: str = "ops"
+) -> list[dict[str, Any]]:
+    """Where one decode's time goes, per method, for a profiled cell.
+
+    Args:
+        results: What :func:`load_results` returned.
+        cell: ``(H, M, k, T)`` of a cell listed under ``"profiles"``.
+        kind: ``"ops"`` for torch operators (``torch.profiler`` self CPU time)
+            or ``"python"`` for Python functions (``cProfile`` own time).
+
+    Returns:
+        One row per operator or function that is among the most expensive of
+        any method, with ``name`` and, per method, ``"<method> µs"`` (time
+        per decode) and ``"<method> calls"`` (calls per decode; 0 when
+        absent); sorted by reviewkit's time minus the floor's, largest first.
+    """
+    if kind not in ("ops", "python"):
+        raise ValueError(f"kind must be 'ops' or 'python', got {kind!r}")
+    want = tuple(int(x) for x in cell)
+    for profile in results.get("profiles", []):
+        if cell_key(profile) == want:
+            break
+    else:
+        have = [cell_key(p) for p in results.get("profiles", [])]
+        raise ValueError(f"cell must be one of the profiled cells {have}, got {want}")
+    rows: dict[str, dict[str, Any]] = {}
+    for method in METHODS:
+        for entry in profile["methods"][method][kind]:
+            row = rows.setdefault(
+                entry["name"],
+                {"name": entry["name"]}
+                | {f"{m} µs": 0.0 for m in METHODS}
+                | {f"{m} calls": 0.0 for m in METHODS},
+            )
+            row[f"{method} µs"] = entry["self_us"]
+            row[f"{method} calls"] = entry["calls"]
+    return sorted(rows.values(), key=lambda r: r["floor µs"] - r["reviewkit µs"])

@@ -1,0 +1,174 @@
+"""Timing and profiling: how long each method takes on a cell, and where.
+
+:func:`runners` gives the three decodes of a cell (reviewkit, transformers,
+the floor) as calls with no arguments; :func:`time_methods` times them,
+interleaved, after a warm-up; :func:`run_cell` checks agreement and then
+times one cell. :func:`profile_runner` and :func:`profile_cell` split one
+decode's time into torch operators and Python functions.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from benchmarks.agreement import check_cell
+from benchmarks.floor import floor_search
+from benchmarks.grid import BOS, Grid, reviewkit_options
+from benchmarks.hf_model import RNNForCausalLM, hf_config, hf_generate
+from reviewkit.beam.charlm import RNNLanguageModel
+from reviewkit.beam.search import beam_search
+
+__all__ = [
+    "profile_cell",
+    "profile_runner",
+    "run_cell",
+    "runners",
+    "time_methods",
+]
+
+
+def time_methods(
+    runners: dict[str, Callable[[], object]], grid: Grid
+) -> dict[str, list[float]]:
+    """Time each runner, interleaved, after a warm-up; seconds per run."""
+    warm = dict.fromkeys(runners, 0.0)
+    for _ in range(grid.warmup):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            warm[name] = time.perf_counter() - start
+    per_round = sum(warm.values())
+    repeats = math.ceil(grid.seconds_per_cell / max(per_round, 1e-9))
+    repeats = min(max(repeats, grid.min_repeats), grid.max_repeats)
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    order = list(runners)
+    gc.collect()
+    gc.disable()
+    try:
+        for r in range(repeats):
+            for name in order[r % len(order) :] + order[: r % len(order)]:
+                start = time.perf_counter()
+                runners[name]()
+                times[name].append(time.perf_counter() - start)
+    finally:
+        gc.enable()
+    return times
+
+
+def runners(
+    lm: RNNLanguageModel,
+    hf: RNNForCausalLM,
+    beam_size: int,
+    length: int,
+    *,
+    eos: bool = False,
+) -> dict[str, Callable[[], object]]:
+    """The three timed decodes of one cell, as calls with no arguments."""
+    prompt = torch.full((1,), BOS, dtype=torch.long)
+    config = hf_config(beam_size, length, scores=False, eos=eos)
+    options = reviewkit_options(eos)
+    return {
+        "reviewkit": lambda: beam_search(
+            lm, length, beam_size, prompt=prompt, check=False, **options
+        ),
+        "transformers": lambda: hf_generate(hf, config),
+        "floor": lambda: floor_search(lm, beam_size, length),
+    }
+
+
+def run_cell(
+    part: str,
+    models: dict[int, tuple[RNNLanguageModel, RNNForCausalLM]],
+    hidden_size: int,
+    vocab_size: int,
+    beam_size: int,
+    length: int,
+    grid: Grid,
+) -> dict[str, Any]:
+    """Check agreement on one cell, then time the three methods on it."""
+    lm, hf = models[vocab_size]
+    eos = part == "eos"
+    check = check_cell(lm, hf, beam_size, length, eos=eos)
+    times = time_methods(runners(lm, hf, beam_size, length, eos=eos), grid)
+    return {
+        "part": part,
+        "hidden_size": hidden_size,
+        "vocab_size": vocab_size,
+        "beam_size": beam_size,
+        "length": length,
+        "check": check,
+        "times": times,
+    }
+
+
+def profile_runner(run: Callable[[], object], runs: int = 5) -> dict[str, Any]:
+    """Where one decode's time goes: torch operators and Python functions.
+
+    ``torch.profiler`` gives each operator's own (self) CPU time; ``cProfile``
+    gives each Python function's own time. Both are per decode, averaged over
+    ``runs`` decodes after one warm-up, and both inflate what they measure, so
+    compare the shares, not the absolute numbers, with the timed medians.
+    """
+    import cProfile
+    import pstats
+
+    from torch.profiler import ProfilerActivity, profile
+
+    run()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(runs):
+            run()
+    ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        run()
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    functions = sorted(stats.items(), key=lambda item: -item[1][2])
+    return {
+        "ops_total_us": sum(e.self_cpu_time_total for e in ops) / runs,
+        "ops": [
+            {
+                "name": e.key,
+                "calls": e.count / runs,
+                "self_us": e.self_cpu_time_total / runs,
+            }
+            for e in ops
+        ],
+        "python_total_us": 1e6 * sum(v[2] for v in stats.values()) / runs,
+        "python": [
+            {
+                "name": f"{Path(file).name}:{line}({name})",
+                "calls": value[1] / runs,
+                "self_us": 1e6 * value[2] / runs,
+            }
+            for (file, line, name), value in functions[:25]
+        ],
+    }
+
+
+def profile_cell(
+    models: dict[int, tuple[RNNLanguageModel, RNNForCausalLM]],
+    hidden_size: int,
+    vocab_size: int,
+    beam_size: int,
+    length: int,
+) -> dict[str, Any]:
+    """Profile all three methods on one cell (see :func:`profile_runner`)."""
+    lm, hf = models[vocab_size]
+    calls = runners(lm, hf, beam_size, length)
+    return {
+        "hidden_size": hidden_size,
+        "vocab_size": vocab_size,
+        "beam_size": beam_size,
+        "length": length,
+        "methods": {name: profile_runner(run) for name, run in calls.items()},
+    }
