@@ -145,6 +145,41 @@ def _report(result: subprocess.CompletedProcess) -> str:
     return f"exit {result.returncode}\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}"
 
 
+def options_without_blank_line(text: str) -> list[int]:
+    """Lines where code follows a code cell's options (``:tags: ...``) at once.
+
+    myst-nb reads ``:tags: [remove-cell]`` followed directly by code as a tag,
+    but simpler MyST readers take the options to end at a blank line and read
+    the tag as code, showing a site-only cell as visible. A blank line after
+    the options makes every reader agree.
+    """
+    lines = text.splitlines()
+    bad = []
+    for i, line in enumerate(lines):
+        if not line.startswith("```{code-cell}"):
+            continue
+        j = i + 1
+        while j < len(lines) and re.match(r"^:[\w-]+:", lines[j]):
+            j += 1
+        if j > i + 1 and j < len(lines) and lines[j].strip():
+            bad.append(j + 1)
+    return bad
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_cell_options_end_with_a_blank_line(page):
+    """Every ``:tags:``-style option block is followed by a blank line."""
+    assert not options_without_blank_line(page.read_text())
+
+
+def test_options_without_blank_line_finds_a_tag_glued_to_code():
+    """The check flags options followed directly by code, and only those."""
+    glued = "```{code-cell} ipython3\n:tags: [remove-cell]\nfrom myst_nb import glue"
+    spaced = "```{code-cell} ipython3\n:tags: [remove-cell]\n\nx = 1\n```"
+    assert options_without_blank_line(glued) == [3]
+    assert options_without_blank_line(spaced) == []
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_visible_cells_mention_no_notebook_module(page):
     """No visible cell imports myst_nb, IPython or ipywidgets, or calls glue."""
