@@ -53,6 +53,26 @@ def _check_call(x: object, generator: object) -> torch.Tensor:
     return x
 
 
+class _Checked:
+    """Base of the package's corruptions: check the arguments, then ``_apply``.
+
+    The training loop checks its images once and calls ``_apply`` directly on
+    every batch (see :mod:`reviewkit.autoencoders.training`).
+    """
+
+    def __call__(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Corrupt a batch of images ``(N, H, W)``; return it and the mask."""
+        return self._apply(_check_call(x, generator), generator)
+
+    def _apply(
+        self, x: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The corruption itself, for images and a generator already checked."""
+        raise NotImplementedError
+
+
 def _exact_mask(
     n: int, cells: int, ratio: float, generator: torch.Generator, what: str
 ) -> torch.Tensor:
@@ -92,14 +112,8 @@ def _exact_mask(
 
 
 @dataclass(frozen=True)
-class NoCorruption:
+class NoCorruption(_Checked):
     """Leave the input as it is (a vanilla autoencoder). The mask is all False."""
-
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return a copy of ``x`` ``(N, H, W)`` and an all-False mask."""
-        return self._apply(_check_call(x, generator), generator)
 
     def _apply(
         self, x: torch.Tensor, generator: torch.Generator
@@ -109,7 +123,7 @@ class NoCorruption:
 
 
 @dataclass(frozen=True)
-class GaussianNoise:
+class GaussianNoise(_Checked):
     r"""Add independent Gaussian noise to every pixel (a denoising autoencoder).
 
     .. math::
@@ -126,12 +140,6 @@ class GaussianNoise:
         """Check ``std``."""
         check_float("std", self.std, low=0)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return ``x + std * noise`` for ``x`` ``(N, H, W)``; the mask is all True."""
-        return self._apply(_check_call(x, generator), generator)
-
     def _apply(
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -142,7 +150,7 @@ class GaussianNoise:
 
 
 @dataclass(frozen=True)
-class PixelMask:
+class PixelMask(_Checked):
     """Hide a fixed share of single pixels, chosen at random in each image.
 
     Exactly ``round(ratio * H * W)`` pixels per image are set to ``fill``.
@@ -162,12 +170,6 @@ class PixelMask:
         check_float("ratio", self.ratio, low=0, high=1, high_inclusive=False)
         check_float("fill", self.fill)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hide pixels of ``x`` ``(N, H, W)``; return it and the mask."""
-        return self._apply(_check_call(x, generator), generator)
-
     def _apply(
         self, x: torch.Tensor, generator: torch.Generator
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -178,7 +180,7 @@ class PixelMask:
 
 
 @dataclass(frozen=True)
-class PatchMask:
+class PatchMask(_Checked):
     """Hide a fixed share of square patches on a grid aligned with the image.
 
     The image is cut into non-overlapping ``patch_size`` x ``patch_size``
@@ -202,12 +204,6 @@ class PatchMask:
         check_float("ratio", self.ratio, low=0, high=1, high_inclusive=False)
         check_int("patch_size", self.patch_size, minimum=1)
         check_float("fill", self.fill)
-
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Hide patches of ``x`` ``(N, H, W)``; return it and the mask."""
-        return self._apply(_check_call(x, generator), generator)
 
     def _apply(
         self, x: torch.Tensor, generator: torch.Generator

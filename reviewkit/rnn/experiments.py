@@ -263,9 +263,10 @@ def lag_recall(config: LagRecall) -> LagResult:
         for seed in config.seeds
     }  # (x, y) test sequences, shared by both losses
     # the untrained model is the same for both losses: measure it once
+    model_of = dict(zip(keys, models, strict=True))
     reach_init = {
         lag: [
-            _reach(models[keys.index((False, lag, seed))], *tests[lag, seed], lag)
+            _reach(model_of[False, lag, seed], *tests[lag, seed], lag)
             for seed in config.seeds
         ]
         for lag in config.lags
