@@ -18,12 +18,15 @@ import torch
 __all__ = [
     "check_bool",
     "check_choice",
+    "check_distinct",
     "check_float",
     "check_generator",
+    "check_instance",
     "check_int",
     "check_seed",
     "check_tensor",
     "check_tuple",
+    "seeded_generator",
 ]
 
 
@@ -52,6 +55,51 @@ def check_int(
 def check_seed(name: str, value: Any) -> int:
     """Return ``value`` if it is a usable seed: an int in ``[0, 2**63)``."""
     return check_int(name, value, minimum=0, maximum=2**63 - 1)
+
+
+def seeded_generator(seed: Any, name: str = "seed") -> torch.Generator:
+    """A new CPU ``torch.Generator`` seeded with ``seed`` (checked as a seed).
+
+    The one way the package turns a caller's seed into random draws: nothing
+    touches torch's global generator.
+
+    Raises:
+        TypeError: If ``seed`` is not an integer.
+        ValueError: If it is negative or does not fit in 63 bits.
+    """
+    return torch.Generator().manual_seed(check_seed(name, seed))
+
+
+def check_instance(name: str, value: Any, types: type | tuple[type, ...]) -> Any:
+    """Return ``value`` if it is an instance of ``types``.
+
+    Raises:
+        TypeError: Naming the argument, the expected type(s) and the type given.
+    """
+    if not isinstance(value, types):
+        wanted = types if isinstance(types, tuple) else (types,)
+        names = " or ".join(t.__name__ for t in wanted)
+        raise TypeError(f"{name} must be of type {names}, got {type(value).__name__}")
+    return value
+
+
+def check_distinct(name: str, values: Collection[Any]) -> None:
+    """Refuse a collection with a repeated entry (seeds, grid values, lags).
+
+    The package's one rule for repeated settings: a repeated seed or grid
+    value would count one run twice and shrink an error bar, so it is an
+    error everywhere.
+
+    Raises:
+        ValueError: Naming the argument and the first repeated value.
+    """
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(
+                f"{name} must not repeat a value, got {value!r} more than once"
+            )
+        seen.add(value)
 
 
 def check_float(

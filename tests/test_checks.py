@@ -95,3 +95,28 @@ def test_check_generator_refuses_seeds():
         checks.check_generator("gen", 0)
     with pytest.raises(TypeError, match="generator must be a torch.Generator"):
         checks.check_generator("generator", None)
+
+
+def test_seeded_generator_is_reproducible_and_checks_the_seed():
+    """Two generators from one seed draw the same numbers; a bad seed is named."""
+    a = checks.seeded_generator(3)
+    b = checks.seeded_generator(3)
+    assert torch.equal(torch.rand(4, generator=a), torch.rand(4, generator=b))
+    with pytest.raises(ValueError, match="data_seed must be >= 0"):
+        checks.seeded_generator(-1, "data_seed")
+    with pytest.raises(TypeError, match="seed must be an int"):
+        checks.seeded_generator(1.5)
+
+
+def test_check_instance_names_argument_and_types():
+    """A wrong type is refused with the argument, the expected and the given type."""
+    assert checks.check_instance("x", 3, int) == 3
+    with pytest.raises(TypeError, match="x must be of type int or str, got list"):
+        checks.check_instance("x", [], (int, str))
+
+
+def test_check_distinct_names_the_repeated_value():
+    """A repeated seed is refused and named; distinct values pass."""
+    checks.check_distinct("seeds", (0, 1, 2))
+    with pytest.raises(ValueError, match="seeds must not repeat a value, got 1"):
+        checks.check_distinct("seeds", (0, 1, 1))
