@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -97,11 +98,19 @@ def test_dependencies_are_ranges_not_pins():
 
 def test_wheel_installs_and_runs_outside_the_clone(tmp_path):
     """A non-editable install imports every module and runs each chapter."""
+    # Build from a copy of what the wheel is made of, so the build leaves no
+    # egg-info in the clone; no process sees the clone through PYTHONPATH.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "reviewkit", source / "reviewkit",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     dist = tmp_path / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-q", "-w", dist, ROOT],
-        check=True, cwd=tmp_path,
+         "-q", "-w", dist, source],
+        check=True, cwd=tmp_path, env=env,
     )  # fmt: skip
     (wheel,) = dist.glob("reviewkit-*.whl")
 
@@ -118,13 +127,12 @@ def test_wheel_installs_and_runs_outside_the_clone(tmp_path):
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps",
          "-q", wheel],
-        check=True, cwd=tmp_path,
+        check=True, cwd=tmp_path, env=env,
     )  # fmt: skip
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "check.py").write_text(CHECK)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env.update(
         MPLBACKEND="Agg",
         OMP_NUM_THREADS="1",

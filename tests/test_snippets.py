@@ -2,16 +2,31 @@
 
 A reader who copies a page's visible cells, top to bottom, into a fresh Python
 session with only ``reviewkit`` and its dependencies must see the page's
-numbers printed and its plots drawn. These tests extract those cells with the
-same MyST reader the build uses, write them as one script per page, and run it
-in a subprocess from the repository root where ``myst_nb``, ``IPython`` and
-``ipywidgets`` cannot be imported (a meta-path blocker) and matplotlib draws
-with the Agg backend.
+numbers printed and its plots drawn. Where each check runs:
+
+* **Static checks, in ``nox -s tests``** (fast, no page executed): no visible
+  cell imports ``myst_nb``, ``IPython`` or ``ipywidgets`` or calls ``glue``,
+  ``Markdown`` or ``display``; a blank line follows every cell's options; every
+  page with code is found. Cells are read by :func:`code_cells`, a small
+  reader of MyST notebooks that needs only PyYAML, so the fast suite needs no
+  docs tools; ``test_reader_agrees_with_myst_nb`` checks it against myst-nb's
+  own reader on every page (marked ``extras``).
+* **The page-size runs, in ``nox -s extra_tests``** (marked ``pages``; CI runs
+  it after the docs build): each page's visible cells are written as one
+  script and run, at the page's own size, in a subprocess from the repository
+  root where ``myst_nb``, ``IPython`` and ``ipywidgets`` cannot be imported (a
+  meta-path blocker) and matplotlib draws with the Agg backend; the README's
+  Python snippets run the same way. They are not shrunk: the docs build runs
+  the same code at the same size, and these runs add only the plain-Python
+  check. The scripts share the trained-model cache named by
+  ``REVIEWKIT_CACHE_DIR`` (the session points it at the docs build's
+  ``build/model_cache``, so after a build they load the models the pages
+  trained, as a reader's second run would; without one they train them),
+  and pages run in parallel, one per core.
 
 Cells tagged ``remove-cell`` or ``remove-input`` are site-only (their code is
 never shown) and are left out; ``hide-input`` and ``hide-cell`` cells are
-visible code, folded, and are kept. The README's Python snippets run the same
-way.
+visible code, folded, and are kept.
 """
 
 from __future__ import annotations
@@ -24,7 +39,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from myst_nb.core.read import read_myst_markdown_notebook
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -56,18 +71,63 @@ RUNNER = textwrap.dedent(
 ).format(blocked=BLOCKED)
 
 
+_FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})(.*)$")
+
+
+def code_cells(text: str) -> list[tuple[dict, str]]:
+    """The options and source of every top-level ``{code-cell}`` of a MyST page.
+
+    Reads cells the way myst-nb does (``read_myst_markdown_notebook``): a
+    fenced block at the top level whose info string starts with
+    ``{code-cell}``; options from a leading ``---`` YAML block or ``:key:
+    value`` lines; one blank line after the options dropped. Fences nested in
+    other fenced blocks are not cells.
+    """
+    lines = text.splitlines()
+    cells = []
+    i = 0
+    if lines and lines[0] == "---":  # front matter
+        i = lines.index("---", 1) + 1
+    while i < len(lines):
+        opened = _FENCE.match(lines[i])
+        if not opened:
+            i += 1
+            continue
+        fence, info = opened.groups()
+        closing = re.compile(rf"^{re.escape(fence[0])}{{{len(fence)},}}\s*$")
+        end = i + 1
+        while end < len(lines) and not closing.match(lines[end]):
+            end += 1
+        if fence[0] != ":" and info.startswith("{code-cell}"):
+            cells.append(_read_cell(lines[i + 1 : end]))
+        i = end + 1
+    return cells
+
+
+def _read_cell(body: list[str]) -> tuple[dict, str]:
+    """A code cell's options and source from the lines inside its fence."""
+    options_block = ""
+    if body and body[0].startswith("---"):
+        close = next(k for k in range(1, len(body)) if body[k].startswith("---"))
+        options_block, body = "\n".join(body[1:close]), body[close + 1 :]
+    elif body and body[0].lstrip().startswith(":"):
+        k = 0
+        while k < len(body) and re.match(r"^\s*:(?!::)", body[k]):
+            k += 1
+        options_block = "\n".join(line.lstrip()[1:] for line in body[:k])
+        body = body[k:]
+    if body and not body[0].strip():
+        body = body[1:]
+    return yaml.safe_load(options_block) or {}, "\n".join(body)
+
+
 def visible_cells(text: str) -> list[str]:
     """The source of every code cell a reader sees on a MyST notebook page."""
-    notebook = read_myst_markdown_notebook(text)
-    cells = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        tags = set(cell.metadata.get("tags", []))
-        if tags & HIDDEN_TAGS:
-            continue
-        cells.append(cell.source)
-    return cells
+    return [
+        source
+        for options, source in code_cells(text)
+        if not set(options.get("tags", [])) & HIDDEN_TAGS
+    ]
 
 
 #: What only the site has: the notebook modules and the calls that need them.
@@ -136,8 +196,18 @@ PAGES = _pages()
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
-    """One trained-model cache shared by every page's script in this run."""
-    return tmp_path_factory.mktemp("model_cache")
+    """The trained-model cache every page's script shares.
+
+    ``REVIEWKIT_CACHE_DIR`` when set (``nox -s extra_tests`` sets the docs
+    build's), else one folder for the whole run, shared by the xdist workers
+    (the cache trains each model once across processes).
+    """
+    if folder := os.environ.get("REVIEWKIT_CACHE_DIR"):
+        return Path(folder)
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the workers' common folder
+    return root / "model_cache"
 
 
 def _report(result: subprocess.CompletedProcess) -> str:
@@ -203,6 +273,7 @@ def test_site_only_uses_finds_glue_and_markdown():
     assert site_only_uses("print(glue_stats, markdown_table(rows))") == []
 
 
+@pytest.mark.pages
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_runs_as_plain_python(page, tmp_path, model_cache):
     """The page's visible cells, pasted in order, run with no notebook modules."""
@@ -211,6 +282,7 @@ def test_page_runs_as_plain_python(page, tmp_path, model_cache):
     assert result.returncode == 0, _report(result)
 
 
+@pytest.mark.pages
 def test_readme_snippets_run_as_plain_python(tmp_path, model_cache):
     """Each Python snippet in the README runs on its own in a plain session."""
     snippets = readme_snippets((ROOT / "README.md").read_text())
@@ -223,6 +295,31 @@ def test_readme_snippets_run_as_plain_python(tmp_path, model_cache):
 # -- the harness itself ----------------------------------------------------
 
 
+@pytest.mark.extras
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
+def test_reader_agrees_with_myst_nb(page):
+    """code_cells reads each page's cells, options and source as myst-nb does."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
+    notebook = read_myst_markdown_notebook(page.read_text())
+    theirs = [
+        (dict(cell.metadata), cell.source)
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+    assert code_cells(page.read_text()) == theirs
+
+
+def test_reader_skips_fences_nested_in_other_blocks():
+    """A code-cell fence inside another fenced block is not a cell."""
+    text = (
+        "````{note}\n```{code-cell} ipython3\nhidden = 1\n```\n````\n\n"
+        ":::{dropdown}\nx\n:::\n\n"
+        "```{code-cell} ipython3\n---\ntags: [hide-input]\n---\nshown = 2\n```\n"
+    )
+    assert code_cells(text) == [({"tags": ["hide-input"]}, "shown = 2")]
+
+
 def test_every_notebook_page_is_collected():
     """Each page under docs/ with code cells is run, unless all of them are hidden."""
     for page in sorted(DOCS.rglob("*.md")):
@@ -233,6 +330,7 @@ def test_every_notebook_page_is_collected():
             assert (page in PAGES) == bool(visible_cells(text)), page
 
 
+@pytest.mark.pages
 def test_blocker_rejects_notebook_modules(tmp_path):
     """A script that imports myst_nb's glue fails: the blocker works."""
     result = run_plain("from myst_nb import glue\n", tmp_path, tmp_path)
@@ -244,6 +342,7 @@ def test_blocker_rejects_notebook_modules(tmp_path):
         assert result.returncode != 0, module
 
 
+@pytest.mark.pages
 def test_blocker_leaves_the_scientific_stack_alone(tmp_path):
     """reviewkit, torch, numpy, matplotlib and scikit-learn import and plot."""
     script = (
