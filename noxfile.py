@@ -3,7 +3,7 @@
 ``nox`` alone runs lint, tests and docs. Every session installs the project
 with the exact versions in ``constraints.txt``; an environment is reinstalled
 only when ``pyproject.toml`` or ``constraints.txt`` change, so repeated runs
-start in seconds.
+start in seconds. Where each kind of check runs: ``tests/README.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 import nox
@@ -38,18 +39,54 @@ nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 
-def _install(session: nox.Session, extras: str) -> None:
-    """Install reviewkit with ``extras``, pinned, unless already done."""
+def _install(
+    session: nox.Session,
+    extras: str,
+    *,
+    imports: str | None = None,
+    project: bool = True,
+) -> None:
+    """Install reviewkit with ``extras``, pinned, unless already done.
+
+    With ``project=False``, only the extras' own requirements (the lint
+    session needs ruff, not torch).
+
+    pip compiles every module of every package it installs to bytecode,
+    measured at about 60 s of CPU on 2 cores for torch, SciPy, SymPy and the
+    rest, though a session imports a fraction of them. Given ``imports`` (a
+    line of Python importing what the session's processes use), the install
+    skips that (``--no-compile``) and runs the line once with bytecode writing
+    on, which compiles exactly those modules (about 10 s of CPU): every later
+    process, each test worker and each subprocess a test starts, then loads
+    them instead of compiling them again, even where
+    ``PYTHONDONTWRITEBYTECODE`` is set.
+    """
     digest = hashlib.sha256()
     for path in (ROOT / "pyproject.toml", CONSTRAINTS):
         digest.update(path.read_bytes())
-    digest.update(extras.encode())
+    digest.update(f"{extras}\0{imports}\0{project}".encode())
     stamp = Path(session.virtualenv.location) / ".reviewkit-install"
     if stamp.exists() and stamp.read_text() == digest.hexdigest():
         session.log("dependencies unchanged since the last install; skipping")
         return
-    session.install("-c", str(CONSTRAINTS), "-e", f".[{extras}]")
+    compile_all = [] if imports is None else ["--no-compile"]
+    if project:
+        targets = ["-e", f".[{extras}]"]
+    else:
+        optional = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        targets = optional["optional-dependencies"][extras]
+    session.install(*compile_all, "-c", str(CONSTRAINTS), *targets)
+    if imports is not None:
+        session.run("python", "-c", imports, env={"PYTHONDONTWRITEBYTECODE": ""})
     stamp.write_text(digest.hexdigest())
+
+
+#: What the test processes import (the package's three chapters pull in torch,
+#: NumPy, SciPy, scikit-learn and matplotlib), compiled once at install.
+TEST_IMPORTS = (
+    "import reviewkit.autoencoders, reviewkit.rnn, reviewkit.beam, "
+    "matplotlib.pyplot, hypothesis, pytest, xdist"
+)
 
 
 @nox.session(python=None)
@@ -64,15 +101,39 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def tests(session: nox.Session) -> None:
-    """Run the test suite (pass pytest options after --)."""
-    _install(session, "docs,tests,bench")  # bench: the benchmark's agreement tests
-    session.run("pytest", *session.posargs)
+    """Run the unit tests on every core (pass pytest options after --)."""
+    _install(session, "tests", imports=TEST_IMPORTS)
+    session.run("pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session(python=None)
+def extra_tests(session: nox.Session) -> None:
+    """Run what nox -s tests leaves out: every page as plain Python, docs tools, links.
+
+    Builds the site first (cached, as ``nox -s docs`` does), then runs the
+    tests marked ``extras`` (they need the docs or bench extra), ``pages``
+    (each page's visible code at full size in a plain ``python``, sharing
+    the build's trained models) and ``site`` (the built site: no dead link),
+    on every core, with ``--no-skips``: nothing may be skipped here.
+    """
+    _install(session, "docs,tests,bench")
+    session.run("sphinx-build", "-q", *SPHINX_ARGS, env=DOCS_ENV)
+    session.run(
+        "pytest",
+        "-n",
+        "auto",
+        "-m",
+        "extras or pages or site",
+        "--no-skips",
+        *session.posargs,
+        env={**DOCS_ENV, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )
 
 
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff."""
-    _install(session, "lint")
+    _install(session, "lint", project=False)  # ruff alone: no torch needed
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
