@@ -19,6 +19,14 @@ Three jobs that no extension we use does for us:
 * **Kernels stopped at once.** :func:`stop_kernels_immediately`: a page's
   kernel is killed as soon as its last cell has run, instead of being asked
   to exit and waited for.
+* **The PDFs, only where they exist.** ``nox -s pdf`` prints the question
+  sheet and the answer key into ``build/pdf`` (beside ``build/html``). The
+  ``{if-printed}`` directive shows its content only in a build that has them
+  (``{if-printed} no``: only in one that has not), and the build copies them
+  into the site's ``_static/pdf``: the landing page never links a file the
+  build lacks. The page is re-read whenever the PDFs appear, change or go.
+
+It also loads ``reviewkit_links``, which fails the build on a dead link.
 """
 
 from __future__ import annotations
@@ -214,7 +222,13 @@ def _offer_notebook(
 
 
 def _place_cache(app: Sphinx, config) -> None:
-    """Put the execution cache at ``<outdir>/../.jupyter_cache/<source hash>``."""
+    """Put the execution cache at ``<outdir>/../.jupyter_cache/<source hash>``.
+
+    Also places the printed PDFs' folder at ``<outdir>/../pdf`` unless the
+    configuration names one (``reviewkit_pdf_dir``).
+    """
+    if not config.reviewkit_pdf_dir:  # the PDFs nox -s pdf prints, beside the site
+        config.reviewkit_pdf_dir = str(Path(app.outdir).parent / "pdf")
     cache_root = Path(app.outdir).parent / ".jupyter_cache"
     key = config.reviewkit_source_hash or "nohash"
     prune_caches(cache_root, keep=key)
@@ -240,9 +254,91 @@ def stop_kernels_immediately() -> None:
     NotebookClient.shutdown_kernel.default_value = "immediate"
 
 
+def printed_pdfs(folder: Path) -> dict[str, Path] | None:
+    """The printed sheet and key in ``folder``, or None unless both are there.
+
+    Args:
+        folder: Where ``nox -s pdf`` writes them: ``build/pdf``, beside the
+            HTML output folder (the config value ``reviewkit_pdf_dir``).
+
+    Returns:
+        ``{"questions": path, "answers": path}``, or None.
+    """
+    from reviewkit_pdf import OUTPUTS
+
+    found = {kind: Path(folder) / name for kind, name in OUTPUTS.items()}
+    return found if all(path.is_file() for path in found.values()) else None
+
+
+def _pdf_state(folder: Path) -> tuple | None:
+    """What re-reading a page that depends on the PDFs would see."""
+    pdfs = printed_pdfs(folder)
+    if pdfs is None:
+        return None
+    return tuple(
+        (p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in pdfs.values()
+    )
+
+
+class IfPrinted(SphinxDirective):
+    """``{if-printed}``: content shown only in a build that has the PDFs.
+
+    With the argument ``no``, the content is shown only in a build that has
+    not (where the page should say how to print them).
+    """
+
+    has_content = True
+    optional_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        wanted = (self.arguments or ["yes"])[0]
+        if wanted not in ("yes", "no"):
+            raise self.error(f"if-printed takes 'yes' or 'no', got {wanted!r}")
+        self.env.reviewkit_pdf_docs = getattr(self.env, "reviewkit_pdf_docs", set()) | {
+            self.env.docname
+        }
+        printed = printed_pdfs(Path(self.config.reviewkit_pdf_dir)) is not None
+        if printed != (wanted == "yes"):
+            return []
+        return self.parse_content_to_nodes()
+
+
+def _merge_pdf_docs(app: Sphinx, env, docnames, other) -> None:
+    """Parallel reads: keep the pages that depend on the PDFs from every worker."""
+    env.reviewkit_pdf_docs = getattr(env, "reviewkit_pdf_docs", set()) | getattr(
+        other, "reviewkit_pdf_docs", set()
+    )
+
+
+def _pdf_docs_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Re-read the pages using ``{if-printed}`` when the PDFs appear, change or go."""
+    state = _pdf_state(Path(app.config.reviewkit_pdf_dir))
+    if getattr(env, "reviewkit_pdf_state", None) == state:
+        return []
+    env.reviewkit_pdf_state = state
+    return sorted(getattr(env, "reviewkit_pdf_docs", set()) - set(removed))
+
+
+def _copy_pdfs(app: Sphinx, exception: Exception | None) -> None:
+    """Put the printed PDFs into the site's ``_static/pdf`` (before the link check)."""
+    pdfs = printed_pdfs(Path(app.config.reviewkit_pdf_dir))
+    if exception is not None or pdfs is None:
+        return
+    static = Path(app.outdir) / "_static" / "pdf"
+    static.mkdir(parents=True, exist_ok=True)
+    for path in pdfs.values():
+        shutil.copy2(path, static / path.name)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the hooks with Sphinx."""
     stop_kernels_immediately()
+    app.setup_extension("reviewkit_links")
+    app.add_config_value("reviewkit_pdf_dir", "", "", types=[str])
+    app.add_directive("if-printed", IfPrinted)
+    app.connect("env-get-outdated", _pdf_docs_outdated)
+    app.connect("env-merge-info", _merge_pdf_docs)
+    app.connect("build-finished", _copy_pdfs, priority=400)
     app.connect("config-inited", _place_cache)
     # Changing this value (the package hash) makes Sphinx re-read every page.
     app.add_config_value("reviewkit_source_hash", "", "env", types=[str])
