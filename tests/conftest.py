@@ -12,15 +12,23 @@ torch is imported inside the fixtures, not at the top of this file: with
 xdist the controlling process loads this file too but runs no test, and
 importing torch there would cost seconds for nothing.
 
-``--no-skips`` turns every skipped test into a failure. ``nox -s
-extra_tests`` passes it: a test that ``nox -s tests`` leaves out because its
-tools are missing must run there, not be skipped again.
+No guard is lost to a missing package. A test that skips because a package
+is not installed (``pytest.importorskip``) fails instead unless it is marked
+``extras``, the marker ``nox -s extra_tests`` selects (that session installs
+every extra); ``--no-skips``, which ``nox -s extra_tests`` passes, fails on
+any skip at all. ``tests/browser`` (marked ``browser``, run by ``nox -s
+browser``) is collected only where Playwright is installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 from hypothesis import settings
+
+#: tests/browser needs the browser extra; elsewhere it is not even imported.
+collect_ignore = [] if importlib.util.find_spec("playwright") else ["browser"]
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
 settings.load_profile("ci")
@@ -35,6 +43,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say when tests/browser is left out, and why."""
+    if collect_ignore:
+        return ["tests/browser not collected: needs the browser extra (nox -s browser)"]
+    return []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A test skipped for a missing package fails unless it is marked ``extras``."""
+    report = yield
+    if (
+        report.skipped
+        and call.excinfo is not None
+        and "could not import" in str(call.excinfo.value)
+        and item.get_closest_marker("extras") is None
+    ):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} skipped ({call.excinfo.value}): a test that needs an "
+            "optional package must be marked @pytest.mark.extras, so that nox -s "
+            "extra_tests (which installs every extra) runs it instead"
+        )
+    return report
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under ``--no-skips``, a run with skipped tests fails, naming them."""
     if not session.config.getoption("--no-skips"):
@@ -42,6 +76,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
+        reporter.write_line("")
         for report in skipped:
             reporter.write_line(f"--no-skips: skipped {report.nodeid}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -78,6 +78,7 @@ def test_full_grid_page_stays_small():
     assert len(html.encode()) < 150_000
 
 
+@pytest.mark.extras  # needs ipywidgets (the widgets extra): nox -s extra_tests
 def test_live_explorer_builds_widget():
     """live_explorer builds an ipywidgets interactive with the four controls."""
     pytest.importorskip("ipywidgets")
