@@ -2,15 +2,23 @@
 
 The PDF tests read back what ``docs/_ext/reviewkit_pdf.py`` printed into
 ``build/pdf`` (marked ``browser``: they need the built site and Chromium, so
-they run in ``nox -s pdf``); the helpers that decide what goes in are tested
-on their own.
+they run in ``nox -s pdf``): every question is there with its maths
+rendered, the sheet leaves room where the key answers, and nothing printed is
+lost at the margin: every line of every program output, every table cell and
+every number glued into the prose of a printed page appears in the PDF's
+text. The print styles are also tested on small hand-made pages (a line and a
+table far wider than A4, a self-check), and the helpers that decide what
+goes in on their own.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
+import unicodedata
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -22,9 +30,12 @@ import reviewkit_pdf  # noqa: E402
 
 PDF_DIR = Path(os.environ.get("REVIEWKIT_PDF", ROOT / "build" / "pdf"))
 HTML = Path(os.environ.get("REVIEWKIT_SITE", ROOT / "build" / "html"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 QUESTION_IDS = [f"1{c}" for c in "abcdefghij"] + ["2a", "2b", "2c"]
 QUESTION_IDS += [f"3{c}" for c in "abcde"]
 RAW_TEX = re.compile(r"\\frac|\\partial|\\mathbf|\\sum|\$\$|\\\(|\\\[")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link"}
+_VOID |= {"meta", "source", "track", "wbr"}
 
 
 def test_question_ids_expand_ranges():
@@ -38,6 +49,120 @@ def test_question_ids_expand_ranges():
 def test_question_ids_ignore_other_words():
     """Words and numbers that are not question ids are not taken for them."""
     assert reviewkit_pdf.question_ids(["Beyond the sheet", "4x4 patches, 1k"]) == ()
+
+
+class PrintedText(HTMLParser):
+    """What a printed page must show: outputs, table cells and glued numbers.
+
+    Collects, from a built page's ``<main>``, each line of every program
+    output (``pre`` inside ``.cell_output``), the text of every table cell and
+    of every glued value (``.pasted-text``), outside code cells' source, and
+    without inline maths (which prints as MathJax's glyphs, not its TeX). With
+    ``answers=False`` (the sheet), what sits inside an answer dropdown is left
+    out, since the sheet prints a box there instead.
+    """
+
+    def __init__(self, answers: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.answers = answers
+        self.stack: list[tuple[str, set[str]]] = []
+        self.lines: list[str] = []
+        self._buffer: list[str] | None = None
+        self._depth = 0
+
+    def _inside(self, tag: str = "", cls: str = "") -> bool:
+        return any(
+            (not tag or t == tag) and (not cls or cls in c) for t, c in self.stack
+        )
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        self.stack.append((tag, classes))
+        if self._buffer is None and self._wanted(tag, classes):
+            self._buffer, self._depth = [], len(self.stack)
+
+    def _wanted(self, tag: str, classes: set[str]) -> bool:
+        if not self._inside("main") or self._inside(cls="cell_input"):
+            return False
+        if not self.answers and self._inside("details", "sd-dropdown"):
+            return False
+        return (
+            (tag == "pre" and self._inside(cls="cell_output"))
+            or tag in ("td", "th")
+            or "pasted-text" in classes
+        )
+
+    def handle_endtag(self, tag):
+        if not self.stack or tag in _VOID:
+            return
+        while self.stack and self.stack[-1][0] != tag:
+            self.stack.pop()  # an element closed implicitly
+        if self._buffer is not None and len(self.stack) == self._depth:
+            self.lines += [line for line in "".join(self._buffer).splitlines()]
+            self._buffer = None
+        if self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self._buffer is not None and not self._inside(cls="math"):
+            self._buffer.append(data)  # maths prints as MathJax glyphs, not TeX
+
+
+def printed_text(html: str, answers: bool) -> list[str]:
+    """The non-empty lines a printed page must show (see :class:`PrintedText`)."""
+    parser = PrintedText(answers)
+    parser.feed(html)
+    return [line.strip() for line in parser.lines if line.strip()]
+
+
+def _squeeze(text: str) -> str:
+    """Text without whitespace, ligatures or compatibility forms.
+
+    Lines wrapped in print still match, and the PDF's "ﬁ" (one glyph) matches
+    the page's "fi".
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def missing_from(pdf_text: str, lines: list[str]) -> list[str]:
+    """The lines whose text (whitespace aside) is not in ``pdf_text``."""
+    squeezed = _squeeze(pdf_text)
+    return [line for line in lines if _squeeze(line) not in squeezed]
+
+
+def test_printed_text_collects_outputs_tables_and_glue():
+    """Outputs by line, table cells and glued values; sources and chrome left out."""
+    html = (
+        "<nav><pre>menu</pre></nav><main>"
+        '<div class="cell_input"><pre>x = 1</pre><div class="cell_output">'
+        "<pre>not output</pre></div></div>"
+        '<div class="cell_output"><div class="highlight"><pre><span></span>'
+        "code 128: probe 0.968\nclean error 0.0053</pre></div></div>"
+        "<table><tr><th>rate</th><td>extra <b>drop</b></td></tr></table>"
+        '<p>It is <span class="pasted-text">0.5</span>.<br></p>'
+        '<table><tr><td><span class="math">\\(T\\)</span> (stateful)</td></tr></table>'
+        '<details class="sd-dropdown"><p><span class="pasted-text">42</span></p>'
+        "</details></main>"
+    )
+    assert printed_text(html, answers=True) == [
+        "code 128: probe 0.968",
+        "clean error 0.0053",
+        "rate",
+        "extra drop",
+        "0.5",
+        "(stateful)",
+        "42",
+    ]
+    assert "42" not in printed_text(html, answers=False)
+
+
+def test_missing_from_ignores_wrapping_and_finds_cut_text():
+    """A line wrapped over two PDF lines is found; a cut-off one is not."""
+    pdf = "code 128: probe 0.968, clean error\n0.0053, noisy error 0.0"
+    lines = ["code 128: probe 0.968, clean error 0.0053", "noisy error 0.0061"]
+    assert missing_from(pdf, lines) == ["noisy error 0.0061"]
 
 
 def _text(path: Path):
@@ -55,12 +180,13 @@ def test_pdf_holds_every_question_with_rendered_math(kind):
     assert path.exists(), f"{path} is missing: run nox -s pdf"
     reader, text = _text(path)
     pages = reviewkit_pdf.question_pages(HTML)
-    assert len(reader.pages) >= 1 + len(pages)  # a contents page, then each page
+    summary = kind == "answers" and (HTML / reviewkit_pdf.SUMMARY).exists()
+    assert len(reader.pages) >= 1 + len(pages) + summary  # contents page first
     flat = re.sub(r"\s+", " ", text)
     missing = [q for q in QUESTION_IDS if not re.search(rf"\b{q}\b", flat)]
     assert not missing, f"{path.name} lacks {missing}"
     assert not RAW_TEX.search(text), RAW_TEX.search(text).group(0)
-    assert len(reader.outline) == len(pages)  # one bookmark per question page
+    assert len(reader.outline) == len(pages) + summary  # one bookmark per page
 
 
 @pytest.mark.browser
@@ -83,9 +209,107 @@ def test_sheet_leaves_room_and_key_gives_answers():
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize("kind", ["questions", "answers"])
+def test_nothing_printed_is_cut(kind):
+    """Every output line, table cell and glued number of a printed page is printed."""
+    answers = kind == "answers"
+    _, text = _text(PDF_DIR / reviewkit_pdf.OUTPUTS[kind])
+    paths = [p.path for p in reviewkit_pdf.question_pages(HTML)]
+    if answers and (HTML / reviewkit_pdf.SUMMARY).exists():
+        paths.append(reviewkit_pdf.SUMMARY)
+    expected = {
+        path: printed_text((HTML / path).read_text(), answers) for path in paths
+    }
+    assert sum(map(len, expected.values())) > 100  # the pages print a lot
+    missing = {path: missing_from(text, lines) for path, lines in expected.items()}
+    missing = {path: lines for path, lines in missing.items() if lines}
+    assert not missing, missing
+
+
+@pytest.mark.browser
 def test_landing_page_links_both_pdfs():
-    """The landing page links each PDF, and the built site holds them."""
+    """After nox -s pdf the landing page links each PDF, and the site holds them."""
     index = (HTML / "index.html").read_text()
     for name in reviewkit_pdf.OUTPUTS.values():
         assert f'href="_static/pdf/{name}"' in index, name
         assert (HTML / "_static" / "pdf" / name).exists(), name
+
+
+# -- the print styles on hand-made pages ------------------------------------
+
+WIDE = "|".join(f"col{i:02d}=0.{i:04d}" for i in range(40))  # about 600 characters
+CHECK = """
+<div class="rk-check" data-question="9z"><p><strong>Check yourself (9z)</strong></p>
+<fieldset class="rk-check-part" data-kind="single" data-part="0">
+<div class="rk-check-prompt"><p>True or false?</p></div>
+<ul class="rk-options">
+<li class="rk-option" data-option="0" data-correct="false">
+<div class="rk-option-text"><p>Optionwrong</p></div>
+<div class="rk-feedback"><p>Feedbackwrong</p></div></li>
+<li class="rk-option" data-option="1" data-correct="true">
+<div class="rk-option-text"><p>Optionright</p></div>
+<div class="rk-feedback"><p>Feedbackright</p></div></li>
+</ul></fieldset></div>
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory) -> Path:
+    """A one-page site styled like the theme: wide output and tables scroll."""
+    site = tmp_path_factory.mktemp("site")
+    (site / "_static").mkdir()
+    shutil.copy(ROOT / "docs" / "_static" / "reviewkit-print.css", site / "_static")
+    (site / "page.html").write_text(
+        f"""<!doctype html><html><head><meta charset="utf-8">
+<style>pre {{ white-space: pre; overflow-x: auto; }}
+.table-wrapper {{ overflow-x: auto; }} table {{ white-space: nowrap; }}</style>
+<link rel="stylesheet" href="_static/reviewkit-print.css" media="print">
+</head><body><main><h1>Page 9z</h1>
+<div class="cell_output"><pre>{WIDE}</pre></div>
+<div class="table-wrapper"><table><tr>{
+            "".join(f"<td>cell{i:02d}value{i:02d}</td>" for i in range(30))
+        }</tr></table></div>
+{CHECK}
+<details class="sd-dropdown"><summary>Answer</summary><p>Answertext</p></details>
+</main></body></html>"""
+    )
+    return site
+
+
+def _print(site: Path, answers: bool) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    with reviewkit_pdf.Printer(site, CHROMIUM) as printer:
+        data = printer.page("page.html", answers=answers)
+    reader = PdfReader(io.BytesIO(data))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("answers", [False, True], ids=["sheet", "key"])
+def test_wide_outputs_and_tables_wrap_instead_of_being_cut(tiny_site, answers):
+    """A 600-character output line and a 30-column table print in full."""
+    text = _print(tiny_site, answers)
+    cells = [f"cell{i:02d}value{i:02d}" for i in range(30)]
+    assert missing_from(text, [WIDE, *cells]) == []
+
+
+@pytest.mark.browser
+def test_sheet_prints_options_as_boxes_without_feedback(tiny_site):
+    """The sheet shows every option and no feedback, and no answer text."""
+    text = _print(tiny_site, answers=False)
+    assert "Optionwrong" in text and "Optionright" in text
+    assert "Feedback" not in text
+    assert "Answertext" not in text and "Your answer" in text
+
+
+@pytest.mark.browser
+def test_key_ticks_the_right_options_with_their_feedback(tiny_site):
+    """The key shows the right option's feedback, not the wrong one's, and answers."""
+    text = _print(tiny_site, answers=True)
+    assert "Optionwrong" in text and "Optionright" in text
+    assert "Feedbackright" in text and "Feedbackwrong" not in text
+    assert "\u2713" in text  # the tick drawn in the right option's box
+    assert "Answertext" in text

@@ -26,7 +26,9 @@ Three jobs that no extension we use does for us:
   into the site's ``_static/pdf``: the landing page never links a file the
   build lacks. The page is re-read whenever the PDFs appear, change or go.
 
-It also loads ``reviewkit_links``, which fails the build on a dead link.
+It also loads ``reviewkit_links``, which fails the build on a dead link, and
+adds ``_static/reviewkit-print.css`` for print: long code lines, outputs and
+tables wrap instead of being cut at the right margin.
 """
 
 from __future__ import annotations
@@ -334,6 +336,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the hooks with Sphinx."""
     stop_kernels_immediately()
     app.setup_extension("reviewkit_links")
+    # Print without loss: wrap long lines instead of cutting them (any print).
+    app.add_css_file("reviewkit-print.css", media="print")
     app.add_config_value("reviewkit_pdf_dir", "", "", types=[str])
     app.add_directive("if-printed", IfPrinted)
     app.connect("env-get-outdated", _pdf_docs_outdated)
