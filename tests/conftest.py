@@ -12,23 +12,44 @@ torch is imported inside the fixtures, not at the top of this file: with
 xdist the controlling process loads this file too but runs no test, and
 importing torch there would cost seconds for nothing.
 
-No guard is lost to a missing package. A test that skips because a package
-is not installed (``pytest.importorskip``) fails instead unless it is marked
-``extras``, the marker ``nox -s extra_tests`` selects (that session installs
-every extra); ``--no-skips``, which ``nox -s extra_tests`` passes, fails on
-any skip at all. ``tests/browser`` (marked ``browser``, run by ``nox -s
-browser``) is collected only where Playwright is installed.
+No guard is lost to a missing package. The modules in ``EXTRAS_MODULES``
+need an extra besides ``tests`` and run only in ``nox -s extra_tests``. A test
+that skips because a package is not installed (``pytest.importorskip``) fails
+instead unless it is marked ``extras``, the marker ``nox -s extra_tests``
+selects (that session installs every extra); ``--no-skips``, which ``nox -s
+extra_tests`` passes, fails on any skip at all. ``tests/browser`` (marked
+``browser``, run by ``nox -s browser``) is collected only where Playwright is
+installed.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-#: tests/browser needs the browser extra; elsewhere it is not even imported.
-collect_ignore = [] if importlib.util.find_spec("playwright") else ["browser"]
+#: Test modules that need an extra besides ``tests`` (module: a package of that
+#: extra it imports). Every test in them is marked ``extras``, so ``nox -s
+#: tests`` leaves them out and ``nox -s extra_tests`` runs them; where the
+#: package is missing, the module is not even collected. A new module that
+#: imports Sphinx at the top fails to collect in ``nox -s tests`` until it is
+#: listed here.
+EXTRAS_MODULES = {
+    "test_docs_config.py": "sphinx",  # the docs build's extensions
+    "test_questions.py": "sphinx",  # the question source's extension
+    "test_benchmark_decoding.py": "transformers",  # the benchmark harness
+}
+
+
+def _installed(package: str) -> bool:
+    return importlib.util.find_spec(package) is not None
+
+
+collect_ignore = [m for m, package in EXTRAS_MODULES.items() if not _installed(package)]
+if not _installed("playwright"):  # tests/browser: the browser sessions only
+    collect_ignore.append("browser")
 
 settings.register_profile("ci", deadline=None, derandomize=True, max_examples=60)
 settings.load_profile("ci")
@@ -44,10 +65,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say when tests/browser is left out, and why."""
-    if collect_ignore:
-        return ["tests/browser not collected: needs the browser extra (nox -s browser)"]
-    return []
+    """Say which test modules are not collected here, and why."""
+    if not collect_ignore:
+        return []
+    return [
+        f"not collected (their extras are not installed; nox -s extra_tests and "
+        f"nox -s browser run them): {', '.join(collect_ignore)}"
+    ]
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of the modules in :data:`EXTRAS_MODULES` ``extras``."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.parent == here and item.path.name in EXTRAS_MODULES:
+            item.add_marker(pytest.mark.extras)
 
 
 @pytest.hookimpl(wrapper=True)

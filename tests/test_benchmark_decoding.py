@@ -37,8 +37,6 @@ from benchmarks.grid import (  # noqa: E402
 )
 from benchmarks.results_file import write_results  # noqa: E402
 
-pytestmark = pytest.mark.extras  # needs transformers: nox -s extra_tests runs it
-
 
 @pytest.fixture(scope="module")
 def bench():

@@ -1,8 +1,9 @@
 """Tests for the docs build's own machinery (docs/_ext).
 
 They import the build's extensions, which need Sphinx and the rest of the
-docs extra, so they are marked ``extras``: ``nox -s tests`` (which installs
-only the tests extra) leaves them out and ``nox -s extra_tests`` runs them.
+docs extra: ``tests/conftest.py`` lists this module in ``EXTRAS_MODULES``, so
+``nox -s tests`` (which installs only the tests extra) leaves it out and
+``nox -s extra_tests`` runs it.
 """
 
 import re
@@ -11,9 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-pytestmark = pytest.mark.extras
-pytest.importorskip("sphinx", reason="needs the docs extra: nox -s extra_tests")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
