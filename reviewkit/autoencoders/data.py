@@ -106,7 +106,8 @@ def load_digits_split(
     every set has about the same share of each digit.
 
     Args:
-        seed: Seed of the shuffle that decides which image goes where.
+        seed: Seed of the shuffle that decides which image goes where, in
+            ``[0, 2**32)`` (scikit-learn's range).
         val_fraction: Share of images in the validation set, in ``(0, 1)``.
         test_fraction: Share of images in the test set, in ``(0, 1)``.
 
@@ -121,14 +122,14 @@ def load_digits_split(
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    seed = check_seed("seed", seed)
-    if seed >= 2**32:
-        # scikit-learn's random_state is a numpy legacy seed: below 2**32
-        raise ValueError(f"seed must be < 2**32 for load_digits_split, got {seed}")
-    check_float("val_fraction", val_fraction, low=0, high=1, low_inclusive=False,
-                high_inclusive=False)  # fmt: skip
-    check_float("test_fraction", test_fraction, low=0, high=1, low_inclusive=False,
-                high_inclusive=False)  # fmt: skip
+    # scikit-learn's random_state is a numpy legacy seed: below 2**32
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    val_fraction, test_fraction = (
+        check_float(name, value, low=0, high=1, low_inclusive=False,
+                    high_inclusive=False)
+        for name, value in (("val_fraction", val_fraction),
+                            ("test_fraction", test_fraction))
+    )  # fmt: skip
     if val_fraction + test_fraction >= 1:
         raise ValueError(
             "val_fraction + test_fraction must be < 1, "
