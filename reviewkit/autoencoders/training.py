@@ -17,6 +17,7 @@ configuration, the data and the seed, which is what lets
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,17 +26,23 @@ from torch import nn
 
 from reviewkit.autoencoders.corruptions import (
     Corruption,
-    GaussianNoise,
     NoCorruption,
-    PatchMask,
-    PixelMask,
+    check_corruption,
+    corrupt,
 )
 from reviewkit.autoencoders.data import check_images
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
-from reviewkit.checks import check_choice, check_seed
+from reviewkit.checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_seed,
+    seeded_generator,
+)
 from reviewkit.measure import one_thread
 
 __all__ = [
+    "ImageRangeWarning",
     "TrainedAutoencoder",
     "check_training_data",
     "model_input",
@@ -43,6 +50,15 @@ __all__ = [
     "train_autoencoder",
     "untrained_autoencoder",
 ]
+
+
+class ImageRangeWarning(UserWarning):
+    """Training images lie outside ``[0, 1]``, almost surely by mistake.
+
+    The decoder ends in a sigmoid, so it cannot output values outside
+    ``[0, 1]``: images on a 0-255 scale train into a model that reconstructs
+    nothing well. Divide them by their maximum (255 for 8-bit images) first.
+    """
 
 
 @dataclass
@@ -120,10 +136,7 @@ def check_training_data(
             not fit the model: ``config.image_shape`` for an MLP, even sides
             for a convolutional model.
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
+    check_instance("config", config, AutoencoderConfig)
     x = check_images(name, x)
     size = tuple(x.shape[1:])
     if config.arch == "mlp" and size != config.image_shape:
@@ -182,7 +195,7 @@ def train_autoencoder(
         x_train: Training images, shape ``(N_train, H, W)``, finite.
         x_val: Validation images, shape ``(N_val, H, W)``, finite.
         seed: Seed for initialisation, shuffling and corruption, in
-            ``[0, 2**63)``.
+            ``[0, 2**63 - 1)`` (the validation corruption uses ``seed + 1``).
 
     Returns:
         The trained model and its loss curves (one value per epoch).
@@ -197,7 +210,17 @@ def train_autoencoder(
     """
     x_train = check_training_data(config, "x_train", x_train)
     x_val = check_training_data(config, "x_val", x_val)
-    seed = check_seed("seed", seed)
+    seed = check_int("seed", seed, minimum=0, maximum=2**63 - 2)
+    for name, x in (("x_train", x_train), ("x_val", x_val)):
+        low, high = x.min().item(), x.max().item()
+        if low < 0 or high > 1:
+            warnings.warn(
+                f"{name} ranges over [{low:.3g}, {high:.3g}], outside [0, 1]: the "
+                "decoder's sigmoid cannot reconstruct such values; scale the "
+                "images to [0, 1] first (divide 8-bit images by 255)",
+                ImageRangeWarning,
+                stacklevel=2,
+            )
     with one_thread():
         return _train(config, x_train.float(), x_val.float(), seed)
 
@@ -214,10 +237,7 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoen
     Returns:
         The model with empty loss curves.
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
+    check_instance("config", config, AutoencoderConfig)
     seed = check_seed("seed", seed)
     model = build_model(config, seed)
     model.eval()
@@ -228,54 +248,22 @@ def _corrupt(
     corruption: Corruption,
     x: torch.Tensor,
     generator: torch.Generator,
-    loss_on: str,
-    where: str,
-    option: str = "loss_on",
+    on: str,
+    option: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Apply a corruption to ``x`` ``(N, H, W)`` and check what it returns.
+    """Corrupt ``x`` ``(N, H, W)``; refuse an empty mask when the loss is masked.
 
-    A user's corruption that returns the wrong shapes or non-finite values
-    is named here rather than failing deep inside the loss; an empty mask
-    under ``loss_on="masked"`` is refused, since its loss would be 0.
+    A loss over no pixel would be exactly 0, so nothing would be learned
+    (``option`` names the setting that asked for it).
     """
-    out = corruption(x, generator)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise TypeError(
-            f"corruption={corruption!r} must return (corrupted, mask), "
-            f"got {type(out).__name__}"
-        )
-    x_in, mask = out
-    if not isinstance(x_in, torch.Tensor) or x_in.shape != x.shape:
-        raise ValueError(
-            f"corruption={corruption!r} must return corrupted images of shape "
-            f"{tuple(x.shape)}, got {getattr(x_in, 'shape', type(x_in).__name__)}"
-        )
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"corruption={corruption!r} must return a boolean mask")
-    if mask.shape != x.shape:
-        raise ValueError(
-            f"corruption={corruption!r} must return a mask of shape "
-            f"{tuple(x.shape)}, got {tuple(mask.shape)}"
-        )
-    if not bool(torch.isfinite(x_in).all()):
-        raise ValueError(
-            f"corruption={corruption!r} returned NaN or infinite values in a "
-            f"{where} batch"
-        )
-    if loss_on == "masked" and not bool(mask.any()):
+    x_in, mask = corrupt(corruption, x, generator)
+    if on == "masked" and not bool(mask.any()):
         raise ValueError(
             f"{option}='masked' needs a corruption that hides pixels, but "
-            f"corruption={corruption!r} hid none in a {where} batch: "
-            "the loss would be exactly 0"
+            f"corruption={corruption!r} hid none in a batch: the loss would be "
+            "exactly 0"
         )
-    return x_in.to(x.dtype), mask
-
-
-#: The package's own corruptions: given checked images they return finite
-#: images of the same shape and dtype with a boolean mask of that shape, so
-#: the training loop checks them once, on the validation images, not on every
-#: batch (exact types only: a subclass may change what ``__call__`` does).
-_PACKAGE_CORRUPTIONS = (NoCorruption, GaussianNoise, PixelMask, PatchMask)
+    return x_in, mask
 
 
 def _train(
@@ -284,14 +272,11 @@ def _train(
     # init and training draws come from two generators seeded alike, which
     # reproduces the weights of torch.manual_seed(seed) + build (see build_model)
     model = build_model(config, seed)
-    gen = torch.Generator().manual_seed(seed)
-    val_gen = torch.Generator().manual_seed(seed + 1)
-    val_in, val_mask = _corrupt(
-        config.corruption, x_val, val_gen, config.loss_on, "validation"
-    )
+    gen = seeded_generator(seed)
+    val_gen = seeded_generator(seed + 1)
+    corruption, loss_on = config.corruption, config.loss_on
+    val_in, val_mask = _corrupt(corruption, x_val, val_gen, loss_on, "loss_on")
     val_target = x_val if config.target == "clean" else val_in
-    corruption = config.corruption
-    checked_once = type(corruption) in _PACKAGE_CORRUPTIONS
     # foreach: one call per operation over all parameters, the same result as
     # the default per-tensor loop (tested) with less overhead per small tensor
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
@@ -303,12 +288,9 @@ def _train(
         total = 0.0
         for start in range(0, n, config.batch_size):
             x = x_train[order[start : start + config.batch_size]]  # (B, H, W)
-            if checked_once:  # same draws as corruption(x, gen), minus the checks
-                x_in, mask = corruption._apply(x, gen)
-            else:
-                x_in, mask = _corrupt(corruption, x, gen, config.loss_on, "training")
+            x_in, mask = _corrupt(corruption, x, gen, loss_on, "loss_on")
             target = x if config.target == "clean" else x_in
-            loss = _loss(model(x_in), target, mask, config.loss_on)
+            loss = _loss(model(x_in), target, mask, loss_on)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -316,7 +298,7 @@ def _train(
         train_curve.append(total / n)
         model.eval()
         with torch.no_grad():
-            val = _loss(model(val_in), val_target, val_mask, config.loss_on)
+            val = _loss(model(val_in), val_target, val_mask, loss_on)
         val_curve.append(val.item())
         if not (math.isfinite(train_curve[-1]) and math.isfinite(val_curve[-1])):
             raise ValueError(
@@ -356,20 +338,12 @@ def reconstruction_error(
         ValueError: If ``on="masked"`` and the corruption hid no pixel (the
             mean over no pixels is undefined), or an argument is out of range.
     """
-    if not isinstance(trained, TrainedAutoencoder):
-        raise TypeError(
-            f"trained must be a TrainedAutoencoder, got {type(trained).__name__}"
-        )
+    check_instance("trained", trained, TrainedAutoencoder)
     x = model_input(trained.config, "x", x, trained.dtype)
     corruption = NoCorruption() if corruption is None else corruption
-    if not isinstance(corruption, Corruption):
-        raise TypeError(
-            "corruption must be a corruption (callable (x, generator) -> "
-            f"(corrupted, mask)) or None, got {type(corruption).__name__}"
-        )
+    check_corruption("corruption", corruption)
     check_choice("on", on, ("all", "masked"))
-    seed = check_seed("seed", seed)
+    gen = seeded_generator(seed)
     with one_thread():
-        gen = torch.Generator().manual_seed(seed)
-        x_in, mask = _corrupt(corruption, x, gen, on, "evaluation", "on")
+        x_in, mask = _corrupt(corruption, x, gen, on, "on")
         return _loss(trained.model(x_in), x, mask, on).item()

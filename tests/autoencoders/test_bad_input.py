@@ -359,6 +359,7 @@ def test_the_table_is_large_enough():
     assert len(names) >= 60 and len(set(names)) == len(names)
 
 
+@pytest.mark.filterwarnings("ignore::reviewkit.autoencoders.training.ImageRangeWarning")
 @pytest.mark.parametrize(
     ("call", "error", "name"),
     [case[1:] for case in CASES],
@@ -450,6 +451,7 @@ def test_encode_gives_a_clear_error_or_finite_codes(x, arch):
     assert torch.equal(codes, expected)
 
 
+@pytest.mark.filterwarnings("ignore::reviewkit.autoencoders.training.ImageRangeWarning")
 @given(
     n=st.integers(0, 12),
     scale=st.sampled_from([1.0, 10.0, 1e3, 1e20]),
