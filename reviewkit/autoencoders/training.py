@@ -35,7 +35,6 @@ from reviewkit.autoencoders.models import AutoencoderConfig, build_model
 from reviewkit.checks import (
     check_choice,
     check_instance,
-    check_int,
     check_seed,
     seeded_generator,
 )
@@ -195,7 +194,7 @@ def train_autoencoder(
         x_train: Training images, shape ``(N_train, H, W)``, finite.
         x_val: Validation images, shape ``(N_val, H, W)``, finite.
         seed: Seed for initialisation, shuffling and corruption, in
-            ``[0, 2**63 - 1)`` (the validation corruption uses ``seed + 1``).
+            ``[0, 2**63)``.
 
     Returns:
         The trained model and its loss curves (one value per epoch).
@@ -210,7 +209,7 @@ def train_autoencoder(
     """
     x_train = check_training_data(config, "x_train", x_train)
     x_val = check_training_data(config, "x_val", x_val)
-    seed = check_int("seed", seed, minimum=0, maximum=2**63 - 2)
+    seed = check_seed("seed", seed)
     for name, x in (("x_train", x_train), ("x_val", x_val)):
         low, high = x.min().item(), x.max().item()
         if low < 0 or high > 1:
@@ -273,7 +272,7 @@ def _train(
     # reproduces the weights of torch.manual_seed(seed) + build (see build_model)
     model = build_model(config, seed)
     gen = seeded_generator(seed)
-    val_gen = seeded_generator(seed + 1)
+    val_gen = seeded_generator((seed + 1) % 2**63)  # the validation corruption's
     corruption, loss_on = config.corruption, config.loss_on
     val_in, val_mask = _corrupt(corruption, x_val, val_gen, loss_on, "loss_on")
     val_target = x_val if config.target == "clean" else val_in
