@@ -30,7 +30,7 @@ __all__ = [
 
 
 _LOCK = threading.Lock()
-_users = 0  # blocks open, in all threads
+_users = 0  # one_thread blocks open, in all threads
 _saved: tuple[int, Any] | None = None  # torch's thread count, the BLAS limiter
 
 
@@ -40,18 +40,16 @@ def one_thread() -> Iterator[None]:
 
     The tensors in this project are tiny: a second thread only adds
     synchronisation, and on a busy machine its spin-waiting can make an
-    operation a hundred times slower. Results do not depend on it.
-
-    The settings are process-wide, so blocks are counted: the first block to
-    start, in any thread, saves and limits them, and the last one to end
-    restores them. Blocks may nest and overlap across threads; while one is
-    open, every thread runs on one thread.
+    operation a hundred times slower. Results do not depend on it. The
+    settings are process-wide, so blocks are counted: the first to start, in
+    any thread, saves and limits them, the last to end restores them. Blocks
+    may nest and overlap across threads.
     """
     global _users, _saved
     with _LOCK:
         if _users == 0:
             _saved = (torch.get_num_threads(), _blas(threadpool_limits, limits=1))
-        torch.set_num_threads(1)  # also in this thread's view (OpenMP's is per thread)
+        torch.set_num_threads(1)  # in this thread's view too (OpenMP's is per thread)
         _users += 1
     try:
         yield
@@ -59,18 +57,19 @@ def one_thread() -> Iterator[None]:
         with _LOCK:
             _users -= 1
             if _users == 0:
-                threads, limiter = _saved
-                _blas(limiter.restore_original_limits)
-                torch.set_num_threads(threads)
+                _blas(_saved[1].restore_original_limits)
+                torch.set_num_threads(_saved[0])
 
 
 def _blas(change: Callable[..., Any], **kwargs: Any) -> Any:
-    """Change the BLAS limits from any thread, and let any thread change them next."""
+    """Change the BLAS limits, then let any thread change them next.
+
+    threadpoolctl >= 3.8 lets only the thread that first set OpenBLAS's
+    process-wide pool set it again, and a block may end in another thread.
+    """
     result = change(**kwargs)
-    # threadpoolctl >= 3.8 lets only the first thread that set OpenBLAS's
-    # process-wide pool set it again; a counted block may end in another thread
     release = getattr(OpenBLASController, "clear_controlling_thread", None)
-    if release is not None:
+    if release is not None:  # older threadpoolctl let any thread set them
         release(force=True)
     return result
 

@@ -181,13 +181,13 @@ class ModelCache:
         key = self.key(config, x_train, x_val, seed)
         run = (config, x_train, x_val, seed)
         if not _package_code_only(config.corruption):
-            self._count("misses")
-            return train_autoencoder(*run)
+            return self._train(run)
         with self._guard:
             lock = self._key_locks.setdefault(key, threading.Lock())
         with lock:  # one training per key in this process
             if key in self._memory:
-                self._count("hits")
+                with self._guard:
+                    self.hits += 1
             else:
                 self._memory[key] = self._disk_or_train(key, run)
         trained = self._memory[key]
@@ -232,27 +232,36 @@ class ModelCache:
             total -= size
         return removed
 
-    def _count(self, counter: str) -> None:
+    def _train(self, run: tuple) -> TrainedAutoencoder:
         with self._guard:
-            setattr(self, counter, getattr(self, counter) + 1)
+            self.misses += 1
+        return train_autoencoder(*run)
 
     def _disk_or_train(self, key: str, run: tuple) -> TrainedAutoencoder:
         """Load the model under the key's file lock, or train and save it there."""
+        trained = None
         if self.disk:
             path = self.path(key)
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 with FileLock(path.with_suffix(".lock")):
                     trained = self._load(path, key, run[0], run[3])
-                    self._count("misses" if trained is None else "hits")
-                    if trained is None:
-                        trained = train_autoencoder(*run)
-                        self._save(trained, key, path)
-                    return trained
+                    if trained is not None:
+                        with self._guard:
+                            self.hits += 1
+                        return trained
+                    trained = self._train(run)
+                    self._save(trained, key, path)
             except OSError as err:
-                self._memory_only(err)
-        self._count("misses")
-        return train_autoencoder(*run)
+                self.disk = False
+                warnings.warn(
+                    f"cannot use the model cache folder {self.directory} ({err}); "
+                    "keeping models in memory only (same results, retrained in a "
+                    "new process)",
+                    ModelCacheWarning,
+                    stacklevel=4,
+                )
+        return self._train(run) if trained is None else trained
 
     def _save(self, trained: TrainedAutoencoder, key: str, path: Path) -> None:
         """Write the header and the content to a temporary file, then rename it."""
@@ -265,10 +274,8 @@ class ModelCache:
         try:
             tmp.write_bytes(_MAGIC + digest + b"\n" + content)
             os.replace(tmp, path)
-        except OSError as err:
+        finally:
             _unlink(tmp)
-            self._memory_only(err)
-            return
         if self.max_bytes is not None:
             self.prune(self.max_bytes)
 
@@ -305,18 +312,6 @@ class ModelCache:
             stacklevel=5,
         )
         return None
-
-    def _memory_only(self, err: OSError) -> None:
-        """Stop using the disk, and say why (once)."""
-        if self.disk:
-            self.disk = False
-            warnings.warn(
-                f"cannot use the model cache folder {self.directory} ({err}); "
-                "keeping models in memory only (same results, retrained in a "
-                "new process)",
-                ModelCacheWarning,
-                stacklevel=5,
-            )
 
 
 def _unlink(path: Path) -> list[Path]:

@@ -30,6 +30,7 @@ from reviewkit.checks import check_float, check_generator, check_int, check_tupl
 
 __all__ = [
     "Compose",
+    "Corrupted",
     "Corruption",
     "GaussianNoise",
     "NoCorruption",
@@ -40,13 +41,15 @@ __all__ = [
 ]
 
 
+#: What a corruption returns: the corrupted images and the mask, both ``(N, H, W)``.
+Corrupted = tuple[torch.Tensor, torch.Tensor]
+
+
 @runtime_checkable
 class Corruption(Protocol):
     """What every corruption implements: ``(x, generator) -> (corrupted, mask)``."""
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt a batch of images ``(N, H, W)``; return it and the mask."""
         ...  # pragma: no cover
 
@@ -79,28 +82,19 @@ def corrupt(
     x: torch.Tensor,
     generator: torch.Generator,
     name: str = "corruption",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Apply ``corruption`` to images ``x`` ``(N, H, W)`` and check what it returns.
+) -> Corrupted:
+    """Apply any corruption to images ``x`` ``(N, H, W)`` and check what it returns.
 
-    The package's corruptions always return what they should; a user's may
-    not, and is then named (as ``name``) here rather than failing later
-    inside torch.
-
-    Args:
-        corruption: Any corruption, ``(x, generator) -> (corrupted, mask)``.
-        x: Images, shape ``(N, H, W)``, finite.
-        generator: The generator the corruption draws from.
-        name: How to name the corruption in an error.
+    A user's corruption that returns something else than finite floating
+    images and a boolean mask of ``x``'s shape is named here (as ``name``)
+    rather than failing later inside torch.
 
     Returns:
-        The corrupted images in the dtype of ``x``, and the boolean mask,
-        both of shape ``(N, H, W)``.
+        The corrupted images, cast to the dtype of ``x``, and the mask.
 
     Raises:
-        TypeError: If the corruption does not return a pair of tensors,
-            floating-point images and a boolean mask.
-        ValueError: If their shapes differ from ``x``'s or the images are
-            not finite.
+        TypeError: For output of the wrong kind or dtype.
+        ValueError: For output of the wrong shape, or non-finite images.
     """
     out = corruption(x, generator)
     if not (isinstance(out, tuple) and len(out) == 2):
@@ -143,17 +137,11 @@ def _exact_mask(
     leave nothing visible. ``what`` names the cells (``"pixels"``).
     """
     k = round(ratio * cells)
-    if ratio > 0 and k == 0:
+    if ratio > 0 and k in (0, cells):
+        hide, use = ("nothing", "a larger") if k == 0 else ("everything", "a smaller")
         raise ValueError(
-            f"ratio={ratio} of {cells} {what} per image rounds to 0 hidden "
-            f"{what}: the mask would hide nothing; use a ratio above "
-            f"{0.5 / cells:.3g}"
-            + (" or a smaller patch_size" if what == "patches" else "")
-        )
-    if k == cells and cells > 0 and ratio > 0:
-        raise ValueError(
-            f"ratio={ratio} of {cells} {what} per image rounds to all {cells}: "
-            "nothing would stay visible; use a smaller ratio"
+            f"ratio={ratio} of {cells} {what} per image rounds to {k} hidden "
+            f"{what}: the mask would hide {hide}; use {use} ratio"
             + (" or a smaller patch_size" if what == "patches" else "")
         )
     if k == 0:
@@ -175,9 +163,7 @@ def _exact_mask(
 class NoCorruption:
     """Leave the input as it is (a vanilla autoencoder). The mask is all False."""
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
         x = _check_call(x, generator)
         return x.clone(), torch.zeros_like(x, dtype=torch.bool)
@@ -201,9 +187,7 @@ class GaussianNoise:
         """Check ``std``."""
         check_float("std", self.std, low=0)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
         x = _check_call(x, generator)
         noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)  # (N, H, W)
@@ -232,9 +216,7 @@ class PixelMask:
         check_float("ratio", self.ratio, low=0, high=1, high_inclusive=False)
         check_float("fill", self.fill)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
         x = _check_call(x, generator)
         n, h, w = x.shape
@@ -268,9 +250,7 @@ class PatchMask:
         check_int("patch_size", self.patch_size, minimum=1)
         check_float("fill", self.fill)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
         x = _check_call(x, generator)
         n, h, w = x.shape
@@ -301,9 +281,7 @@ class Compose:
         """Check that every part is a corruption."""
         check_tuple("parts", self.parts, check_corruption)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Apply every part to ``x`` ``(N, H, W)``; return it and the joint mask.
 
         Each part's output is checked (:func:`corrupt`), naming the part.

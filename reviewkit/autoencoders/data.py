@@ -33,17 +33,11 @@ __all__ = [
 
 
 def check_images(name: str, images: object) -> torch.Tensor:
-    """Return ``images`` if it is a finite floating tensor of shape ``(N, H, W)``.
-
-    Args:
-        name: The argument's name, for the error message.
-        images: The value to check.
-
-    Returns:
-        ``images`` unchanged.
+    """Return ``images`` unchanged if it is a finite floating tensor ``(N, H, W)``.
 
     Raises:
-        TypeError: If ``images`` is not a floating-point tensor.
+        TypeError: If ``images`` (called ``name`` in the message) is not a
+            floating-point tensor.
         ValueError: If it does not have three dimensions, is empty, or holds
             NaN or infinite values.
     """
@@ -80,14 +74,10 @@ class DigitSplit:
     y_test: torch.Tensor
 
     def map_images(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> DigitSplit:
-        """Return a copy with ``fn`` applied to every image tensor.
+        """A copy with the same labels and ``fn`` applied to every image tensor.
 
-        Args:
-            fn: A callable taking and returning an ``(N, H, W)`` tensor, for
-                example ``lambda x: upsample(x, 16)``.
-
-        Returns:
-            A new split with the same labels.
+        ``fn`` takes and returns an ``(N, H, W)`` tensor, for example
+        ``lambda x: upsample(x, 16)``.
         """
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
@@ -162,25 +152,20 @@ def _check_split_sizes(
     images and the training part keeps the rest, in both splits.
     """
     n_test = math.ceil(test_fraction * n)
-    n_rest = n - n_test
-    n_val = math.ceil(val_fraction / (1 - test_fraction) * n_rest)
-    sizes = {
-        "test_fraction": (n_test, test_fraction),
-        "val_fraction": (n_val, val_fraction),
-    }
-    for name, (size, fraction) in sizes.items():
+    n_val = math.ceil(val_fraction / (1 - test_fraction) * (n - n_test))
+    sets = (
+        ("test", "test_fraction", n_test),
+        ("validation", "val_fraction", n_val),
+        ("training", "val_fraction + test_fraction", n - n_test - n_val),
+    )
+    for what, name, size in sets:
         if size < classes:
             raise ValueError(
-                f"{name} must leave at least {classes} images (one per class) "
-                f"in its set of the {n} digits, got {name}={fraction} "
-                f"({size} images); use at least {classes / n:.4f}"
+                f"{name} must leave at least {classes} {what} images (one per "
+                f"class) of the {n} digits, got val_fraction={val_fraction}, "
+                f"test_fraction={test_fraction}: {size} {what} images (each set "
+                f"needs a share of at least {classes / n:.4f})"
             )
-    if n_rest - n_val < classes:
-        raise ValueError(
-            "val_fraction + test_fraction must leave at least "
-            f"{classes} training images, got {val_fraction} + {test_fraction} "
-            f"({n_rest - n_val} images)"
-        )
 
 
 def upsample(images: torch.Tensor, size: int) -> torch.Tensor:

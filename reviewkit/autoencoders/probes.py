@@ -14,6 +14,7 @@ over several seeds.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,6 @@ from reviewkit.checks import (
 from reviewkit.measure import one_thread
 
 __all__ = [
-    "FeatureArray",
     "LabelCurve",
     "ProbeConfig",
     "label_efficiency",
@@ -40,9 +40,6 @@ __all__ = [
     "rank_disagreements",
     "sample_per_class",
 ]
-
-#: Features or labels as a torch tensor or a numpy array.
-FeatureArray = torch.Tensor | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -150,11 +147,8 @@ def probe_accuracy(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    config = (
-        ProbeConfig()
-        if config is None
-        else check_instance("config", config, ProbeConfig)
-    )
+    config = ProbeConfig() if config is None else config
+    check_instance("config", config, ProbeConfig)
     xtr = _features("train_features", train_features)
     ytr = _labels("train_labels", train_labels, len(xtr))
     xte = _features("test_features", test_features)
@@ -235,7 +229,7 @@ class LabelCurve:
 
 
 def label_efficiency(
-    featurize: Callable[[int], tuple[FeatureArray, FeatureArray]],
+    featurize: Callable[[int], tuple[torch.Tensor | np.ndarray, ...]],
     train_labels: torch.Tensor | np.ndarray,
     test_labels: torch.Tensor | np.ndarray,
     labels_per_class: Sequence[int],
@@ -267,11 +261,8 @@ def label_efficiency(
         raise TypeError(f"featurize must be callable, got {type(featurize).__name__}")
     ytr = _labels("train_labels", train_labels)
     _labels("test_labels", test_labels)
-    config = (
-        ProbeConfig()
-        if config is None
-        else check_instance("config", config, ProbeConfig)
-    )
+    config = ProbeConfig() if config is None else config
+    check_instance("config", config, ProbeConfig)
     counts = _ints("labels_per_class", labels_per_class, 1)
     seeds = _ints("seeds", seeds, 0)
     if not counts:
@@ -319,13 +310,8 @@ def rank_disagreements(
         raise ValueError(
             f"scores must have one entry per loss ({len(losses)}), got {len(scores)}"
         )
-    n = len(losses)
-    return [
-        (i, j)
-        for i in range(n)
-        for j in range(n)
-        if losses[i] < losses[j] and scores[i] < scores[j]
-    ]
+    pairs = itertools.permutations(range(len(losses)), 2)
+    return [(i, j) for i, j in pairs if losses[i] < losses[j] and scores[i] < scores[j]]
 
 
 def mean_std(values: Sequence[float] | np.ndarray) -> tuple[float, float]:

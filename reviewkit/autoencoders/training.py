@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from reviewkit.autoencoders.corruptions import (
+    Corrupted,
     Corruption,
     NoCorruption,
     check_corruption,
@@ -32,19 +33,13 @@ from reviewkit.autoencoders.corruptions import (
 )
 from reviewkit.autoencoders.data import check_images
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
-from reviewkit.checks import (
-    check_choice,
-    check_instance,
-    check_seed,
-    seeded_generator,
-)
+from reviewkit.checks import check_choice, check_instance, check_seed, seeded_generator
 from reviewkit.measure import one_thread
 
 __all__ = [
     "ImageRangeWarning",
     "TrainedAutoencoder",
     "check_training_data",
-    "model_input",
     "reconstruction_error",
     "train_autoencoder",
     "untrained_autoencoder",
@@ -52,11 +47,10 @@ __all__ = [
 
 
 class ImageRangeWarning(UserWarning):
-    """Training images lie outside ``[0, 1]``, almost surely by mistake.
+    """Training images outside ``[0, 1]``: almost surely a mistake.
 
-    The decoder ends in a sigmoid, so it cannot output values outside
-    ``[0, 1]``: images on a 0-255 scale train into a model that reconstructs
-    nothing well. Divide them by their maximum (255 for 8-bit images) first.
+    The decoder ends in a sigmoid, which cannot reach such values, so images
+    on a 0-255 scale train into a model that reconstructs nothing well.
     """
 
 
@@ -86,17 +80,14 @@ class TrainedAutoencoder:
         ``x`` is cast to the model's dtype; its images must have the size the
         model was built for (any even size for ``arch="conv"``).
         """
-        x = model_input(self.config, "x", x, self.dtype)
+        x = check_training_data(self.config, "x", x).to(self.dtype)
         with one_thread():
             return self.model.encode(x)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """Decoder output for images ``x`` ``(N, H, W)``, same shape.
-
-        ``x`` is cast to the model's dtype, as in :meth:`encode`.
-        """
-        x = model_input(self.config, "x", x, self.dtype)
+        """Decoder output for images ``x`` ``(N, H, W)``, cast as in :meth:`encode`."""
+        x = check_training_data(self.config, "x", x).to(self.dtype)
         with one_thread():
             return self.model(x)
 
@@ -119,21 +110,13 @@ def _loss(
 def check_training_data(
     config: AutoencoderConfig, name: str, x: object
 ) -> torch.Tensor:
-    """Return images ``x`` ``(N, H, W)`` if a model with ``config`` can take them.
-
-    Args:
-        config: The model's configuration.
-        name: The argument's name, for the error message.
-        x: The images.
-
-    Returns:
-        ``x`` unchanged (its dtype too; see :func:`model_input` for the cast).
+    """Return images ``x`` ``(N, H, W)`` unchanged if a model of ``config`` takes them.
 
     Raises:
-        TypeError: If ``x`` is not a floating tensor.
-        ValueError: If it holds NaN or infinite values, or its image size does
-            not fit the model: ``config.image_shape`` for an MLP, even sides
-            for a convolutional model.
+        TypeError: If ``config`` is not a configuration, or ``x`` (called
+            ``name`` in the message) not a floating tensor.
+        ValueError: If ``x`` is not finite or its images do not fit the model:
+            ``config.image_shape`` for an MLP, even sides for a conv model.
     """
     check_instance("config", config, AutoencoderConfig)
     x = check_images(name, x)
@@ -152,42 +135,18 @@ def check_training_data(
     return x
 
 
-def model_input(
-    config: AutoencoderConfig, name: str, x: object, dtype: torch.dtype
-) -> torch.Tensor:
-    """Images ``x`` ``(N, H, W)`` checked for the model and cast to ``dtype``.
-
-    The dtype policy: a model follows its parameters' dtype, and floating
-    inputs of another dtype (float64, float16, ...) are cast to it.
-
-    Args:
-        config: The model's configuration.
-        name: The argument's name, for the error message.
-        x: The images.
-        dtype: The model's dtype.
-
-    Returns:
-        ``x`` as a tensor of ``dtype``.
-    """
-    return check_training_data(config, name, x).to(dtype)
-
-
 def train_autoencoder(
     config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
 ) -> TrainedAutoencoder:
     """Train an autoencoder with Adam, recording train and validation loss.
 
     The seed fixes the initial weights, the minibatch order and every
-    corruption, so the same call gives the same model. Global random state is
-    left as it was. Training runs on one CPU thread (the previous setting is
-    restored afterwards): with matrices this small, extra threads only add
-    overhead, and the result does not depend on the machine's core count.
-
-    The initial weights are drawn from a :class:`torch.Generator` seeded with
-    ``seed`` (see :func:`~reviewkit.autoencoders.models.build_model`), so
-    models trained in several threads at once are bit-identical to models
-    trained one after the other. Images are cast to the model's dtype
-    (float32).
+    corruption, all drawn from generators of this call (the global random
+    state is untouched), so the same call gives the same model, also when
+    several threads train at once. Training runs on one CPU thread
+    (:func:`~reviewkit.measure.one_thread`): with matrices this small, more
+    only add overhead. Images are cast to float32; images outside ``[0, 1]``
+    train, with an :class:`ImageRangeWarning`.
 
     Args:
         config: Model, corruption and optimisation settings.
@@ -236,11 +195,8 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoen
     Returns:
         The model with empty loss curves.
     """
-    check_instance("config", config, AutoencoderConfig)
     seed = check_seed("seed", seed)
-    model = build_model(config, seed)
-    model.eval()
-    return TrainedAutoencoder(config, seed, model, [], [])
+    return TrainedAutoencoder(config, seed, build_model(config, seed).eval(), [], [])
 
 
 def _corrupt(
@@ -249,7 +205,7 @@ def _corrupt(
     generator: torch.Generator,
     on: str,
     option: str,
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> Corrupted:
     """Corrupt ``x`` ``(N, H, W)``; refuse an empty mask when the loss is masked.
 
     A loss over no pixel would be exactly 0, so nothing would be learned
@@ -302,10 +258,7 @@ def _train(
         if not (math.isfinite(train_curve[-1]) and math.isfinite(val_curve[-1])):
             raise ValueError(
                 f"training diverged: the loss is not finite after epoch {epoch + 1} "
-                f"(train {train_curve[-1]}, validation {val_curve[-1]}) with "
-                f"config.lr={config.lr}; x_train ranges over "
-                f"[{x_train.min().item():.3g}, {x_train.max().item():.3g}], "
-                "images are expected in [0, 1]"
+                f"with config.lr={config.lr}; are x_train's images in [0, 1]?"
             )
     model.eval()
     return TrainedAutoencoder(config, seed, model, train_curve, val_curve)
@@ -338,7 +291,7 @@ def reconstruction_error(
             mean over no pixels is undefined), or an argument is out of range.
     """
     check_instance("trained", trained, TrainedAutoencoder)
-    x = model_input(trained.config, "x", x, trained.dtype)
+    x = check_training_data(trained.config, "x", x).to(trained.dtype)
     corruption = NoCorruption() if corruption is None else corruption
     check_corruption("corruption", corruption)
     check_choice("on", on, ("all", "masked"))
