@@ -208,11 +208,9 @@ def _flip_a_bit(data: bytes) -> bytes:
     ids=["truncated", "flipped bit", "garbage", "another model", "pickled object"],
 )
 def test_a_damaged_file_is_reported_retrained_and_replaced(tmp_path, damage, match):
-    """A damaged, foreign or unsafe file is named in a warning, retrained and replaced.
-
-    The pickled object is refused by torch.load(weights_only=True), and the
-    warning never passes on torch's advice to load it unsafely.
-    """
+    """A damaged, foreign or unsafe file is named in a warning, retrained, replaced."""
+    # The pickled object is refused by torch.load(weights_only=True), and the warning
+    # never passes on torch's advice to load it unsafely.
     x_train, x_val = tiny_data()
     original = ModelCache(tmp_path / "main").get(TINY, x_train, x_val, seed=3)
     ModelCache(tmp_path / "other").get(TINY, x_train, x_val, seed=4)
@@ -265,13 +263,10 @@ def test_four_threads_on_one_key_train_once_and_get_the_same_model(tmp_path):
 
 
 def test_another_process_training_a_key_makes_get_wait_and_load_its_file(tmp_path):
-    """A process holding a key's lock (training) makes get wait, then load its file.
-
-    The other process (tests/autoencoders/cache_worker.py) takes the lock,
-    waits half a second and only then writes the file: without the lock, get
-    would find no file and train (a miss). It imports no torch, so the test
-    takes well under a second.
-    """
+    """A process holding a key's lock (training) makes get wait, then load its file."""
+    # The other process (tests/autoencoders/cache_worker.py) takes the lock, waits half
+    # a second and only then writes the file: without the lock, get would find no file
+    # and train (a miss). It imports no torch, so the test takes well under a second.
     x_train, x_val = tiny_data()
     source = ModelCache(tmp_path / "source")
     trained = source.get(TINY, x_train, x_val, seed=6)
@@ -338,11 +333,9 @@ def test_size_cap_prunes_after_each_write(tmp_path):
 
 
 def test_a_users_files_in_the_folder_survive_prune_and_max_bytes(tmp_path):
-    """A user's checkpoint and temp file in the cache folder outlive prune and the cap.
-
-    They are older than every model file, so a prune by age alone would
-    remove them first; the old cache deleted any ``*.pt``.
-    """
+    """A user's checkpoint and temp file in the folder outlive prune and the cap."""
+    # They are older than every model file, so a prune by age alone would remove them
+    # first; the old cache deleted any ``*.pt``.
     x_train, x_val = tiny_data()
     checkpoint, scratch = tmp_path / "my_checkpoint.pt", tmp_path / "notes.tmp"
     torch.save(
