@@ -110,7 +110,7 @@ class ModelCache:
 
     def __init__(
         self,
-        directory: str | os.PathLike[str] | None = None,
+        directory: str | Path | None = None,
         *,
         disk: bool = True,
         max_bytes: int | None = None,
