@@ -1,10 +1,11 @@
-"""The JavaScript tests' fixtures are what reviewkit.beam computes today.
+"""The JavaScript tests' fixtures are what the Python package computes today.
 
 ``node --test tests/js`` checks the site's search against
-``tests/js/fixtures/beam-decoders.json``; this test regenerates that file with
-``tests/js/export_fixtures.py`` (about 4 s of CPU: 1,000 trees, five decoder
-calls each) and fails if the committed copy differs, so the fixtures cannot
-drift from the Python decoders.
+``tests/js/fixtures/beam-decoders.json`` and draws RNN practice settings from
+``tests/js/fixtures/rnn-grid.json``; these tests regenerate both with
+``tests/js/export_fixtures.py`` (about 4 s of CPU: 1,000 trees with five
+decoder calls each, and the explorer's grid) and fail if a committed copy
+differs, so the fixtures cannot drift from reviewkit.
 """
 
 from __future__ import annotations
@@ -40,6 +41,14 @@ def test_committed_fixtures_are_current():
             f"exported; first differing seeds: {differ[:5]}): run "
             "python tests/js/export_fixtures.py and commit the result"
         )
+
+
+def test_committed_rnn_grid_is_current():
+    """The committed RNN grid equals a fresh precompute() of the default grid."""
+    exporter = _exporter()
+    assert exporter.rnn_grid_text() == exporter.RNN_OUT.read_text(encoding="utf-8"), (
+        f"{exporter.RNN_OUT} is stale: run python tests/js/export_fixtures.py"
+    )
 
 
 def test_fixtures_cover_the_promised_trees():
