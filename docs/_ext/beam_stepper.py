@@ -320,6 +320,8 @@ def _skip(self: Any, node: nodes.Element) -> None:
 #: Each widget: its node, its script in ``_static`` and its entry module.
 WIDGETS: tuple[tuple[type[nodes.Element], str, str], ...] = (
     (beam_stepper_node, "beam-stepper.js", "stepper-main.mjs"),
+    (beam_practice_node, "rk-beam-practice.js", "beam-practice-main.mjs"),
+    (rnn_practice_node, "rk-rnn-practice.js", "rnn-practice-main.mjs"),
 )
 
 

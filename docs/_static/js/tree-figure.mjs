@@ -18,17 +18,18 @@ export const MAX_LEAVES = 32;
  * only the probabilities are drawn (a problem to solve by hand).
  *
  * @param {import("./tree.mjs").Tree} tree - A parsed tree.
- * @param {{titleId: string, label?: string,
+ * @param {{titleId: string, label?: string, maxLeaves?: number,
  *   step?: import("./search.mjs").Step | null}} options - `titleId` is the id
- *   of the SVG's <title> (unique on the page); `label` names the search in it.
+ *   of the SVG's <title> (unique on the page); `label` names the search in it;
+ *   `maxLeaves` (MAX_LEAVES by default) is the most leaves to draw.
  * @returns {Element[]} The SVG and a paragraph explaining it, or [] if the
- *   tree has more than MAX_LEAVES leaves.
+ *   tree has more than `maxLeaves` leaves.
  */
-export function treeFigure(tree, { titleId, label = "", step = null }) {
+export function treeFigure(tree, { titleId, label = "", step = null, maxLeaves = MAX_LEAVES }) {
   const M = tree.M;
   const T = tree.T;
   const leaves = M ** T;
-  if (leaves > MAX_LEAVES) return [];
+  if (leaves > maxLeaves) return [];
   const W = 640;
   const top = 22;
   const dy = 84;
