@@ -6,14 +6,17 @@ question is rendered from there, so the page, the summary, the self-check,
 the mock exam and the printed sheet cannot drift apart. This module reads and
 checks the files (:func:`load_parts`, :func:`load_questions`, also used by
 the tests); the directives that render them are in
-``reviewkit_question_directives``, set up from here:
+``reviewkit_question_directives`` and the practice pieces (chapter scores,
+the mock exam) in ``reviewkit_practice``, both set up from here:
 
 * ``{question} 1a``: the question in our words, with the anchor ``q-1a``;
 * ``{selfcheck} 1a``: the commit-first check (options and per-option
   feedback as HTML that ``docs/_static/js`` turns into a form);
 * ``{verdict} 1a``: "**False.** <reason>", the first thing in an answer;
 * ``{answers-at-a-glance}``: every question's verdict and reason, with links,
-  and each part's common mistakes.
+  and each part's common mistakes;
+* ``{progress-score} <part>``, ``{progress-panel}`` and ``{exam}``: see
+  ``reviewkit_practice``.
 
 Text in the source is MyST. Glue keys (``{glue:text}`key```) name the
 question's own page; rendered on another page they are rewritten to
@@ -264,4 +267,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _load)
     app.connect("env-check-consistency", _check_pages)
     app.setup_extension("reviewkit_question_directives")
+    app.setup_extension("reviewkit_practice")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
