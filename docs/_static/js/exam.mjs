@@ -55,11 +55,11 @@ function power(M, T) {
 }
 
 /**
- * The four kinds of complexity question, each `(numbers) => {prompt, options}`
+ * The four variants of the complexity question, each `(numbers) => {prompt, options}`
  * with exactly one right option; every option's text and feedback are plain
  * text, numbers worked out.
  */
-const KINDS = {
+const VARIANTS = {
   "per-step": ({ k, M }) => ({
     prompt:
       `Beam search keeps k = ${k} sequences over a vocabulary of M = ${grouped(M)} tokens. ` +
@@ -125,18 +125,18 @@ const KINDS = {
 };
 
 /**
- * The complexity item a generator draws: its kind, numbers, prompt and
+ * The complexity item a generator draws: its variant, numbers, prompt and
  * options (in a drawn order, exactly one right).
  * @param {{int: Function, pick: Function}} rng a prng.mjs generator.
- * @returns {{kind: string, k: number, M: number, T: number, prompt: string,
+ * @returns {{variant: string, k: number, M: number, T: number, prompt: string,
  *   options: {text: string, correct: boolean, feedback: string}[]}}
  */
 export function complexityItem(rng) {
-  const kind = rng.pick(Object.keys(KINDS));
+  const variant = rng.pick(Object.keys(VARIANTS));
   const numbers = { k: rng.pick(BEAM_SIZES), M: rng.pick(VOCAB_SIZES), T: rng.pick(LENGTHS) };
-  const { prompt, options } = KINDS[kind](numbers);
+  const { prompt, options } = VARIANTS[variant](numbers);
   const drawn = shuffled(rng, options).map(([correct, text, feedback]) => ({ text, correct, feedback }));
-  return { kind, ...numbers, prompt, options: drawn };
+  return { variant, ...numbers, prompt, options: drawn };
 }
 
 /**
@@ -172,7 +172,7 @@ export function examPlan(seed, statementIds, { statements = STATEMENTS } = {}) {
       ...picked.map((id) => ({ id, part: "autoencoders", kind: "statement" })),
       { id: "rnn", part: "rnn", kind: "rnn", seed: rnnSeed },
       { id: "beam", part: "beam", kind: "beam", seed: beamSeed },
-      { id: "complexity", part: "beam", kind: "complexity", ...complexity },
+      { ...complexity, id: "complexity", part: "beam", kind: "complexity" },
     ],
   };
 }

@@ -31,22 +31,23 @@ test("an exam holds the statements, then one item of part 2 and two of part 3", 
     assert.equal(new Set(statements).size, STATEMENTS);
     assert.deepEqual(statements, statements.slice().sort()); // sheet order
     assert.ok(statements.every((id) => POOL.includes(id)));
-    assert.deepEqual(items.slice(STATEMENTS).map((i) => [i.id, i.part]), [
-      ["rnn", "rnn"], ["beam", "beam"], ["complexity", "beam"],
+    assert.deepEqual(items.slice(STATEMENTS).map((i) => [i.id, i.part, i.kind]), [
+      ["rnn", "rnn", "rnn"], ["beam", "beam", "beam"], ["complexity", "beam", "complexity"],
     ]);
+    assert.ok(items.slice(0, STATEMENTS).every((i) => i.kind === "statement"));
     for (const i of items.slice(STATEMENTS, STATEMENTS + 2)) {
       assert.ok(Number.isInteger(i.seed) && i.seed >= 0 && i.seed <= 4294967295);
     }
   }
 });
 
-test("over 1,000 seeds every statement, every kind and every number is drawn", () => {
+test("over 1,000 seeds every statement, every variant and every number is drawn", () => {
   const seen = { ids: new Set(), kinds: new Set(), k: new Set(), M: new Set(), T: new Set() };
   for (const seed of SEEDS) {
     const { items } = examPlan(seed, POOL);
     items.filter((i) => i.kind === "statement").forEach((i) => seen.ids.add(i.id));
     const c = items.at(-1);
-    seen.kinds.add(c.kind);
+    seen.kinds.add(c.variant);
     seen.k.add(c.k);
     seen.M.add(c.M);
     seen.T.add(c.T);
@@ -79,7 +80,7 @@ test("each complexity item has one right option, distinct options, the right cou
       total: T * k * M,
       "double-k": 2,
       "longer-T": 3,
-    }[c.kind];
+    }[c.variant];
     assert.equal(number(right.text), expected, JSON.stringify(c));
     assert.ok(c.prompt.includes(`k = ${k}`) && c.prompt.includes(grouped(M)), c.prompt);
   }
