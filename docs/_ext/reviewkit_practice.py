@@ -36,6 +36,8 @@ __all__ = ["SCRIPTS", "doc_link", "setup"]
 JS_DIR = Path(__file__).resolve().parents[1] / "_static" / "js"
 #: The style sheet of checks, scores and the exam, relative to ``_static``.
 CSS_FILE = "selfcheck.css"
+#: The practice widgets' style sheet (practice-variants'), for the exam.
+WIDGET_CSS = "beam-stepper.css"
 #: Each script under ``_static``: its entry module, and the classes of the
 #: blocks that need it on a page.
 SCRIPTS = {
@@ -136,6 +138,8 @@ def _add_assets(
     scripts = _scripts_for(doctree) if doctree is not None else []
     if scripts:
         app.add_css_file(CSS_FILE)
+    if "rk-exam.js" in scripts:  # the exam mounts the practice widgets
+        app.add_css_file(WIDGET_CSS)
     for script in scripts:
         if _bundle_on_build is None:  # no bundler on this branch: modules over http
             app.add_js_file(f"js/{SCRIPTS[script][0]}", type="module")
@@ -153,6 +157,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, the bundles and the asset hook."""
     app.add_directive("progress-score", ProgressScore)
     app.add_directive("progress-panel", ProgressPanel)
+    app.setup_extension("reviewkit_exam")
     if _bundle_on_build is not None:
         for script, (entry, _) in SCRIPTS.items():
             if (JS_DIR / entry).exists():

@@ -11,11 +11,9 @@ real site's question pages are in ``test_practice_site.py``.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import importlib.util
 import json
-import threading
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,77 +24,33 @@ HERE = Path(__file__).resolve().parent
 PAGE = "autoencoders/fixture.html"
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location(
-        "practice_site_build", HERE / "practice_site" / "build.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load_site():
+    """tests/browser/practice_site/site.py, loaded by path once per run."""
+    name = "reviewkit_practice_site"
+    if name not in sys.modules:
+        path = HERE / "practice_site" / "site.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
+site = _load_site()
+Reader = site.Reader
+_visible_feedback = site.visible_feedback
 
 
 @pytest.fixture(scope="module")
 def fixture_html(tmp_path_factory) -> Path:
     """The practice fixture, built strictly into a temporary folder."""
-    return _load_builder().build(tmp_path_factory.mktemp("practice"))
+    return site.build_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def fixture_url(fixture_html):
     """The fixture site served on a free localhost port."""
-    handler = functools.partial(_Quiet, directory=str(fixture_html))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-
-
-class Reader:
-    """One browser context (one reader): pages share its localStorage."""
-
-    def __init__(self, offline_context, base: str, mode: str = "light", **options):
-        self.context, self.offsite = offline_context(mode, **options)
-        self.base = base
-        self.errors: list[str] = []
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on(
-            "console",
-            lambda m: self.errors.append(m.text) if m.type == "error" else None,
-        )
-
-    def open(self, path: str):
-        self.page.goto(f"{self.base}/{path}", wait_until="networkidle")
-        return self.page
-
-    def check(self, qid: str):
-        return self.page.locator(f"#check-{qid}")
-
-    def pick(self, qid: str, part: int, option: int):
-        self.check(qid).locator(
-            f"fieldset[data-part='{part}'] li[data-option='{option}'] input"
-        ).check()
-
-    def commit(self, qid: str):
-        self.check(qid).locator("button.rk-check-commit").click()
-
-    def dropdown(self, qid: str):
-        return self.page.locator(f"details:has(.rk-verdict[data-question='{qid}'])")
-
-    def stored(self) -> dict:
-        return self.page.evaluate(
-            "() => Object.fromEntries(Object.keys(localStorage)"
-            ".filter(k => k.startsWith('reviewkit:'))"
-            ".map(k => [k, JSON.parse(localStorage.getItem(k))]))"
-        )
-
-    def close(self):
-        self.context.close()
+    with site.serve(fixture_html) as url:
+        yield url
 
 
 @pytest.fixture
@@ -107,15 +61,6 @@ def reader(offline_context, fixture_url):
     r.close()
     assert not r.errors, r.errors
     assert r.offsite == [], r.offsite
-
-
-def _visible_feedback(check) -> list[str]:
-    return [
-        t.strip()
-        for t in check.locator(".rk-feedback").evaluate_all(
-            "els => els.filter(e => e.offsetParent !== null).map(e => e.textContent)"
-        )
-    ]
 
 
 def test_each_part_becomes_radios_or_checkboxes_with_feedback_folded(reader):

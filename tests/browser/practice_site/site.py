@@ -1,16 +1,22 @@
-"""Build the practice fixture site (this folder) with the site's extensions.
+"""The practice fixture site (this folder): build it, serve it, read it.
 
-Used by ``tests/test_questions.py`` and ``tests/browser/test_practice.py``
-(loaded by path: the tests run with ``--import-mode=importlib``). The fixture
-has its own question files; the extensions and static files are the real
-ones from ``docs/_ext`` and ``docs/_static``.
+Used by ``tests/test_questions.py`` and ``tests/browser/test_practice*.py``
+(loaded by path with :func:`load`'s pattern: the tests run with
+``--import-mode=importlib``). The fixture has its own question files; the
+extensions and static files are the real ones from ``docs/_ext`` and
+``docs/_static``.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -67,3 +73,105 @@ def build(work: Path) -> Path:
     if run.returncode:
         raise RuntimeError(f"fixture build failed:\n{run.stdout}\n{run.stderr}")
     return html
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def build_once(tmp_path_factory) -> Path:
+    """:func:`build` into a session temporary folder, once per test run."""
+    if "html" not in _BUILT:
+        _BUILT["html"] = build(tmp_path_factory.mktemp("practice_site"))
+    return _BUILT["html"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@contextmanager
+def serve(html: Path) -> Iterator[str]:
+    """Serve ``html`` on a free localhost port; yields the base URL."""
+    handler = functools.partial(_Quiet, directory=str(html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+#: True once every practice script on the page has mounted its widgets.
+MOUNTED = (
+    "() => !document.querySelector('.rk-check:not(.rk-ready), "
+    ".rk-progress:not(.rk-ready), .rk-progress-panel:not(.rk-ready), "
+    ".rk-exam:not(.rk-ready)')"
+)
+
+
+class Reader:
+    """One browser context (one reader): its pages share its localStorage.
+
+    Records script errors and off-site requests (the context comes from the
+    browser tests' ``offline_context`` fixture, which blocks them).
+    """
+
+    def __init__(self, offline_context, base: str, mode: str = "light", **options):
+        self.context, self.offsite = offline_context(mode, **options)
+        self.scripts = options.get("java_script_enabled", True)
+        self.base = base
+        self.errors: list[str] = []
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(m.text) if m.type == "error" else None,
+        )
+
+    def open(self, path: str):
+        """Go to ``path`` (relative to the site) and wait for the widgets."""
+        self.page.goto(f"{self.base}/{path}", wait_until="networkidle")
+        if self.scripts:
+            self.page.wait_for_function(MOUNTED)
+        return self.page
+
+    def check(self, qid: str):
+        """The self-check of question ``qid``."""
+        return self.page.locator(f"#check-{qid}")
+
+    def pick(self, qid: str, part: int, option: int):
+        """Choose ``option`` of ``part`` in question ``qid``'s self-check."""
+        self.check(qid).locator(
+            f"fieldset[data-part='{part}'] li[data-option='{option}'] input"
+        ).check()
+
+    def commit(self, qid: str):
+        """Press the self-check's Check button."""
+        self.check(qid).locator("button.rk-check-commit").click()
+
+    def dropdown(self, qid: str):
+        """The answer dropdown holding question ``qid``'s verdict."""
+        return self.page.locator(f"details:has(.rk-verdict[data-question='{qid}'])")
+
+    def stored(self) -> dict:
+        """Every ``reviewkit:`` key of localStorage, decoded."""
+        return self.page.evaluate(
+            "() => Object.fromEntries(Object.keys(localStorage)"
+            ".filter(k => k.startsWith('reviewkit:'))"
+            ".map(k => [k, JSON.parse(localStorage.getItem(k))]))"
+        )
+
+    def close(self):
+        """Close the context."""
+        self.context.close()
+
+
+def visible_feedback(root) -> list[str]:
+    """The text of every ``.rk-feedback`` under ``root`` that is displayed."""
+    return [
+        t.strip()
+        for t in root.locator(".rk-feedback").evaluate_all(
+            "els => els.filter(e => e.offsetParent !== null).map(e => e.textContent)"
+        )
+    ]
