@@ -69,41 +69,6 @@ def _exam(reader, seed: int | None = SEED):
     return page
 
 
-def _answer_right(page) -> None:
-    """Answer every item of the exam right, through the page."""
-    for option in page.locator(".rk-exam-check li[data-correct=true] input").all():
-        option.check()
-    key = page.evaluate("() => window.reviewkitExam.keyFacts()")
-    verdict = next(k for k in key if k.startswith("It "))
-    value = {"It vanishes": "vanish", "It stays roughly flat": "flat"}.get(
-        verdict.split(":")[0], "explode"
-    )
-    rnn = page.locator(".rk-exam-item[data-item=rnn]")
-    rnn.locator(f"input[type=radio][value={value}]").check()
-    rnn.locator("button").first.click()
-    beam = page.locator(".rk-exam-item[data-item=beam]")
-    steps = [k for k in key if k.startswith("After step ")]
-    for t, line in enumerate(steps, start=1):
-        kept = re.findall(r'"([^"]+)" \(p = ', line)
-        part = beam.locator(f"fieldset[data-rk-part=step-{t}]")
-        for label in part.locator("label").all():
-            if label.inner_text().strip() in kept:
-                label.click()
-        part.locator("button").click()
-    found = next(k for k in key if k.startswith(("Yes:", "No:"))).startswith("Yes")
-    part = beam.locator("fieldset[data-rk-part=found]")
-    part.locator(f"input[value={'true' if found else 'false'}]").check()
-    part.locator("button").click()
-
-
-def _score_rows(page) -> dict[str, list[str]]:
-    rows = page.locator(".rk-exam-score tbody tr")
-    return {
-        r.get_attribute("data-part"): r.locator("td").all_inner_texts()
-        for r in rows.all()
-    }
-
-
 def test_the_seed_decides_the_exam(offline_context, fixture_url):
     """The same seed shows the same items and numbers in two fresh readers; a
     URL without a seed gets one written into it."""
@@ -143,9 +108,9 @@ def test_only_the_drawn_items_show_and_no_answer_before_scoring(reader):
 def test_all_right_scores_every_part_in_full(reader):
     """Answered right through the page: every part full marks, nothing missed."""
     page = _exam(reader)
-    _answer_right(page)
+    site.answer_exam_right(page)
     page.locator("button.rk-exam-submit").click()
-    assert _score_rows(page) == {
+    assert site.score_rows(page) == {
         "autoencoders": ["2", "2"],
         "rnn": ["1", "1"],
         "beam": ["2", "2"],
@@ -163,7 +128,7 @@ def test_missed_items_are_scored_per_part_and_link_to_their_pages(reader, fixtur
     for part in wrong.locator("fieldset.rk-check-part").all():
         part.locator("li[data-correct=false] input").first.check()
     page.locator("button.rk-exam-submit").click()
-    assert _score_rows(page) == {
+    assert site.score_rows(page) == {
         "autoencoders": ["0", "2"],
         "rnn": ["0", "1"],
         "beam": ["0", "2"],
@@ -201,7 +166,7 @@ def test_axe_finds_no_serious_violation_on_the_exam(offline_context, fixture_url
     try:
         page = _exam(r)
         found["before"] = Axe().run(page).response["violations"]
-        _answer_right(page)
+        site.answer_exam_right(page)
         page.locator("button.rk-exam-submit").click()
         found["after"] = Axe().run(page).response["violations"]
     finally:
@@ -215,11 +180,6 @@ def test_axe_finds_no_serious_violation_on_the_exam(offline_context, fixture_url
         for when, vs in blocking.items()
     }
     assert not any(blocking.values()), blocking
-
-
-def _squash(text: str) -> str:
-    """Text without whitespace, ligatures undone (PDF text breaks lines anywhere)."""
-    return re.sub(r"\s+", "", text.replace("\ufb01", "fi").replace("\ufb02", "fl"))
 
 
 def test_the_pdf_of_a_seed_is_the_web_exam_of_that_seed(
@@ -241,9 +201,9 @@ def test_the_pdf_of_a_seed_is_the_web_exam_of_that_seed(
         r.close()
     path = pdf.print_exam(fixture_html, tmp_path, SEED, browser=browser)
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
-    exam, _, answers = _squash(text).partition("Key")
-    missing = [f for f in facts if _squash(f) not in exam]
+    exam, _, answers = site.squash(text).partition("Key")
+    missing = [f for f in facts if site.squash(f) not in exam]
     assert not missing, missing
-    missing = [k for k in key if _squash(k) not in answers]
+    missing = [k for k in key if site.squash(k) not in answers]
     assert not missing, missing
     assert "(feedback" not in exam

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import sys
@@ -175,3 +176,44 @@ def visible_feedback(root) -> list[str]:
             "els => els.filter(e => e.offsetParent !== null).map(e => e.textContent)"
         )
     ]
+
+
+def answer_exam_right(page) -> None:
+    """Answer every item of the exam right, through the page."""
+    for option in page.locator(".rk-exam-check li[data-correct=true] input").all():
+        option.check()
+    key = page.evaluate("() => window.reviewkitExam.keyFacts()")
+    verdict = next(k for k in key if k.startswith("It "))
+    value = {"It vanishes": "vanish", "It stays roughly flat": "flat"}.get(
+        verdict.split(":")[0], "explode"
+    )
+    rnn = page.locator(".rk-exam-item[data-item=rnn]")
+    rnn.locator(f"input[type=radio][value={value}]").check()
+    rnn.locator("button").first.click()
+    beam = page.locator(".rk-exam-item[data-item=beam]")
+    steps = [k for k in key if k.startswith("After step ")]
+    for t, line in enumerate(steps, start=1):
+        kept = re.findall(r'"([^"]+)" \(p = ', line)
+        part = beam.locator(f"fieldset[data-rk-part=step-{t}]")
+        for label in part.locator("label").all():
+            if label.inner_text().strip() in kept:
+                label.click()
+        part.locator("button").click()
+    found = next(k for k in key if k.startswith(("Yes:", "No:"))).startswith("Yes")
+    part = beam.locator("fieldset[data-rk-part=found]")
+    part.locator(f"input[value={'true' if found else 'false'}]").check()
+    part.locator("button").click()
+
+
+def score_rows(page) -> dict[str, list[str]]:
+    """The exam's score table: each part's [right, of]."""
+    rows = page.locator(".rk-exam-score tbody tr")
+    return {
+        r.get_attribute("data-part"): r.locator("td").all_inner_texts()
+        for r in rows.all()
+    }
+
+
+def squash(text: str) -> str:
+    """Text without whitespace, ligatures undone (PDF text breaks lines anywhere)."""
+    return re.sub(r"\s+", "", text.replace("\ufb01", "fi").replace("\ufb02", "fl"))
