@@ -50,8 +50,8 @@ TOPICS = (
 
 def _ref(directive: SphinxDirective, q: Question | None, fallback: str) -> nodes.Node:
     """A link to question ``q`` on its page, or to page ``fallback`` without it."""
-    if q is None:
-        target, reftype, text = f"/{fallback}", "doc", f"the chapter ({fallback})"
+    if q is None:  # the chapter's own title is the link's text
+        target, reftype, text = f"/{fallback}", "doc", fallback
     else:
         target, reftype, text = f"q-{q.id}", "ref", f"{q.id}: {q.title}"
     ref = addnodes.pending_xref(
@@ -60,7 +60,7 @@ def _ref(directive: SphinxDirective, q: Question | None, fallback: str) -> nodes
         reftype=reftype,
         reftarget=target,
         refdoc=directive.env.docname,
-        refexplicit=True,
+        refexplicit=q is not None,
         refwarn=True,
     )
     ref += nodes.inline(text=text)
