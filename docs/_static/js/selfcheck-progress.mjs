@@ -38,7 +38,7 @@ export function mountChapterScore(box) {
     const score = chapterScore(chapter, ids);
     box.dataset.answered = String(score.answered);
     box.dataset.correct = String(score.correct);
-    line.textContent = `Your self-checks in this chapter: ${scoreSentence(score)} ` +
+    line.textContent = `Your score in this chapter: ${scoreSentence(score)} ` +
       "Kept in this browser only.";
   }
   refresh();
