@@ -15,6 +15,10 @@ sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
 import reviewkit_questions as rq  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests" / "browser" / "practice_site"))
+pytest.register_assert_rewrite("practice_fixture")
+pytest_plugins = ["practice_fixture"]  # the fixture fixture_html
+
 GOOD = """\
 questions:
   - id: 2a
@@ -101,25 +105,6 @@ def test_the_repository_question_files_load():
 
 
 # -- The extensions on a small site: tests/browser/practice_site -------------
-
-
-def _practice_site():
-    """tests/browser/practice_site/site.py, loaded by path once per run."""
-    import importlib.util
-
-    name = "reviewkit_practice_site"
-    if name not in sys.modules:
-        path = ROOT / "tests" / "browser" / "practice_site" / "site.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="module")
-def fixture_html(tmp_path_factory) -> Path:
-    """The practice fixture built strictly (about 3 s of CPU)."""
-    return _practice_site().build_once(tmp_path_factory)
 
 
 def _scripts(html: str) -> set[str]:

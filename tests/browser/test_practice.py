@@ -11,7 +11,6 @@ real site's question pages are in ``test_practice_site.py``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -24,43 +23,17 @@ HERE = Path(__file__).resolve().parent
 PAGE = "autoencoders/fixture.html"
 
 
-def _load_site():
-    """tests/browser/practice_site/site.py, loaded by path once per run."""
-    name = "reviewkit_practice_site"
-    if name not in sys.modules:
-        path = HERE / "practice_site" / "site.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+sys.path.insert(0, str(HERE / "practice_site"))
+pytest.register_assert_rewrite("practice_fixture")
+sys.path.insert(0, str(HERE.parents[1] / "docs" / "_ext"))
 
+import practice_fixture as site  # noqa: E402
 
-site = _load_site()
+# The fixtures fixture_html, fixture_url and reader.
+pytest_plugins = ["practice_fixture"]
+
 Reader = site.Reader
 _visible_feedback = site.visible_feedback
-
-
-@pytest.fixture(scope="module")
-def fixture_html(tmp_path_factory) -> Path:
-    """The practice fixture, built strictly into a temporary folder."""
-    return site.build_once(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def fixture_url(fixture_html):
-    """The fixture site served on a free localhost port."""
-    with site.serve(fixture_html) as url:
-        yield url
-
-
-@pytest.fixture
-def reader(offline_context, fixture_url):
-    """A fresh reader; fails the test on a script error or an off-site request."""
-    r = Reader(offline_context, fixture_url)
-    yield r
-    r.close()
-    assert not r.errors, r.errors
-    assert r.offsite == [], r.offsite
 
 
 def test_each_part_becomes_radios_or_checkboxes_with_feedback_folded(reader):

@@ -11,7 +11,6 @@ of missed items, and print the same seed's PDF with
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -27,40 +26,15 @@ EXAM = "practice/exam.html"
 SEED = 5
 
 
-def _load(name: str, path: Path):
-    """A module loaded by path once per run (the tests use importlib mode)."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+sys.path.insert(0, str(HERE / "practice_site"))
+pytest.register_assert_rewrite("practice_fixture")
+sys.path.insert(0, str(HERE.parents[1] / "docs" / "_ext"))
 
+import practice_fixture as site  # noqa: E402
+import reviewkit_exam_pdf  # noqa: E402
 
-site = _load("reviewkit_practice_site", HERE / "practice_site" / "site.py")
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))  # reviewkit_exam_pdf's imports
-
-
-@pytest.fixture(scope="module")
-def fixture_html(tmp_path_factory) -> Path:
-    """The practice fixture, built strictly (once per run)."""
-    return site.build_once(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def fixture_url(fixture_html):
-    """The fixture site served on a free localhost port."""
-    with site.serve(fixture_html) as url:
-        yield url
-
-
-@pytest.fixture
-def reader(offline_context, fixture_url):
-    """A fresh reader; fails the test on a script error or an off-site request."""
-    r = site.Reader(offline_context, fixture_url)
-    yield r
-    r.close()
-    assert not r.errors, r.errors
-    assert r.offsite == [], r.offsite
+# The fixtures fixture_html, fixture_url and reader.
+pytest_plugins = ["practice_fixture"]
 
 
 def _exam(reader, seed: int | None = SEED):
@@ -191,7 +165,6 @@ def test_the_pdf_of_a_seed_is_the_web_exam_of_that_seed(
     shows no feedback."""
     from pypdf import PdfReader
 
-    pdf = _load("reviewkit_exam_pdf", ROOT / "docs" / "_ext" / "reviewkit_exam_pdf.py")
     r = site.Reader(offline_context, fixture_url)
     try:
         page = _exam(r, SEED)
@@ -199,7 +172,7 @@ def test_the_pdf_of_a_seed_is_the_web_exam_of_that_seed(
         key = page.evaluate("() => window.reviewkitExam.keyFacts()")
     finally:
         r.close()
-    path = pdf.print_exam(fixture_html, tmp_path, SEED, browser=browser)
+    path = reviewkit_exam_pdf.print_exam(fixture_html, tmp_path, SEED, browser=browser)
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
     exam, _, answers = site.squash(text).partition("Key")
     missing = [f for f in facts if site.squash(f) not in exam]

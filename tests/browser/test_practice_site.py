@@ -14,7 +14,6 @@ off-site requests blocked and fails on any.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -25,21 +24,16 @@ pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+
+
+sys.path.insert(0, str(HERE / "practice_site"))
+pytest.register_assert_rewrite("practice_fixture")
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
+import practice_fixture as site  # noqa: E402
+import reviewkit_exam_pdf  # noqa: E402
 import reviewkit_questions  # noqa: E402
 
-
-def _load(name: str, path: Path):
-    """A module loaded by path once per run (the tests use importlib mode)."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-site = _load("reviewkit_practice_site", HERE / "practice_site" / "site.py")
 QUESTIONS = reviewkit_questions.load_questions(
     Path(os.environ.get("REVIEWKIT_QUESTIONS", ROOT))
 )
@@ -162,11 +156,10 @@ def test_the_printed_exam_is_the_web_exam(browser, reader, site_dir, tmp_path):
     its key."""
     from pypdf import PdfReader
 
-    pdf = _load("reviewkit_exam_pdf", ROOT / "docs" / "_ext" / "reviewkit_exam_pdf.py")
     page = reader.open("practice/exam.html?seed=1")
     facts = page.evaluate("() => window.reviewkitExam.facts()")
     key = page.evaluate("() => window.reviewkitExam.keyFacts()")
-    path = pdf.print_exam(site_dir, tmp_path, 1, browser=browser)
+    path = reviewkit_exam_pdf.print_exam(site_dir, tmp_path, 1, browser=browser)
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
     exam, _, answers = site.squash(text).partition("Key")
     assert not [f for f in facts if site.squash(f) not in exam]

@@ -1,10 +1,10 @@
 """The practice fixture site (this folder): build it, serve it, read it.
 
-Used by ``tests/test_questions.py`` and ``tests/browser/test_practice*.py``
-(loaded by path with :func:`load`'s pattern: the tests run with
-``--import-mode=importlib``). The fixture has its own question files; the
-extensions and static files are the real ones from ``docs/_ext`` and
-``docs/_static``.
+Used by ``tests/test_questions.py`` and ``tests/browser/test_practice*.py``,
+which put this folder on ``sys.path`` (the tests run with
+``--import-mode=importlib``) and take the fixtures below by name. The
+fixture has its own question files; the extensions and static files are the
+real ones from ``docs/_ext`` and ``docs/_static``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -217,3 +219,26 @@ def score_rows(page) -> dict[str, list[str]]:
 def squash(text: str) -> str:
     """Text without whitespace, ligatures undone (PDF text breaks lines anywhere)."""
     return re.sub(r"\s+", "", text.replace("\ufb01", "fi").replace("\ufb02", "fl"))
+
+
+@pytest.fixture(scope="module")
+def fixture_html(tmp_path_factory) -> Path:
+    """The practice fixture, built strictly (once per run, about 3 s of CPU)."""
+    return build_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def fixture_url(fixture_html):
+    """The fixture site served on a free localhost port."""
+    with serve(fixture_html) as url:
+        yield url
+
+
+@pytest.fixture
+def reader(offline_context, fixture_url):
+    """A fresh reader; fails the test on a script error or an off-site request."""
+    r = Reader(offline_context, fixture_url)
+    yield r
+    r.close()
+    assert not r.errors, r.errors
+    assert r.offsite == [], r.offsite
