@@ -152,7 +152,8 @@ def test_show_the_answer_anyway_opens_it_and_counts_as_not_right(reader):
 
 
 def test_progress_survives_a_reload_and_the_reset(reader):
-    """Scores follow first answers across pages and reloads; reset forgets them."""
+    """Scores follow first answers across pages and reloads, the panel shows the
+    practice streaks; reset forgets them all."""
     reader.open(PAGE)
     reader.pick("1b", 0, 1)
     reader.commit("1b")
@@ -169,8 +170,20 @@ def test_progress_survives_a_reload_and_the_reset(reader):
     page = reader.open("practice/index.html")
     row = page.locator(".rk-progress-table tr[data-chapter='autoencoders'] td")
     assert row.all_inner_texts() == ["1", "1", "3"]
+    streaks = page.locator(".rk-streaks li")
+    assert streaks.all_inner_texts() == [
+        "Beam-search problems: no streak yet",
+        "Gradient predictions: no streak yet",
+    ]
+    page.evaluate(
+        "() => localStorage.setItem('reviewkit:variant:rnn',"
+        " JSON.stringify({streak: 3, attempts: 4, correct: 3}))"
+    )
+    page.reload(wait_until="networkidle")
+    assert streaks.last.inner_text() == "Gradient predictions: 3 right in a row"
     page.locator("button.rk-progress-reset").click()
     assert row.all_inner_texts() == ["0", "0", "3"]
+    assert streaks.last.inner_text() == "Gradient predictions: no streak yet"
     assert "reset" in page.locator(".rk-progress-status").inner_text()
     assert reader.stored() == {}
     reader.open(PAGE)
