@@ -47,25 +47,26 @@ SCRIPTS = {
     ),
     "rk-exam.js": ("exam-main.mjs", {"rk-exam"}),
 }
-#: The practice variants whose streaks the panel shows: (kind, title, page).
-STREAKS = (
-    ("beam", "Beam-search problems", "practice/beam"),
-    ("rnn", "Gradient predictions", "practice/rnn"),
-)
+#: The practice variants whose streaks the panel shows: (kind, page); each
+#: is listed, under its page's title, once its page exists.
+STREAKS = (("beam", "practice/beam"), ("rnn", "practice/rnn"))
 
 
-def doc_link(directive: SphinxDirective, docname: str, text: str) -> nodes.Node:
-    """A link to page ``docname`` (resolved, and checked, by Sphinx)."""
+def doc_link(
+    directive: SphinxDirective, docname: str, text: str | None = None
+) -> nodes.Node:
+    """A link to page ``docname`` (resolved, and checked, by Sphinx), reading
+    ``text`` or, without it, the page's title."""
     ref = addnodes.pending_xref(
         "",
         refdomain="std",
         reftype="doc",
         reftarget=f"/{docname}",
         refdoc=directive.env.docname,
-        refexplicit=True,
+        refexplicit=text is not None,
         refwarn=True,
     )
-    ref += nodes.inline(text=text)
+    ref += nodes.inline(text=text or docname)
     return ref
 
 
@@ -116,10 +117,10 @@ class ProgressPanel(SphinxDirective):
             chapters += item
         box += chapters
         streaks = block("ul", ["rk-progress-streaks"])
-        for kind, title, page in STREAKS:
+        for kind, page in STREAKS:
             if page in self.env.found_docs:
                 item = block("li", [], streak=kind)
-                item += nodes.paragraph("", "", doc_link(self, page, title))
+                item += nodes.paragraph("", "", doc_link(self, page))
                 streaks += item
         box += streaks
         return [box]

@@ -172,18 +172,19 @@ def test_progress_survives_a_reload_and_the_reset(reader):
     assert row.all_inner_texts() == ["1", "1", "3"]
     streaks = page.locator(".rk-streaks li")
     assert streaks.all_inner_texts() == [
-        "Beam-search problems: no streak yet",
-        "Gradient predictions: no streak yet",
+        "Beam-search problems (fixture): no streak yet",
+        "Gradient predictions (fixture): no streak yet",
     ]
     page.evaluate(
         "() => localStorage.setItem('reviewkit:variant:rnn',"
         " JSON.stringify({streak: 3, attempts: 4, correct: 3}))"
     )
     page.reload(wait_until="networkidle")
-    assert streaks.last.inner_text() == "Gradient predictions: 3 right in a row"
+    rnn = "Gradient predictions (fixture)"
+    assert streaks.last.inner_text() == f"{rnn}: 3 right in a row"
     page.locator("button.rk-progress-reset").click()
     assert row.all_inner_texts() == ["0", "0", "3"]
-    assert streaks.last.inner_text() == "Gradient predictions: no streak yet"
+    assert streaks.last.inner_text() == f"{rnn}: no streak yet"
     assert "reset" in page.locator(".rk-progress-status").inner_text()
     assert reader.stored() == {}
     reader.open(PAGE)
