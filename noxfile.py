@@ -214,6 +214,18 @@ def pdf(session: nox.Session) -> None:
         "--chromium",
         chromium,
     )
+    # The mock exam for seed 1 and its key (practice-core's printer).
+    session.run(
+        "python",
+        "docs/_ext/reviewkit_exam_pdf.py",
+        str(HTML),
+        "--seed",
+        "1",
+        "--out",
+        str(BUILD / "pdf"),
+        "--chromium",
+        chromium,
+    )
     # The build copies the PDFs it finds in build/pdf into the site and links
     # them from the landing page (only the landing page is re-read).
     session.run("sphinx-build", "-q", *SPHINX_ARGS, env=DOCS_ENV)

@@ -2,21 +2,26 @@
 
 The review sheet's 18 questions live in ``docs/_questions/<part>.yml`` (the
 schema is in ``docs/_questions/README.md``). Everything a reader sees of a
-question is rendered from there, so the page, the summary, the self-check and
-the printed sheet cannot drift apart:
+question is rendered from there, so the page, the summary, the self-check,
+the mock exam and the printed sheet cannot drift apart. This module reads and
+checks the files (:func:`load_parts`, :func:`load_questions`, also used by
+the tests); the directives that render them are in
+``reviewkit_question_directives`` and the practice pieces (chapter scores,
+the mock exam) in ``reviewkit_practice``, both set up from here:
 
 * ``{question} 1a``: the question in our words, with the anchor ``q-1a``;
 * ``{selfcheck} 1a``: the commit-first check (options and per-option
   feedback as HTML that ``docs/_static/js`` turns into a form);
 * ``{verdict} 1a``: "**False.** <reason>", the first thing in an answer;
 * ``{answers-at-a-glance}``: every question's verdict and reason, with links,
-  and each part's common mistakes.
+  and each part's common mistakes;
+* ``{progress-score} <part>``, ``{progress-panel}`` and ``{exam}``: see
+  ``reviewkit_practice``.
 
 Text in the source is MyST. Glue keys (``{glue:text}`key```) name the
 question's own page; rendered on another page they are rewritten to
-``/<page>.md::key``, which myst-nb resolves from that page's executed output.
-Pages holding an aggregate directive are re-read on every build, so their
-numbers follow the pages they quote.
+``/<page>.md::key`` (:func:`glue_from`), which myst-nb resolves from that
+page's executed output.
 """
 
 from __future__ import annotations
@@ -27,20 +32,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from docutils import nodes
-from docutils.statemachine import StringList
-from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
-from sphinx.util.docutils import SphinxDirective
 
 __all__ = [
     "Check",
     "Option",
     "Part",
     "Question",
+    "glue_from",
     "load_parts",
     "load_questions",
+    "loaded_parts",
     "setup",
 ]
 
@@ -238,183 +241,13 @@ def glue_from(text: str, page: str) -> str:
     return _GLUE.sub(lambda m: f"{{{m.group(1)}}}`/{page}.md::{m.group(2)}`", text)
 
 
-# -- Nodes: plain containers with the data attributes the scripts read --------
-
-
-class rk_block(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
-    """A ``<div>`` (or ``tag``) with classes and ``data-*`` attributes."""
-
-
-def _visit_block(self: Any, node: rk_block) -> None:
-    # starttag writes the node's own ids and classes; data-* come from "data"
-    attrs = {f"data-{k}": v for k, v in node.get("data", {}).items()}
-    self.body.append(self.starttag(node, node.get("tag", "div"), "", **attrs))
-
-
-def _depart_block(self: Any, node: rk_block) -> None:
-    self.body.append(f"</{node.get('tag', 'div')}>\n")
-
-
-def _block(tag: str, classes: list[str], **data: Any) -> rk_block:
-    node = rk_block(
-        tag=tag, data={k.replace("_", "-"): str(v) for k, v in data.items()}
-    )
-    node["classes"] = classes
-    return node
-
-
 # The parts read at config-inited (forked parallel readers inherit them).
 _LOADED: dict[str, list[Part]] = {"parts": []}
 
 
-def _note_sources(directive: SphinxDirective) -> None:
-    """Re-read the page when a question file changes."""
-    for path in sorted((Path(directive.env.srcdir) / "_questions").glob("*.yml")):
-        directive.env.note_dependency(str(path))
-
-
-def _parse(
-    directive: SphinxDirective, text: str, page: str, into: nodes.Element
-) -> nodes.Element:
-    """Parse MyST ``text``, written for ``page``, into ``into`` and return it."""
-    if page != directive.env.docname:
-        text = glue_from(text, page)
-    lines = StringList(text.splitlines())
-    directive.state.nested_parse(lines, directive.content_offset, into)
-    return into
-
-
-class _QuestionDirective(SphinxDirective):
-    """Base: look the question up by its id (the one argument)."""
-
-    required_arguments = 1
-
-    def question(self) -> Question:
-        questions = {q.id: q for p in _LOADED["parts"] for q in p.questions}
-        qid = self.arguments[0]
-        if qid not in questions:
-            raise self.error(
-                f"no question {qid!r} in {QUESTIONS_DIR}/ (known: "
-                f"{', '.join(sorted(questions)) or 'none'})"
-            )
-        _note_sources(self)
-        return questions[qid]
-
-
-class QuestionText(_QuestionDirective):
-    """``{question} 1a``: the question, with the anchor ``q-1a``."""
-
-    def run(self) -> list[nodes.Node]:
-        q = self.question()
-        box = _block("div", ["rk-question"], question=q.id)
-        _parse(self, f"**{q.lead}** {q.question}", q.page, box)
-        target = nodes.target("", "", ids=[f"q-{q.id}"], names=[f"q-{q.id}"])
-        self.state.document.note_explicit_target(target)
-        return [target, box]
-
-
-class SelfCheck(_QuestionDirective):
-    """``{selfcheck} 1a``: the commit-first check, every option with feedback."""
-
-    def run(self) -> list[nodes.Node]:
-        q = self.question()
-        box = _block("div", ["rk-check"], question=q.id, chapter=q.part, page=q.page)
-        box["ids"] = [f"check-{q.id}"]
-        heading = nodes.paragraph(classes=["rk-check-heading"])
-        heading += nodes.strong(text=f"Check yourself ({q.id})")
-        box += heading
-        for i, part in enumerate(q.check):
-            fieldset = _block("fieldset", ["rk-check-part"], kind=part.kind, part=i)
-            fieldset += _parse(
-                self, part.prompt, q.page, _block("div", ["rk-check-prompt"])
-            )
-            options = _block("ul", ["rk-options"])
-            for j, option in enumerate(part.options):
-                item = _block(
-                    "li", ["rk-option"], option=j, correct=str(option.correct).lower()
-                )
-                text = _block("div", ["rk-option-text"])
-                feedback = _block("div", ["rk-feedback"])
-                item += _parse(self, option.text, q.page, text)
-                item += _parse(self, option.feedback, q.page, feedback)
-                options += item
-            fieldset += options
-            box += fieldset
-        return [box]
-
-
-def _verdict_nodes(directive: SphinxDirective, q: Question) -> rk_block:
-    box = _block("div", ["rk-verdict"], question=q.id)
-    return _parse(directive, f"**{q.verdict}.** {q.reason}", q.page, box)
-
-
-class Verdict(_QuestionDirective):
-    """``{verdict} 1a``: "**Verdict.** reason", the opening of an answer."""
-
-    def run(self) -> list[nodes.Node]:
-        return [_verdict_nodes(self, self.question())]
-
-
-class AnswersAtAGlance(SphinxDirective):
-    """``{answers-at-a-glance} [part]``: verdicts, reasons and common mistakes.
-
-    With a part name (``autoencoders``, ``rnn``, ``beam``) only that part is
-    listed, so the page can give each part its own heading; without one,
-    every part, each under its title.
-    """
-
-    optional_arguments = 1
-
-    def run(self) -> list[nodes.Node]:
-        env = self.env
-        env.reviewkit_glance_docs = getattr(env, "reviewkit_glance_docs", set()) | {
-            env.docname
-        }
-        _note_sources(self)
-        parts = _LOADED["parts"]
-        if self.arguments:
-            name, names = self.arguments[0], [p[0] for p in PARTS]
-            if name not in names:
-                raise self.error(f"no part {name!r} (known: {', '.join(names)})")
-            parts = [p for p in parts if p.name == name]
-            if not parts:  # the part's file is not written yet
-                note = f"No question of this part is in {QUESTIONS_DIR}/{name}.yml yet."
-                return [nodes.paragraph(text=note)]
-        return [self._part(part, titled=not self.arguments) for part in parts]
-
-    def _part(self, part: Part, titled: bool) -> nodes.Element:
-        section = _block("div", ["rk-glance-part"], part=part.name)
-        if titled:
-            title = nodes.paragraph(classes=["rk-glance-title"])
-            title += nodes.strong(text=part.title)
-            section += title
-        items = nodes.bullet_list(classes=["rk-glance"])
-        for q in part.questions:
-            item = nodes.list_item(classes=["rk-glance-item"])
-            head = nodes.paragraph(classes=["rk-glance-question"])
-            ref = addnodes.pending_xref(
-                "",
-                refdomain="std",
-                reftype="ref",
-                reftarget=f"q-{q.id}",
-                refexplicit=True,
-                refwarn=True,
-            )
-            ref += nodes.inline(text=f"{q.id}. {q.title}")
-            head += ref
-            item += head
-            item += _verdict_nodes(self, q)
-            items += item
-        section += items
-        if part.mistakes:
-            label = nodes.paragraph(classes=["rk-mistakes-title"])
-            label += nodes.strong(text="Common mistakes")
-            section += label
-            mistakes = nodes.bullet_list(classes=["rk-mistakes"])
-            for text in part.mistakes:
-                mistakes += _parse(self, text, self.env.docname, nodes.list_item())
-            section += mistakes
-        return section
+def loaded_parts() -> list[Part]:
+    """The parts this build read (at ``config-inited``), in sheet order."""
+    return _LOADED["parts"]
 
 
 def _load(app: Sphinx, config: Any) -> None:
@@ -429,35 +262,10 @@ def _check_pages(app: Sphinx, env: Any) -> None:
             raise ExtensionError(f"question {q.id}: page {q.page!r} does not exist")
 
 
-def _glance_outdated(app: Sphinx, env: Any, added, changed, removed) -> list[str]:
-    """Re-read the summary pages on every build: they quote other pages' glue."""
-    return sorted(getattr(env, "reviewkit_glance_docs", set()) - set(removed))
-
-
-def _merge(app: Sphinx, env: Any, docnames: Any, other: Any) -> None:
-    env.reviewkit_glance_docs = getattr(env, "reviewkit_glance_docs", set()) | getattr(
-        other, "reviewkit_glance_docs", set()
-    )
-
-
-def _purge(app: Sphinx, env: Any, docname: str) -> None:
-    getattr(env, "reviewkit_glance_docs", set()).discard(docname)
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the directives, the node and the hooks."""
-    app.add_node(
-        rk_block,
-        html=(_visit_block, _depart_block),
-        text=(lambda self, node: None, lambda self, node: None),
-    )
-    app.add_directive("question", QuestionText)
-    app.add_directive("selfcheck", SelfCheck)
-    app.add_directive("verdict", Verdict)
-    app.add_directive("answers-at-a-glance", AnswersAtAGlance)
+    """Read the source at every build and set up the extensions rendering it."""
     app.connect("config-inited", _load)
     app.connect("env-check-consistency", _check_pages)
-    app.connect("env-get-outdated", _glance_outdated)
-    app.connect("env-merge-info", _merge)
-    app.connect("env-purge-doc", _purge)
+    app.setup_extension("reviewkit_question_directives")
+    app.setup_extension("reviewkit_practice")
     return {"parallel_read_safe": True, "parallel_write_safe": True}
