@@ -30,7 +30,7 @@ def brute_force(model, length):
 
 
 def reference_beam(model, length, k):
-    """Plain-Python beam search with the documented tie-breaking."""
+    """Plain-Python beam search with the documented tie-breaking (all tokens kept)."""
     beam = [((), 0.0)]
     for _ in range(length):
         cands = []
@@ -110,6 +110,21 @@ def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
             if ngram and repeats((*prompt, *tokens, v), ngram):
                 continue
             stack.append(((*tokens, v), score + lp[v], (*gains, lp[v])))
+    return out
+
+
+def banned(rules, history, step, length, vocab):
+    """The token ids ``rules`` ban after ``history`` at ``step``, in plain Python."""
+    out = set()
+    if rules.eos is not None and step < rules.min_length:
+        out.add(rules.eos)
+    n = rules.no_repeat_ngram_size
+    if n:  # v is banned if (last n - 1 tokens, v) is an n-gram seen before
+        grams = {tuple(history[i : i + n]) for i in range(len(history) - n + 1)}
+        tail = tuple(history[len(history) - n + 1 :]) if n > 1 else ()
+        out |= {v for v in range(vocab) if (*tail, v) in grams}
+    if rules.force_eos and step == length - 1:
+        out |= set(range(vocab)) - {rules.eos}
     return out
 
 

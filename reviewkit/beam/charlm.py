@@ -18,13 +18,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from reviewkit.beam.interface import check_token_ids
+from reviewkit.beam.validation import check_token_ids
 from reviewkit.checks import (
     check_choice,
     check_float,
+    check_instance,
     check_int,
     check_seed,
     check_tensor,
+    seeded_generator,
 )
 
 __all__ = [
@@ -67,7 +69,7 @@ class RNNLanguageModel(nn.Module):
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.cell = check_choice("cell", cell, ("gru", "rnn"))
         rnn_class = nn.GRU if cell == "gru" else nn.RNN
-        g = torch.Generator().manual_seed(check_seed("seed", seed))
+        g = seeded_generator(seed)
         # built without drawing weights, then drawn from g in PyTorch's own
         # order and distributions (the weights torch.manual_seed(seed) gave)
         # (on the meta device nothing is drawn; to_empty allocates real memory)
@@ -97,18 +99,41 @@ class RNNLanguageModel(nn.Module):
             Logits ``(N, L, M)``, where position ``i`` scores token ``i + 1``,
             and the final hidden state ``(1, N, H)``.
         """
-        self._check_tokens("tokens", tokens)
-        out, hidden = self.rnn(self.embedding(tokens), hidden)  # (N, L, H)
+        self._check_shape("tokens", tokens, ndim=2, empty=False)
+        out, hidden = self.rnn(self._embed("tokens", tokens), hidden)  # (N, L, H)
         return self.head(out), hidden
 
-    def _check_tokens(self, name: str, tokens: Any) -> None:
-        """Raise unless ``tokens`` holds ids in range, shape ``(N, L)``, ``L >= 1``."""
-        check_tensor(name, tokens, ndim=2)
+    def check_tokens(self, name: str, tokens: Any, *, empty: bool = False) -> None:
+        """Raise unless ``tokens`` is ``(N, L)`` of ids in ``[0, M)`` (``L >= 1``).
+
+        Args:
+            name: The argument's name, for the message.
+            tokens: What the caller passed.
+            empty: Accept ``L = 0`` (an empty prompt).
+        """
+        self._check_shape(name, tokens, ndim=2, empty=empty)
+        check_token_ids(name, tokens, self.vocab_size)
+
+    def _check_shape(self, name: str, tokens: Any, ndim: int, empty: bool) -> None:
+        """Raise unless ``tokens`` is an integer tensor of ``ndim`` dimensions."""
+        check_tensor(name, tokens, ndim=ndim)
         if tokens.is_floating_point() or tokens.dtype == torch.bool:
             raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
-        if tokens.shape[1] == 0:
+        if not empty and tokens.shape[-1] == 0:
             raise ValueError(f"{name} must hold at least one token per row, got L = 0")
-        check_token_ids(name, tokens, self.vocab_size)
+
+    def _embed(self, name: str, tokens: torch.Tensor) -> torch.Tensor:
+        """``embedding(tokens)``; an id out of range is reported by ``name``.
+
+        The ids are not checked beforehand (that would cost a pass over them
+        at every decoding step): the embedding's own ``IndexError`` is
+        replaced by one naming the argument.
+        """
+        try:
+            return self.embedding(tokens)
+        except IndexError:
+            check_token_ids(name, tokens, self.vocab_size)  # raises, by name
+            raise
 
     def initial_state(self, n: int) -> torch.Tensor:
         """The zero state :math:`h_0` for ``n`` rows, shape ``(1, n, H)``."""
@@ -121,7 +146,7 @@ class RNNLanguageModel(nn.Module):
         Returns:
             Logits ``(N, L, M)``: position ``i`` scores ``tokens[:, i]``.
         """
-        self._check_tokens("tokens", tokens)
+        self.check_tokens("tokens", tokens)
         first = self.head(self.initial_state(tokens.shape[0])[0])  # (N, M)
         if tokens.shape[1] == 1:
             return first[:, None]
@@ -130,11 +155,14 @@ class RNNLanguageModel(nn.Module):
 
     # -- stateful decoding interface (reviewkit.beam.interface)
 
-    def start(self, prompts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def start(
+        self, prompts: torch.Tensor, *, name: str = "prompts"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Read prompts ``(N, P)``, ``P >= 0``; return log-probs ``(N, M)`` and state.
 
         The state is the hidden state, shape ``(1, N, H)``.
         """
+        self.check_tokens(name, prompts, empty=True)
         if prompts.shape[1] == 0:
             hidden = self.initial_state(prompts.shape[0])
             last = hidden[0]  # (N, H)
@@ -147,7 +175,14 @@ class RNNLanguageModel(nn.Module):
         self, tokens: torch.Tensor, state: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Feed one token per row ``(N,)``; return log-probs ``(N, M)`` and state."""
-        out, hidden = self.rnn(self.embedding(tokens[:, None]), state)  # (N, 1, H)
+        self._check_shape("tokens", tokens, ndim=1, empty=True)
+        if state.shape != (1, tokens.shape[0], self.hidden_size):
+            raise ValueError(
+                f"state must have shape (1, {tokens.shape[0]}, {self.hidden_size}) "
+                f"(one hidden state per token), got {tuple(state.shape)}"
+            )
+        emb = self._embed("tokens", tokens[:, None])  # (N, 1, H)
+        out, hidden = self.rnn(emb, state)  # (N, 1, H)
         return torch.log_softmax(self.head(out[:, 0]), dim=-1), hidden
 
     def select(self, state: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -158,7 +193,7 @@ class RNNLanguageModel(nn.Module):
 
     def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
         """Re-read each prefix ``(N, t)`` from scratch; log-probs ``(N, M)``."""
-        return self.start(prefixes)[0]
+        return self.start(prefixes, name="prefixes")[0]
 
 
 class CharVocabulary:
@@ -239,7 +274,7 @@ def generate_corpus(n_sentences: int, *, seed: int) -> list[str]:
         The sentences, each ending with ``"."``.
     """
     n_sentences = check_int("n_sentences", n_sentences, minimum=1, maximum=10**7)
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
 
     def pick(part: str, n: int) -> list[str]:
         words, weights = zip(*GRAMMAR[part], strict=True)
@@ -278,17 +313,14 @@ def train_language_model(
     Returns:
         The loss (mean negative log-likelihood per token, nats) of every step.
     """
-    if not isinstance(model, RNNLanguageModel):
-        raise TypeError(
-            f"model must be an RNNLanguageModel, got {type(model).__name__}"
-        )
-    model._check_tokens("sequences", sequences)
+    check_instance("model", model, RNNLanguageModel)
+    model.check_tokens("sequences", sequences)
     if sequences.shape[0] == 0:
         raise ValueError("sequences must hold at least one row, got shape (0, L)")
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, low=0.0, low_inclusive=False)
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
@@ -352,9 +384,9 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
     Returns:
         The trained model, its vocabulary, the corpus and the loss curve.
     """
-    config = CharLMConfig() if config is None else config
-    if not isinstance(config, CharLMConfig):
-        raise TypeError(f"config must be a CharLMConfig, got {type(config).__name__}")
+    config = check_instance(
+        "config", CharLMConfig() if config is None else config, CharLMConfig
+    )
     corpus = generate_corpus(config.n_sentences, seed=config.seed)
     vocab = CharVocabulary("".join(sorted(set(" ".join(corpus)))))
     text = " ".join(corpus)

@@ -3,7 +3,8 @@
 The review sheet describes beam search as: for each of the ``k`` hypotheses,
 take its ``k`` most likely next tokens; then sort the ``k^2`` candidates and
 keep the ``k`` best. :func:`sheet_beam_search` runs exactly that, one
-hypothesis at a time in plain Python, and counts the work of each part:
+hypothesis at a time in plain Python, and returns the final beam with the work
+of each part (:class:`OperationCounts`):
 
 * the model's floating-point operations, from PyTorch's own FLOP counter
   (``torch.utils.flop_counter.FlopCounterMode``), which for a recurrent
@@ -31,7 +32,9 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from reviewkit.beam.interface import Hypothesis, as_stateful
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.interface import LanguageModel, advance, decoder_inputs, start
+from reviewkit.beam.rules import SearchRules
 from reviewkit.checks import check_int, check_seed
 
 __all__ = ["CostTerms", "OperationCounts", "sheet_beam_search", "sheet_cost"]
@@ -53,7 +56,6 @@ class OperationCounts:
         topk_comparisons: Comparisons made by the per-hypothesis top-``k``
             (quickselect).
         sort_comparisons: Comparisons made sorting the candidates.
-        hypotheses: The final beam, best first.
     """
 
     steps: int
@@ -62,7 +64,6 @@ class OperationCounts:
     log_probs_read: int
     topk_comparisons: int
     sort_comparisons: int
-    hypotheses: tuple[Hypothesis, ...]
 
 
 @dataclass(frozen=True)
@@ -173,10 +174,16 @@ class _Key:
         return self.counter.less(self.value, other.value)
 
 
-@torch.inference_mode()
 def sheet_beam_search(
-    model: Any, length: int, beam_size: int, *, prompt: Any = None, seed: int = 0
-) -> OperationCounts:
+    model: LanguageModel,
+    length: int,
+    beam_size: int,
+    *,
+    prompt: Any = None,
+    rules: SearchRules = SearchRules(),
+    check: bool = True,
+    seed: int = 0,
+) -> tuple[list[Hypothesis], OperationCounts]:
     """The review sheet's beam search, with every part's work counted.
 
     .. math::
@@ -186,58 +193,54 @@ def sheet_beam_search(
         B_t = \\operatorname{top}_k C_t \\text{ (by sorting } C_t)
 
     Ties go as in :func:`~reviewkit.beam.search.beam_search`: a higher score,
-    then the better-ranked parent, then the lower token id.
+    then the better-ranked parent, then the lower token id. ``rules`` must be
+    plain (the sheet's recipe has no end token).
 
     Args:
-        model: A ``next_log_probs`` callable or a
-            :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
+        model: A :data:`~reviewkit.beam.interface.LanguageModel`.
         length: Tokens to generate, ``T >= 1``.
         beam_size: Beam width ``k >= 1``.
         prompt: Token ids to condition on, shape ``(P,)``; empty by default.
+        rules: Must be ``SearchRules()``.
+        check: Validate every model output (shape, NaN, normalisation).
         seed: Seeds quickselect's pivots; it changes the counts a little,
             never the result.
 
     Returns:
-        The counts and the final beam.
+        The final beam, best first, and the counts.
     """
-    T = check_int("length", length, minimum=1)
+    model, T, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
+    if not rules.plain:
+        raise ValueError(f"rules must be plain here, got {rules}: use beam_search")
     rng = random.Random(check_seed("seed", seed))
-    model = as_stateful(model)
-    start = torch.zeros(1, 0, dtype=torch.long)
-    if prompt is not None:
-        start = torch.as_tensor(prompt, dtype=torch.long).reshape(1, -1)
     topk_counter, sort_counter = _Counter(), _Counter()
     rows = flops = read = 0
-    log_probs, state = model.start(start)  # (1, M)
     beam = [Hypothesis((), 0.0, ())]
-    for t in range(T):
-        candidates = []
-        for parent, (h, row) in enumerate(zip(beam, log_probs.tolist(), strict=True)):
-            read += len(row)
-            for v in _top_tokens(row, k, topk_counter, rng):  # k of M, O(M)
-                # s(y v) = s(y) + log p(v | y)
-                score = h.score + row[v]
-                key = _Key((-score, parent, v), sort_counter)
-                candidates.append((key, parent, Hypothesis((*h.tokens, v), score)))
-        candidates.sort(key=lambda c: c[0])  # k^2 candidates, O(k^2 log k)
-        best = candidates[:k]
-        beam = [h for _, _, h in best]
-        if t + 1 == T:
-            break
-        state = model.select(state, torch.tensor([p for _, p, _ in best]))
-        with FlopCounterMode(display=False) as counter:
-            log_probs, state = model.advance(
-                torch.tensor([h.tokens[-1] for h in beam]), state
-            )  # (k, M)
-        flops += counter.get_total_flops()
-        rows += len(beam)
-    return OperationCounts(
-        steps=T,
-        model_rows=rows,
-        model_flops=flops,
-        log_probs_read=read,
-        topk_comparisons=topk_counter.n,
-        sort_comparisons=sort_counter.n,
-        hypotheses=tuple(beam),
-    )
+    with torch.inference_mode():
+        log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
+        for t in range(T):
+            candidates = []
+            for parent, (h, row) in enumerate(
+                zip(beam, log_probs.tolist(), strict=True)
+            ):
+                read += len(row)
+                for v in _top_tokens(row, k, topk_counter, rng):  # k of M, O(M)
+                    # s(y v) = s(y) + log p(v | y)
+                    score = h.score + row[v]
+                    key = _Key((-score, parent, v), sort_counter)
+                    child = Hypothesis((*h.tokens, v), score, (*h.token_scores, row[v]))
+                    candidates.append((key, parent, child))
+            candidates.sort(key=lambda c: c[0])  # k^2 candidates, O(k^2 log k)
+            best = candidates[:k]
+            beam = [h for _, _, h in best]
+            if t + 1 == T:
+                break
+            state = model.select(state, torch.tensor([p for _, p, _ in best]))
+            last = torch.tensor([h.tokens[-1] for h in beam])
+            with FlopCounterMode(display=False) as counter:
+                log_probs, state = advance(model, last, state, check=check)  # (k, M)
+            flops += counter.get_total_flops()
+            rows += len(beam)
+    counts = OperationCounts(T, rows, flops, read, topk_counter.n, sort_counter.n)
+    return beam, counts

@@ -11,14 +11,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from reviewkit.beam.exact import exact_search
-from reviewkit.beam.interface import as_prompts
+from reviewkit.beam.exact import counted_exact_search
+from reviewkit.beam.interface import LanguageModel
 from reviewkit.beam.search import beam_search_batch
-from reviewkit.checks import check_float, check_int
+from reviewkit.beam.validation import as_prompts
+from reviewkit.checks import check_distinct, check_float, check_int
 from reviewkit.measure import time_call
 
 __all__ = ["SearchErrors", "search_errors", "time_beam_search"]
@@ -57,7 +57,7 @@ class SearchErrors:
 
 
 def search_errors(
-    model: Any,
+    model: LanguageModel,
     prompts: Sequence[Sequence[int]],
     length: int,
     beam_sizes: Sequence[int],
@@ -70,7 +70,7 @@ def search_errors(
         model: The language model.
         prompts: Token-id prompts (lengths may differ).
         length: Tokens to generate after each prompt.
-        beam_sizes: Beam widths to try.
+        beam_sizes: Beam widths to try (distinct).
 
     Returns:
         Scores of the mode and of beam search's best, per prompt and ``k``.
@@ -79,6 +79,7 @@ def search_errors(
     beam_sizes = tuple(check_int("beam_sizes[i]", k, minimum=1) for k in beam_sizes)
     if not beam_sizes:
         raise ValueError("beam_sizes must hold at least one beam width, got none")
+    check_distinct("beam_sizes", beam_sizes)
     if isinstance(prompts, str | torch.Tensor) or not len(prompts):
         raise ValueError(
             "prompts must be a non-empty list of token-id sequences, "
@@ -87,13 +88,13 @@ def search_errors(
     prompts = [as_prompts(p, batch=False)[0].tolist() for p in prompts]
     exact, expanded = [], []
     for p in prompts:
-        result = exact_search(model, length, prompt=p, check=False)
-        if not result.hypotheses:
+        found, work = counted_exact_search(model, length, prompt=p, check=False)
+        if not found:
             raise ValueError(
                 f"prompts hold {p}, after which nothing has probability > 0"
             )
-        exact.append(result.best.score)
-        expanded.append(result.expanded)
+        exact.append(found[0].score)
+        expanded.append(work.expanded)
     beam = torch.empty(len(prompts), len(beam_sizes), dtype=torch.float64)
     groups: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):
@@ -102,8 +103,8 @@ def search_errors(
         batch = torch.tensor([list(prompts[i]) for i in rows], dtype=torch.long)
         batch = batch.reshape(len(rows), -1)
         for j, k in enumerate(beam_sizes):
-            out = beam_search_batch(model, batch, length, k, check=False)
-            beam[rows, j] = out.scores[:, 0].double()
+            out = beam_search_batch(model, length, k, prompts=batch, check=False)
+            beam[rows, j] = torch.tensor([hyps[0].score for hyps in out]).double()
     return SearchErrors(
         beam_sizes,
         torch.tensor(exact, dtype=torch.float64),
@@ -113,11 +114,11 @@ def search_errors(
 
 
 def time_beam_search(
-    model: Any,
-    prompts: torch.Tensor | None,
+    model: LanguageModel,
     length: int,
     beam_size: int,
     *,
+    prompts: torch.Tensor | None = None,
     repeats: int = 5,
     statistic: str = "median",
 ) -> float:
@@ -128,11 +129,10 @@ def time_beam_search(
     :func:`reviewkit.measure.time_call`).
 
     Args:
-        model: A ``next_log_probs`` callable or a
-            :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
-        prompts: Token ids, shape ``(N, P)``; ``None`` for one empty prompt.
+        model: A :data:`~reviewkit.beam.interface.LanguageModel`.
         length: Number of tokens to generate.
         beam_size: Beam width.
+        prompts: Token ids, shape ``(N, P)``; ``None`` for one empty prompt.
         repeats: Number of timed runs.
         statistic: ``"median"`` or ``"min"`` of the timed runs.
 
@@ -142,7 +142,9 @@ def time_beam_search(
     length = check_int("length", length, minimum=1)
     beam_size = check_int("beam_size", beam_size, minimum=1)
     return time_call(
-        lambda: beam_search_batch(model, prompts, length, beam_size, check=False),
+        lambda: beam_search_batch(
+            model, length, beam_size, prompts=prompts, check=False
+        ),
         repeats=repeats,
         statistic=statistic,
     )

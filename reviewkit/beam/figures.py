@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reviewkit.beam.tree import TreeLanguageModel
-from reviewkit.checks import check_int
+from reviewkit.checks import check_instance, check_int
 from reviewkit.plotting import PALETTE
 
 if TYPE_CHECKING:
@@ -43,20 +43,25 @@ def draw_tree(
     Returns:
         The axes.
     """
-    if not isinstance(tree, TreeLanguageModel):
-        raise TypeError(f"tree must be a TreeLanguageModel, got {type(tree).__name__}")
+    check_instance("tree", tree, TreeLanguageModel)
     depth = check_int("depth", depth, minimum=1)
-    deepest = max(len(prefix) for prefix in tree.table) + 1
-    if depth > deepest:
+    if depth > tree.depth:
         raise ValueError(
-            f"depth must be <= {deepest} (the longest sequence the tree scores), "
-            f"got {depth}"
+            f"depth must be <= {tree.depth} (the longest sequence the tree "
+            f"scores), got {depth}"
         )
     paths = dict(paths or {})
     if len(paths) > len(PALETTE):
         raise ValueError(
             f"paths must hold at most {len(PALETTE)} paths, got {len(paths)}"
         )
+    for label, path in paths.items():
+        for token in path:
+            if check_int(f"paths[{label!r}]", token, minimum=0) >= tree.vocab_size:
+                raise ValueError(
+                    f"paths[{label!r}] must hold token ids < {tree.vocab_size} "
+                    f"(the tree's vocabulary size), got {token}"
+                )
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -70,7 +75,7 @@ def draw_tree(
         width = m ** (depth - len(prefix))
         return first + (width - 1) / 2
 
-    highlight = list((paths or {}).items())
+    highlight = list(paths.items())
     for t in range(depth):
         for prefix in itertools.product(range(m), repeat=t):
             for v in range(m):

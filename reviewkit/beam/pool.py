@@ -21,12 +21,8 @@ from dataclasses import dataclass
 
 import torch
 
-from reviewkit.beam.interface import (
-    BeamOutput,
-    StatefulLanguageModel,
-    _advance,
-    _start,
-)
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.interface import StatefulLanguageModel, advance, start
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.selection import finish, read_back, top_k
 
@@ -40,7 +36,7 @@ def pool_loop(
     k: int,
     rules: SearchRules,
     check: bool,
-) -> BeamOutput:
+) -> list[list[Hypothesis]]:
     """``k`` live hypotheses plus a pool of the ``k`` best finished ones.
 
     Each step: the ``2k`` best candidates by score; an ``eos`` candidate among
@@ -60,7 +56,8 @@ def pool_loop(
     n, eos = prompts.shape[0], rules.eos
     assert eos is not None
     with torch.inference_mode():
-        log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
+        log_probs, state = start(model, prompts, check=check)  # (N, M)
+        vocab = log_probs.shape[1]
         rules.check_vocab(vocab)
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): live hypotheses
@@ -112,7 +109,7 @@ def pool_loop(
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
             state = model.select(state, rows)
-            log_probs, state = _advance(model, token.reshape(-1), state, vocab, check)
+            log_probs, state = advance(model, token.reshape(-1), state, check=check)
         steps = len(chosen)
         if steps == length:  # hypotheses still live at T compete unfinished
             rank = torch.where(done[:, None], -math.inf, scores)
@@ -128,7 +125,7 @@ def pool_loop(
         eos_gain = (pool.score.double() - gains.sum(2))[..., None]  # (N, k, 1)
         gains.scatter_(2, at, torch.where(ends, eos_gain, gains.gather(2, at)))
         lengths = pool.step + 1 + pool.eos.long()
-        return finish(tokens, pool.score, lengths, pool.rank, gains, length, eos)
+        return finish(tokens, pool.score, lengths, pool.rank, gains)
 
 
 @dataclass(frozen=True)
@@ -189,12 +186,8 @@ def _stop(
 ) -> torch.Tensor:
     """Which prompts are done after ``steps`` steps, shape ``(N,)``."""
     full = pool.rank[:, -1] > -math.inf  # the pool holds k
+    dead = best_live == -math.inf  # nothing live is left
     if rules.early_stopping:
-        return full | (best_live == -math.inf)
-    if rules.length_penalty == 0.0:
-        bound = best_live  # a score only falls as a sequence grows
-    elif steps >= length:  # live ones are cut here: this is their rank
-        bound = best_live / rules.normaliser(length)
-    else:
-        bound = best_live / max(rules.normaliser(steps + 1), rules.normaliser(length))
-    return (full & (bound <= pool.rank[:, -1])) | (best_live == -math.inf)
+        return full | dead
+    bound = rules.best_possible(best_live, steps, length)  # (N,)
+    return (full & (bound <= pool.rank[:, -1])) | dead

@@ -1,10 +1,10 @@
-"""The two pieces of bookkeeping under the fast beam search.
+"""The bookkeeping under the fast beam search: selection, back-pointers, results.
 
 * :func:`top_k` picks the ``k`` best candidates of every row with the
   chapter's tie rule (higher score first, then the lower index), without
   sorting whole rows.
-* :func:`finish` sorts the final hypotheses into a
-  :class:`~reviewkit.beam.interface.BeamOutput`.
+* :func:`finish` sorts the final hypotheses into n-best lists of
+  :class:`~reviewkit.beam.hypothesis.Hypothesis`.
 * :func:`read_back` follows the back-pointers stored at each step to read
   the token paths (and each token's log-probability) of any set of
   hypotheses at the end, so prefixes are never copied during the search.
@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from reviewkit.beam.interface import BeamOutput
+from reviewkit.beam.hypothesis import Hypothesis
 
 __all__ = ["finish", "read_back", "top_k"]
 
@@ -144,15 +144,12 @@ def finish(
     lengths: torch.Tensor,
     ranking: torch.Tensor,
     gains: torch.Tensor,
-    length: int,
-    eos: int | None,
     ranked: bool = False,
-) -> BeamOutput:
-    """Assemble the final hypotheses into a batch of n-best lists.
+) -> list[list[Hypothesis]]:
+    """Turn the final hypotheses of every prompt into n-best lists.
 
-    Sorts by ``ranking`` (unless ``ranked``: already in order), blanks empty
-    slots (score ``-inf``: length 0, no per-token scores) and pads to
-    ``length`` tokens with ``eos`` (or 0).
+    Sorts by ``ranking`` (unless ``ranked``: already in order) and leaves out
+    empty slots (score ``-inf``).
 
     Args:
         tokens: Tokens, shape ``(N, J, T')``.
@@ -160,26 +157,24 @@ def finish(
         lengths: Tokens per hypothesis, shape ``(N, J)``.
         ranking: What to rank by, shape ``(N, J)``.
         gains: Per-token log-probabilities, shape ``(N, J, T')``.
-        length: The maximum length ``T``.
-        eos: The end token, or ``None``.
         ranked: Whether the hypotheses are in order already.
 
     Returns:
-        The batch's n-best lists.
+        For each prompt, its hypotheses, best first.
     """
     if not ranked:
         order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
-        scores, lengths, ranking = (
-            x.gather(1, order) for x in (scores, lengths, ranking)
-        )
+        scores, lengths = scores.gather(1, order), lengths.gather(1, order)
         index = order[..., None].expand_as(tokens)
         tokens, gains = tokens.gather(1, index), gains.gather(1, index)
-    empty = scores == -math.inf  # (N, k'): no hypothesis here
-    if bool(empty.any()):
-        lengths = torch.where(empty, 0, lengths)
-        gains = torch.where(empty[..., None], 0.0, gains)
-    if tokens.shape[2] < length:
-        fill = (*tokens.shape[:2], length - tokens.shape[2])
-        tokens = torch.cat([tokens, tokens.new_full(fill, eos or 0)], dim=2)
-        gains = torch.cat([gains, gains.new_zeros(fill)], dim=2)
-    return BeamOutput(tokens, scores, lengths, ranking, gains)
+    # one conversion per tensor, then plain Python
+    lists = (tokens.tolist(), scores.tolist(), lengths.tolist(), gains.tolist())
+    rows = zip(*lists, strict=True)
+    return [
+        [
+            Hypothesis(tuple(t[:n]), s, tuple(g[:n]))
+            for t, s, n, g in zip(*row, strict=True)
+            if s > -math.inf
+        ]
+        for row in rows
+    ]

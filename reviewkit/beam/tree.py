@@ -1,9 +1,11 @@
 """A language model given as a table, so every number of a search can be checked.
 
-:class:`TreeLanguageModel` stores the next-token distribution of every prefix;
-:func:`worked_example` is the chapter's two-word tree and :func:`random_tree`
-makes random ones for tests. Drawing a tree is
-:func:`reviewkit.beam.figures.draw_tree`.
+:class:`TreeLanguageModel` stores the next-token distribution of every prefix.
+:func:`worked_example` is the chapter's two-word tree;
+:func:`ending_example` is a small tree with an end token on which the two ways
+of keeping finished sequences (a pool, or the beam) return different
+sequences with ``k = 2`` and ``T = 4``; :func:`random_tree` makes random ones
+for tests. Drawing a tree is :func:`reviewkit.beam.figures.draw_tree`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,21 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from reviewkit.checks import check_float, check_int, check_seed, check_tensor
+from reviewkit.checks import (
+    check_float,
+    check_instance,
+    check_int,
+    check_tensor,
+    seeded_generator,
+)
 
 __all__ = [
+    "ENDING_EXAMPLE_TABLE",
+    "ENDING_EXAMPLE_VOCAB",
     "MAX_TREE_PREFIXES",
     "WORKED_EXAMPLE_TABLE",
     "TreeLanguageModel",
+    "ending_example",
     "random_tree",
     "worked_example",
 ]
@@ -46,7 +57,7 @@ class TreeLanguageModel:
         vocab: Sequence[str],
         dtype: torch.dtype = torch.float64,
     ) -> None:
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        if not check_instance("dtype", dtype, torch.dtype).is_floating_point:
             raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
         if isinstance(vocab, str) or not all(isinstance(w, str) for w in vocab):
             raise TypeError(f"vocab must be a sequence of str, got {vocab!r}")
@@ -171,6 +182,45 @@ def worked_example() -> TreeLanguageModel:
     return TreeLanguageModel(WORKED_EXAMPLE_TABLE, ("neural", "network"))
 
 
+#: The words of :func:`ending_example`; token 2 is the end-of-sequence token.
+ENDING_EXAMPLE_VOCAB: tuple[str, str, str] = ("neural", "network", "<end>")
+
+#: Next-token probabilities of the prefixes that decide the example, one row
+#: per prefix (neural, network, <end>). "network" is unlikely first but then
+#: almost surely ends; "neural neural" goes on strongly for one step and then
+#: spreads out. Every other prefix up to length 3 is uniform.
+ENDING_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float, float]] = {
+    (): (0.75, 0.2, 0.05),
+    (0,): (0.9, 0.06, 0.04),
+    (1,): (0.05, 0.05, 0.9),
+    (0, 0): (0.5, 0.4, 0.1),
+    (0, 0, 0): (0.4, 0.35, 0.25),
+    (0, 0, 1): (0.45, 0.35, 0.2),
+}
+
+
+def ending_example() -> TreeLanguageModel:
+    """The three-token tree (two words and an end token) of the endings page.
+
+    Decoded with ``eos=2``, ``k = 2`` and ``T = 4``, the pool convention
+    returns *network <end>*, the most likely sequence, while the in-beam
+    convention drops it at step 3 for two live prefixes that both fall below
+    it at step 4.
+
+    Returns:
+        A tree over :data:`ENDING_EXAMPLE_VOCAB` with the rows of
+        :data:`ENDING_EXAMPLE_TABLE` and uniform rows for every other prefix
+        of at most three tokens.
+    """
+    uniform = (1 / 3, 1 / 3, 1 / 3)
+    table = {
+        prefix: ENDING_EXAMPLE_TABLE.get(prefix, uniform)
+        for t in range(4)
+        for prefix in itertools.product(range(3), repeat=t)
+    }
+    return TreeLanguageModel(table, ENDING_EXAMPLE_VOCAB)
+
+
 def random_tree(
     vocab_size: int,
     depth: int,
@@ -212,7 +262,7 @@ def random_tree(
             f"(vocab_size={vocab_size}, "
             f"depth={depth}); the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
         )
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
     prefixes = [
         prefix
         for t in range(depth)
