@@ -20,11 +20,14 @@ def row(model, prefix):
 
 def brute_force(model, length):
     """All sequences with scores summed in Python, best first, ties lexicographic."""
+    rows = {}  # one model call per prefix
     seqs = []
     for tokens in itertools.product(range(model.vocab_size), repeat=length):
         score = 0.0
         for i, tok in enumerate(tokens):
-            score = score + row(model, tokens[:i])[tok]
+            if tokens[:i] not in rows:
+                rows[tokens[:i]] = row(model, tokens[:i])
+            score = score + rows[tokens[:i]][tok]
         seqs.append((tokens, score))
     return sorted(seqs, key=lambda s: (-s[1], s[0]))
 

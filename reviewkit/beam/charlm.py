@@ -18,14 +18,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from reviewkit.beam.validation import check_token_ids
+from reviewkit.beam.validation import check_id_list, check_id_tensor, check_token_ids
 from reviewkit.checks import (
     check_choice,
     check_float,
     check_instance,
     check_int,
     check_seed,
-    check_tensor,
     seeded_generator,
 )
 
@@ -52,13 +51,10 @@ class RNNLanguageModel(nn.Module):
         h_0 = 0, \\quad h_t = \\mathrm{cell}(E y_t, h_{t-1}), \\quad
         \\log p(y_{t+1} \\mid y_{\\le t}) = \\log\\mathrm{softmax}(W h_t + b).
 
-    Args:
-        vocab_size: ``M``.
-        hidden_size: ``H`` (also the embedding size).
-        cell: ``"gru"`` or ``"rnn"`` (tanh).
-        seed: Seed of the initial weights, drawn from a ``torch.Generator``
-            of that seed (the global RNG is never used, so models built in
-            threads get the same weights as models built one by one).
+    ``vocab_size`` is ``M``, ``hidden_size`` is ``H`` (also the embedding
+    size), ``cell`` is ``"gru"`` or ``"rnn"`` (tanh). The initial weights are
+    drawn from a generator seeded by ``seed`` (never the global one, so models
+    built in threads get the weights of models built one by one).
     """
 
     def __init__(
@@ -89,45 +85,34 @@ class RNNLanguageModel(nn.Module):
     def forward(
         self, tokens: torch.Tensor, hidden: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Read ``tokens`` and return the logits after each of them.
+        """Read tokens ``(N, L)``, ``L >= 1``, from ``hidden`` ``(1, N, H)`` (or zeros).
 
-        Args:
-            tokens: Token ids, shape ``(N, L)`` with ``L >= 1``.
-            hidden: State to start from, shape ``(1, N, H)``; zeros if omitted.
-
-        Returns:
-            Logits ``(N, L, M)``, where position ``i`` scores token ``i + 1``,
-            and the final hidden state ``(1, N, H)``.
+        Returns the logits ``(N, L, M)`` (position ``i`` scores token ``i + 1``)
+        and the final hidden state ``(1, N, H)``.
         """
         self._check_shape("tokens", tokens, ndim=2, empty=False)
         out, hidden = self.rnn(self._embed("tokens", tokens), hidden)  # (N, L, H)
         return self.head(out), hidden
 
     def check_tokens(self, name: str, tokens: Any, *, empty: bool = False) -> None:
-        """Raise unless ``tokens`` is ``(N, L)`` of ids in ``[0, M)`` (``L >= 1``).
+        """Raise unless ``tokens`` is ``(N, L)`` of ids in ``[0, M)``, ``L >= 1``.
 
-        Args:
-            name: The argument's name, for the message.
-            tokens: What the caller passed.
-            empty: Accept ``L = 0`` (an empty prompt).
+        ``empty`` accepts ``L = 0`` (an empty prompt); ``name`` is the
+        argument's name, for the message.
         """
         self._check_shape(name, tokens, ndim=2, empty=empty)
         check_token_ids(name, tokens, self.vocab_size)
 
     def _check_shape(self, name: str, tokens: Any, ndim: int, empty: bool) -> None:
         """Raise unless ``tokens`` is an integer tensor of ``ndim`` dimensions."""
-        check_tensor(name, tokens, ndim=ndim)
-        if tokens.is_floating_point() or tokens.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
+        check_id_tensor(name, tokens, ndim)
         if not empty and tokens.shape[-1] == 0:
             raise ValueError(f"{name} must hold at least one token per row, got L = 0")
 
     def _embed(self, name: str, tokens: torch.Tensor) -> torch.Tensor:
-        """``embedding(tokens)``; an id out of range is reported by ``name``.
+        """``embedding(tokens)``, its ``IndexError`` replaced by one naming ``name``.
 
-        The ids are not checked beforehand (that would cost a pass over them
-        at every decoding step): the embedding's own ``IndexError`` is
-        replaced by one naming the argument.
+        (Checking the ids first would cost a pass over them at every step.)
         """
         try:
             return self.embedding(tokens)
@@ -197,11 +182,7 @@ class RNNLanguageModel(nn.Module):
 
 
 class CharVocabulary:
-    """Characters <-> token ids.
-
-    Args:
-        chars: The alphabet, one character per token id, in id order.
-    """
+    """Characters <-> token ids: ``chars`` is the alphabet, in id order."""
 
     def __init__(self, chars: str) -> None:
         if not isinstance(chars, str):
@@ -226,14 +207,9 @@ class CharVocabulary:
 
     def decode(self, tokens: Sequence[int]) -> str:
         """The text of ``tokens`` (ids in ``[0, M)``)."""
-        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
-        bad = [t for t in ids if t >= len(self.chars)]
-        if bad:
-            raise ValueError(
-                f"tokens[i] must be < {len(self.chars)} (the vocabulary size), "
-                f"got {bad[0]}"
-            )
-        return "".join(self.chars[t] for t in ids)
+        return "".join(
+            self.chars[t] for t in check_id_list("tokens", tokens, len(self))
+        )
 
 
 #: Word lists and sampling weights of the grammar behind the generated corpus.
@@ -264,15 +240,7 @@ GRAMMAR: dict[str, tuple[tuple[str, float], ...]] = {
 
 
 def generate_corpus(n_sentences: int, *, seed: int) -> list[str]:
-    """Sentences from :data:`GRAMMAR`: ``det noun verb det object.``
-
-    Args:
-        n_sentences: How many sentences.
-        seed: Seed of the generator.
-
-    Returns:
-        The sentences, each ending with ``"."``.
-    """
+    """Seeded sentences from :data:`GRAMMAR`: ``det noun verb det object.``"""
     n_sentences = check_int("n_sentences", n_sentences, minimum=1, maximum=10**7)
     g = seeded_generator(seed)
 
@@ -294,24 +262,17 @@ def train_language_model(
     lr: float,
     seed: int,
 ) -> list[float]:
-    """Fit ``model`` to ``sequences`` by maximum likelihood with Adam.
+    """Fit ``model`` (in place) to ``sequences`` by maximum likelihood with Adam.
 
     .. math::
 
         \\mathcal{L} = -\\frac{1}{NL} \\sum_{n, i} \\log p(y^{(n)}_i \\mid
         y^{(n)}_{<i})
 
-    Args:
-        model: The model to train (in place).
-        sequences: Token ids, shape ``(S, L)``; each row starts at a sentence
-            start, where the model's state is zero.
-        steps: Number of minibatch steps.
-        batch_size: Rows per step.
-        lr: Adam learning rate.
-        seed: Seed of the minibatch sampling.
-
-    Returns:
-        The loss (mean negative log-likelihood per token, nats) of every step.
+    ``sequences`` are token ids ``(S, L)``, each row starting at a sentence
+    start (where the model's state is zero); every step draws ``batch_size``
+    rows with a generator seeded by ``seed``. Returns the loss (nats per
+    token) of every step.
     """
     check_instance("model", model, RNNLanguageModel)
     model.check_tokens("sequences", sequences)
@@ -376,13 +337,8 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
     """Generate the corpus, build the vocabulary and train a character RNN.
 
     Training rows are ``chunk_length`` characters of the sentences joined by
-    spaces, each starting at the start of a sentence.
-
-    Args:
-        config: Settings; the defaults of :class:`CharLMConfig` if omitted.
-
-    Returns:
-        The trained model, its vocabulary, the corpus and the loss curve.
+    spaces, each starting at the start of a sentence; ``config`` defaults to
+    :class:`CharLMConfig`'s.
     """
     config = check_instance(
         "config", CharLMConfig() if config is None else config, CharLMConfig

@@ -1,29 +1,19 @@
 """What beam search costs, counted: the review sheet's algorithm, instrumented.
 
-The review sheet describes beam search as: for each of the ``k`` hypotheses,
-take its ``k`` most likely next tokens; then sort the ``k^2`` candidates and
-keep the ``k`` best. :func:`sheet_beam_search` runs exactly that, one
-hypothesis at a time in plain Python, and returns the final beam with the work
-of each part (:class:`OperationCounts`):
-
-* the model's floating-point operations, from PyTorch's own FLOP counter
-  (``torch.utils.flop_counter.FlopCounterMode``), which for a recurrent
-  language model is :math:`O(k(H^2 + HM))` a step;
-* the comparisons of the per-hypothesis top-``k`` (quickselect over the
-  ``M`` log-probabilities: :math:`O(M)` expected, whatever ``k``);
-* the comparisons of the sort of the ``k^2`` candidates,
-  :math:`O(k^2 \\log k)`.
-
-:func:`sheet_cost` gives the matching terms of the derivation,
-:math:`T k (H^2 + HM)`, :math:`T k M` and :math:`T k^2 \\log_2 k`, so a test
-(and the 3e page) can set each count beside its term. Keeping only the ``k``
-best tokens of each hypothesis loses nothing: the ``k`` best of all ``kM``
-candidates hold at most ``k`` children of any one hypothesis, so the search
-returns what :func:`~reviewkit.beam.search.beam_search` returns.
+The sheet's beam search takes the ``k`` most likely next tokens of each of the
+``k`` hypotheses, then sorts the ``k^2`` candidates and keeps the ``k`` best.
+:func:`sheet_beam_search` runs exactly that in plain Python and counts each
+part's work (:class:`OperationCounts`): the model's FLOPs (PyTorch's own
+``FlopCounterMode``), the comparisons of the per-hypothesis quickselect and
+those of the sort. :func:`sheet_cost` gives the derivation's matching terms,
+so a test (and the 3e page) can set each count beside its term. Keeping only
+each hypothesis' ``k`` best tokens loses nothing (the ``k`` best of all ``kM``
+candidates hold at most ``k`` children of any one hypothesis).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -44,46 +34,24 @@ __all__ = ["CostTerms", "OperationCounts", "sheet_beam_search", "sheet_cost"]
 class OperationCounts:
     """The work one run of :func:`sheet_beam_search` did, by part.
 
-    Attributes:
-        steps: Steps run, ``T``.
-        model_rows: Hypothesis-steps the model computed (``k`` a step once the
-            beam is full).
-        model_flops: Floating-point operations of the model's calls after the
-            first (PyTorch's FLOP counter: two per multiply-add of a matrix
-            product); the first call reads the prompt and is not counted.
-        log_probs_read: Log-probabilities the per-hypothesis top-``k`` looked
-            at, ``M`` per hypothesis-step.
-        topk_comparisons: Comparisons made by the per-hypothesis top-``k``
-            (quickselect).
-        sort_comparisons: Comparisons made sorting the candidates.
+    The first model call reads the prompt and is not counted.
     """
 
-    steps: int
-    model_rows: int
-    model_flops: int
-    log_probs_read: int
-    topk_comparisons: int
-    sort_comparisons: int
+    steps: int  #: steps run, ``T``
+    model_rows: int  #: hypothesis-steps the model computed (``k`` a full step)
+    model_flops: int  #: FLOPs of the model calls (two per multiply-add)
+    log_probs_read: int  #: log-probs the top-``k`` looked at, ``M`` per row
+    topk_comparisons: int  #: comparisons of the per-hypothesis quickselect
+    sort_comparisons: int  #: comparisons sorting the candidates
 
 
 @dataclass(frozen=True)
 class CostTerms:
-    """The terms of the derived cost :math:`O(T(kM + k^2\\log k) + Tk(H^2 + HM))`.
+    """The terms of the derived cost :math:`O(T(kM + k^2\\log k) + Tk(H^2 + HM))`."""
 
-    Attributes:
-        model: :math:`T k (H^2 + H M)`, the network's matrix products.
-        topk: :math:`T k M`, a top-``k`` over each hypothesis' ``M`` scores.
-        sort: :math:`T k^2 \\log_2 k`, sorting the ``k^2`` candidates.
-    """
-
-    model: float
-    topk: float
-    sort: float
-
-    def dominant(self) -> str:
-        """Name of the largest term (``"model"``, ``"topk"`` or ``"sort"``)."""
-        terms = {"model": self.model, "topk": self.topk, "sort": self.sort}
-        return max(terms, key=terms.__getitem__)
+    model: float  #: :math:`T k (H^2 + H M)`, the network's matrix products
+    topk: float  #: :math:`T k M`, a top-``k`` over each hypothesis' scores
+    sort: float  #: :math:`T k^2 \\log_2 k`, sorting the ``k^2`` candidates
 
 
 def sheet_cost(
@@ -97,14 +65,8 @@ def sheet_cost(
         + \\underbrace{T k M}_{\\text{top-}k\\text{ per hypothesis}}
         + \\underbrace{T k^2 \\log_2 k}_{\\text{sort } k^2}
 
-    Args:
-        length: ``T >= 1``.
-        beam_size: ``k >= 1``.
-        vocab_size: ``M >= 1``.
-        hidden_size: ``H >= 1``.
-
-    Returns:
-        The three terms, without constant factors.
+    Each size (``T``, ``k``, ``M``, ``H``) is at least 1; the terms carry no
+    constant factors.
     """
     T = check_int("length", length, minimum=1)
     k = check_int("beam_size", beam_size, minimum=1)
@@ -133,12 +95,10 @@ def _top_tokens(
 ) -> list[int]:
     """The ``k`` best tokens of one row, unordered, by quickselect.
 
-    Keys are ``(log-prob, -token)``, all distinct, so of equal log-probs the
-    lower token wins. A random pivot splits the keys into those above and
-    below it, one comparison each; the search goes on in the part that holds
-    the ``k``-th best. Expected comparisons: :math:`O(M)` whatever ``k``
-    (at most about :math:`3.4M`). The tokens come back unordered: the sort
-    of all candidates that follows orders them.
+    Keys ``(log-prob, -token)`` are distinct (ties go to the lower token). A
+    random pivot splits them in two, one comparison each, and the search goes
+    on in the part that holds the ``k``-th best: :math:`O(M)` comparisons
+    expected, whatever ``k``.
     """
     items = [(lp, -v) for v, lp in enumerate(row) if lp != -math.inf]  # banned: skip
     chosen: list[tuple[float, int]] = []
@@ -161,19 +121,6 @@ def _top_tokens(
     return [-t for _, t in chosen]
 
 
-class _Key:
-    """A candidate's sort key that counts its comparisons."""
-
-    __slots__ = ("counter", "value")
-
-    def __init__(self, value: tuple, counter: _Counter) -> None:
-        self.value = value
-        self.counter = counter
-
-    def __lt__(self, other: _Key) -> bool:
-        return self.counter.less(self.value, other.value)
-
-
 def sheet_beam_search(
     model: LanguageModel,
     length: int,
@@ -193,16 +140,11 @@ def sheet_beam_search(
         B_t = \\operatorname{top}_k C_t \\text{ (by sorting } C_t)
 
     Ties go as in :func:`~reviewkit.beam.search.beam_search`: a higher score,
-    then the better-ranked parent, then the lower token id. ``rules`` must be
-    plain (the sheet's recipe has no end token).
+    then the better-ranked parent, then the lower token id. The other
+    arguments are every decoder's (:func:`~reviewkit.beam.search.beam_search`;
+    ``rules`` must be plain: the sheet's recipe has no end token).
 
     Args:
-        model: A :data:`~reviewkit.beam.interface.LanguageModel`.
-        length: Tokens to generate, ``T >= 1``.
-        beam_size: Beam width ``k >= 1``.
-        prompt: Token ids to condition on, shape ``(P,)``; empty by default.
-        rules: Must be ``SearchRules()``.
-        check: Validate every model output (shape, NaN, normalisation).
         seed: Seeds quickselect's pivots; it changes the counts a little,
             never the result.
 
@@ -215,23 +157,25 @@ def sheet_beam_search(
         raise ValueError(f"rules must be plain here, got {rules}: use beam_search")
     rng = random.Random(check_seed("seed", seed))
     topk_counter, sort_counter = _Counter(), _Counter()
+    # keys (-score, parent, token) are distinct: each "<" of the sort is counted
+    by_counted_key = functools.cmp_to_key(
+        lambda a, b: -1 if sort_counter.less(a[0], b[0]) else 1
+    )
     rows = flops = read = 0
     beam = [Hypothesis((), 0.0, ())]
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
         for t in range(T):
             candidates = []
-            for parent, (h, row) in enumerate(
-                zip(beam, log_probs.tolist(), strict=True)
-            ):
+            rows_now = log_probs.tolist()  # one row of M log-probs per hypothesis
+            for parent, (h, row) in enumerate(zip(beam, rows_now, strict=True)):
                 read += len(row)
                 for v in _top_tokens(row, k, topk_counter, rng):  # k of M, O(M)
                     # s(y v) = s(y) + log p(v | y)
                     score = h.score + row[v]
-                    key = _Key((-score, parent, v), sort_counter)
                     child = Hypothesis((*h.tokens, v), score, (*h.token_scores, row[v]))
-                    candidates.append((key, parent, child))
-            candidates.sort(key=lambda c: c[0])  # k^2 candidates, O(k^2 log k)
+                    candidates.append(((-score, parent, v), parent, child))
+            candidates.sort(key=by_counted_key)  # k^2 candidates, O(k^2 log k)
             best = candidates[:k]
             beam = [h for _, _, h in best]
             if t + 1 == T:

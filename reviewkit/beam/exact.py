@@ -1,26 +1,16 @@
 """Searches that need no beam: exhaustive search and exact search.
 
-* :func:`exhaustive_search` scores all :math:`M^T` sequences.
-* :func:`exact_search` finds the most likely sequences best-first, pruning
-  with the fact that a score never increases as a sequence grows;
-  :func:`counted_exact_search` also reports its work
-  (:class:`ExactSearchWork`).
-
-Both rank ties lexicographically (the smaller token sequence first) and
-apply the :class:`~reviewkit.beam.rules.SearchRules` that decide which
-sequences exist: a sequence ends at ``eos`` or after ``length`` tokens, and
-``min_length``, ``no_repeat_ngram_size`` and ``force_eos`` ban tokens as in
-beam search (``finished`` and ``early_stopping`` are rules of a beam and
-change nothing here). :func:`exhaustive_search` ranks by
-:math:`s / f(L)` under a length penalty; :func:`exact_search` refuses one,
-because its pruning needs a score that only falls as a sequence grows.
-
-**Budgets.** Both refuse work that would take the machine's memory or
-minutes: :func:`exhaustive_search` checks :math:`M^T` against
-``max_sequences`` before it starts, and :func:`exact_search` stops
+:func:`exhaustive_search` scores all :math:`M^T` sequences;
+:func:`exact_search` finds the most likely ones best-first, pruning with the
+fact that a score never increases as a sequence grows
+(:func:`counted_exact_search` also reports its work). Both rank ties
+lexicographically and apply the rules that decide which sequences exist (an
+end token, ``min_length``, ``no_repeat_ngram_size``, ``force_eos``;
+``finished`` and ``early_stopping`` are rules of a beam and change nothing
+here). Both refuse work that would take the machine's memory or minutes:
+exhaustive search checks ``max_sequences`` once it knows ``M``, exact search stops
 (``RuntimeError``, with the numbers) after ``max_expansions`` model calls or
-``max_queue`` queued prefixes; on a near-uniform model, where almost every
-prefix must be expanded, it fails within seconds.
+``max_queue`` queued prefixes.
 """
 
 from __future__ import annotations
@@ -48,15 +38,13 @@ __all__ = [
     "exhaustive_search",
 ]
 
-#: Default budget of :func:`exhaustive_search`: the largest :math:`M^T` it
-#: agrees to enumerate.
+#: Default budget of :func:`exhaustive_search`: the largest :math:`M^T`.
 MAX_EXHAUSTIVE = 1_000_000
 
 #: Default budget of :func:`exact_search`: model calls (expanded prefixes).
 MAX_EXPANSIONS = 10_000
 
-#: Default budget of :func:`exact_search`: prefixes waiting on its queue
-#: (each holds its tokens and a reference to a model state).
+#: Default budget of :func:`exact_search`: prefixes waiting on its queue.
 MAX_QUEUE = 200_000
 
 
@@ -79,15 +67,6 @@ def _complete(tokens: tuple[int, ...], length: int, rules: SearchRules) -> bool:
     return len(tokens) == length or tokens[-1] == rules.eos
 
 
-def _budget(vocab: Any, length: int, limit: int) -> None:
-    """Refuse an enumeration of ``M**T`` sequences above ``limit``."""
-    if isinstance(vocab, int) and vocab**length > limit:
-        raise ValueError(
-            f"exhaustive search would enumerate M**T = {vocab}**{length} "
-            f"sequences; the limit is max_sequences={limit}"
-        )
-
-
 def exhaustive_search(
     model: LanguageModel,
     length: int,
@@ -102,15 +81,12 @@ def exhaustive_search(
     Breadth first: after step :math:`t` every live prefix of :math:`t`
     tokens is held with its score and extended by every allowed token. A
     prefix that ends in ``eos`` is complete; so is one of ``length`` tokens.
-    Sequences of probability 0 (a banned token) are left out.
+    Sequences of probability 0 (a banned token) are left out. The arguments
+    are every decoder's (:func:`~reviewkit.beam.search.beam_search`); ``rules``
+    also give the ranking, :math:`s / f(L)`.
 
     Args:
-        model: A :data:`~reviewkit.beam.interface.LanguageModel`.
-        length: Most tokens to generate, ``T >= 1``.
-        prompt: Token ids to condition on, shape ``(P,)``; empty by default.
-        rules: Which sequences exist, and the ranking :math:`s / f(L)`.
-        check: Validate every model output (shape, NaN, normalisation).
-        max_sequences: Refuse (``ValueError``, before any work) when
+        max_sequences: Refuse (``ValueError``, after reading the prompt) when
             :math:`M^T` exceeds this.
 
     Returns:
@@ -118,12 +94,16 @@ def exhaustive_search(
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     max_sequences = check_int("max_sequences", max_sequences, minimum=1)
-    _budget(model.vocab_size, length, max_sequences)
     history, done = prompts[0].tolist(), []
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check, name="prompt")
-        _budget(log_probs.shape[1], length, max_sequences)
-        rules.check_vocab(log_probs.shape[1])
+        vocab = log_probs.shape[1]
+        if vocab**length > max_sequences:
+            raise ValueError(
+                f"exhaustive search would enumerate M**T = {vocab}**{length} "
+                f"sequences; the limit is max_sequences={max_sequences}"
+            )
+        rules.check_vocab(vocab)
         live = [Hypothesis((), 0.0, ())]  # in lexicographic order
         for _ in range(length):
             grown, parents = [], []
@@ -174,13 +154,7 @@ def exact_search(
     max_expansions: int = MAX_EXPANSIONS,
     max_queue: int = MAX_QUEUE,
 ) -> list[Hypothesis]:
-    """The ``n_best`` most likely sequences, found without enumerating them all.
-
-    :func:`counted_exact_search` without the count of its work.
-
-    Returns:
-        The best sequences, best first (fewer than ``n_best`` if fewer exist).
-    """
+    """The ``n_best`` most likely sequences: :func:`counted_exact_search`'s list."""
     return counted_exact_search(
         model,
         length,
@@ -206,9 +180,8 @@ def counted_exact_search(
 ) -> tuple[list[Hypothesis], ExactSearchWork]:
     """Find the most likely sequences without enumerating them all, and count the work.
 
-    Best-first (uniform-cost) search over prefixes. Because every
-    log-probability is at most zero, a prefix's score bounds the score of every
-    completion:
+    Best-first (uniform-cost) search over prefixes: a prefix's score bounds
+    the score of every completion, since every log-probability is at most 0:
 
     .. math::
 
@@ -216,17 +189,13 @@ def counted_exact_search(
         \\le s(y_{1:t}).
 
     So when the best prefix on the queue is complete (it ends in ``eos`` or
-    has ``length`` tokens), nothing left on the queue can beat it: it is the
-    mode. Popping on to ``n_best`` complete sequences gives the exact n-best
-    list. For ``n_best = 1`` the greedy sequence's score is a floor: a prefix
-    scoring below it cannot lead to the mode and is never queued.
+    has ``length`` tokens), nothing queued can beat it. Popping on to
+    ``n_best`` of them gives the exact n-best list. For ``n_best = 1`` the
+    greedy score is a floor: a prefix below it is never queued. The other
+    arguments are every decoder's (:func:`~reviewkit.beam.search.beam_search`;
+    ``rules`` without a length penalty).
 
     Args:
-        model: A :data:`~reviewkit.beam.interface.LanguageModel`.
-        length: Most tokens to generate, ``T >= 1``.
-        prompt: Token ids to condition on, shape ``(P,)``; empty by default.
-        rules: Which sequences exist (no length penalty: see above).
-        check: Validate every model output (shape, NaN, normalisation).
         n_best: How many of the most likely sequences to return.
         max_expansions: Give up (``RuntimeError``) after this many model calls.
         max_queue: Give up (``RuntimeError``) when this many prefixes wait.
@@ -253,51 +222,40 @@ def counted_exact_search(
         )
         if greedy:  # slack: greedy adds in the model's float32, this in float64
             floor = greedy[0].score - 1e-4 * (1 + abs(greedy[0].score))
+    too_flat = "the model is too flat for an exact search at this length: shorten T"
     found: list[Hypothesis] = []
+    # (-score, tokens, token scores, state before the last token): tokens are
+    # unique, so equal scores go lexicographically and states are never compared
+    heap: list[tuple[float, tuple[int, ...], tuple[float, ...], Any]]
+    heap, expanded, pushed = [(0.0, (), (), None)], 0, 0
     with torch.inference_mode():
-        log_probs, state = start(model, prompts, check=check, name="prompt")
-        rules.check_vocab(log_probs.shape[1])
-        expanded, pushed = 1, 0
-        # Heap entries: (-score, tokens, token scores, state of the parent
-        # prefix). Tokens are unique: equal scores go lexicographically.
-        heap: list[tuple[float, tuple[int, ...], tuple[float, ...], Any]] = []
-        node: tuple[float, tuple[int, ...], tuple[float, ...], Any]
-        node = (0.0, (), (), state)
-        while True:
-            neg, tokens, gains, node_state = node
+        while heap and len(found) < n_best:
+            neg, tokens, gains, state = heapq.heappop(heap)
+            if tokens and _complete(tokens, length, rules):
+                found.append(Hypothesis(tokens, -neg, gains))  # none queued beats it
+                continue
+            if expanded >= max_expansions:
+                raise RuntimeError(
+                    f"exact_search expanded max_expansions={max_expansions} prefixes "
+                    f"({len(heap)} still queued) without finishing; {too_flat} or "
+                    "raise the limit"
+                )
+            if tokens:  # feed the prefix's last token to its parent's state
+                last = torch.tensor([tokens[-1]])
+                log_probs, state = advance(model, last, state, check=check)
+            else:
+                log_probs, state = start(model, prompts, check=check, name="prompt")
+                rules.check_vocab(log_probs.shape[1])
+            expanded += 1
             (row,) = _rows(rules, log_probs, history, [tokens], length)
             for v, lp in enumerate(row):
-                if lp == -math.inf:
-                    continue  # banned, or of probability 0
-                # s(y v) = s(y) + log p(v | x, y) <= s(y)
-                if -(neg - lp) >= floor:
-                    heapq.heappush(
-                        heap, (neg - lp, (*tokens, v), (*gains, lp), node_state)
-                    )
+                # s(y v) = s(y) + log p(v | x, y) <= s(y); banned tokens are -inf
+                if lp > -math.inf and -(neg - lp) >= floor:
+                    heapq.heappush(heap, (neg - lp, (*tokens, v), (*gains, lp), state))
                     pushed += 1
             if len(heap) > max_queue:
                 raise RuntimeError(
                     f"exact_search queued more than max_queue={max_queue} prefixes "
-                    f"after {expanded} expansions; the model is too flat for an "
-                    "exact search at this length: shorten T or raise the limit"
+                    f"after {expanded} expansions; {too_flat} or raise the limit"
                 )
-            while heap and len(found) < n_best:
-                node = heapq.heappop(heap)
-                if not _complete(node[1], length, rules):
-                    break
-                found.append(Hypothesis(node[1], -node[0], node[2]))
-            else:
-                break
-            if expanded >= max_expansions:
-                raise RuntimeError(
-                    f"exact_search expanded max_expansions={max_expansions} "
-                    f"prefixes ({len(heap)} still queued) without finishing; the "
-                    "model is too flat for an exact search at this length: "
-                    "shorten T or raise the limit"
-                )
-            # The node's state is its parent's; feed its last token now.
-            last = torch.tensor([node[1][-1]])
-            log_probs, state = advance(model, last, node[3], check=check)
-            node = (node[0], node[1], node[2], state)
-            expanded += 1
     return found, ExactSearchWork(expanded, pushed)

@@ -1,28 +1,20 @@
 """What every decoder takes: the model interface and the checks at the door.
 
-A model (:data:`LanguageModel`) is either
-
-* any callable ``next_log_probs(prefixes)`` mapping a LongTensor of prefixes,
-  shape ``(N, t)`` with ``t >= 0``, to next-token log-probabilities, shape
-  ``(N, M)`` (the *stateless* interface: the prefix is fed again at every
-  step), or
-* a :class:`StatefulLanguageModel`, which carries a state (an RNN's hidden
-  state) from step to step, so each step feeds one token per hypothesis.
-
-Decoders detect which they got (:func:`as_stateful`); a plain callable is
-wrapped in :class:`PrefixAdapter`, whose state is the prefixes themselves.
-
-Every decoder has the same signature, ``(model, length[, beam_size], *,
-prompt=None, rules=SearchRules(), check=True)``, checks it once with
-:func:`decoder_inputs`, and talks to the model only through :func:`start`
-and :func:`advance`, which check what goes in (prompt ids) and, with
-``check=True``, what comes out (:func:`~reviewkit.beam.validation.check_log_probs`).
+A model (:data:`LanguageModel`) is either a callable ``next_log_probs(prefixes)``
+mapping prefixes ``(N, t)``, ``t >= 0``, to next-token log-probabilities
+``(N, M)`` (stateless: the prefix is fed again at every step), or a
+:class:`StatefulLanguageModel`, which carries a state (an RNN's hidden state)
+from step to step. Decoders wrap a callable in :class:`PrefixAdapter`
+(:func:`as_stateful`), check their arguments once (:func:`decoder_inputs`),
+and talk to the model only through :func:`start` and :func:`advance`, which
+check what goes in (prompt ids) and, with ``check=True``, what comes out
+(:func:`~reviewkit.beam.validation.check_log_probs`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias
 
 import torch
 
@@ -42,7 +34,6 @@ __all__ = [
 ]
 
 
-@runtime_checkable
 class StatefulLanguageModel(Protocol):
     """A model that carries its own state from one decoding step to the next.
 
@@ -75,13 +66,10 @@ LanguageModel: TypeAlias = StatefulLanguageModel | NextLogProbs
 class PrefixAdapter:
     """Give a stateless ``next_log_probs`` callable the stateful interface.
 
-    The state is the tensor of prefixes (prompt plus generated tokens), shape
-    ``(N, t)``; every step appends one column and calls the model on the
-    whole prefix again, which is what a model without a cache has to do.
-
-    Args:
-        next_log_probs: Maps prefixes ``(N, t)`` to log-probabilities ``(N, M)``.
-        vocab_size: ``M``; if omitted it is read from the first call.
+    The state is the prefixes (prompt plus generated tokens), ``(N, t)``:
+    every step appends one column and calls the model on the whole prefix
+    again, as a model without a cache has to. ``vocab_size`` (``M``), if
+    omitted, is read from the first call.
     """
 
     def __init__(
@@ -98,7 +86,7 @@ class PrefixAdapter:
         self.vocab_size = vocab_size
 
     def start(self, prompts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Return the model's distribution after ``prompts`` ``(N, P)``."""
+        """The model's distribution after ``prompts`` ``(N, P)``; the state is them."""
         log_probs = self.next_log_probs(prompts)
         if self.vocab_size is None and isinstance(log_probs, torch.Tensor):
             self.vocab_size = log_probs.shape[-1]
@@ -119,12 +107,8 @@ class PrefixAdapter:
 def as_stateful(model: LanguageModel) -> StatefulLanguageModel:
     """Return ``model`` if it is stateful, else wrap it in :class:`PrefixAdapter`.
 
-    A stateless model's ``vocab_size`` attribute, if it has one, is used to
-    check prompts before the first call.
-
-    Raises:
-        TypeError: If ``model`` is neither, or a stateful model has no integer
-            ``vocab_size``.
+    A stateful model needs an integer ``vocab_size``; a stateless one's, if
+    it has one, checks prompts before the first call.
     """
     if isinstance(model, PrefixAdapter):  # it learns vocab_size on its first call
         return model
@@ -147,17 +131,8 @@ def decoder_inputs(
 ) -> tuple[StatefulLanguageModel, int, torch.Tensor]:
     """Check the arguments every decoder takes, once, at its door.
 
-    Args:
-        model: A :data:`LanguageModel`.
-        length: Most tokens to generate, ``T >= 1`` (end token included).
-        prompt: Token ids, shape ``(P,)`` (``(N, P)`` with ``batch``), or
-            ``None`` for an empty prompt.
-        rules: The search rules.
-        check: Whether to validate every model output.
-        batch: Whether ``prompt`` is a batch of prompts.
-
-    Returns:
-        The model (stateful), ``T`` as an ``int`` and the prompts ``(N, P)``.
+    ``prompt`` is ``(P,)``, or ``(N, P)`` with ``batch``. Returns the model
+    (stateful), ``length`` as an ``int`` and the prompts ``(N, P)``.
     """
     length = check_int("length", length, minimum=1)
     check_instance("rules", rules, SearchRules)
@@ -174,10 +149,9 @@ def start(
 ) -> tuple[torch.Tensor, Any]:
     """``model.start(prompts)``, checked; returns log-probs ``(N, M)`` and state.
 
-    Prompt ids are checked against ``model.vocab_size`` before the model sees
-    them (always: an id out of range would otherwise fail deep inside the
-    model, or silently read another row of a table), and called ``name`` in
-    the message; the output is checked with ``check``.
+    Prompt ids are checked against ``model.vocab_size`` (and called ``name``)
+    before the model sees them, always: an id out of range would otherwise
+    fail deep inside the model, or silently read another row of a table.
     """
     vocab = model.vocab_size  # None only for a PrefixAdapter not yet called
     if vocab is not None:
@@ -200,7 +174,7 @@ def advance(
     """``model.advance(tokens, state)``; with ``check``, its output is checked.
 
     ``tokens`` ``(N,)`` come from the decoder, which only feeds ids the model
-    scored; the output must have shape ``(N, M)``.
+    scored.
     """
     log_probs, state = model.advance(tokens, state)
     if check:

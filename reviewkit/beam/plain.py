@@ -1,9 +1,7 @@
 """Beam search as the review sheet states it, in plain Python.
 
-:func:`plain_beam_search` is the loop a student would write: hold the beam as
-a list of hypotheses, extend each by every token, keep the ``k`` best by total
-log-probability. The pages show it as it is; the fast, batched
-:func:`~reviewkit.beam.search.beam_search` and the traced
+:func:`plain_beam_search` is the loop a student would write, shown as it is on
+the pages; the fast :func:`~reviewkit.beam.search.beam_search` and the traced
 :func:`~reviewkit.beam.trace.beam_trace` (which add end tokens and the other
 rules) are tested against it.
 """

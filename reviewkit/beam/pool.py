@@ -1,17 +1,12 @@
 """Beam search with a pool of finished hypotheses, as the toolkits run it.
 
 fairseq, OpenNMT-py, transformers and tensor2tensor keep ``k`` live
-hypotheses and move each one that ends into a separate pool, which keeps the
-``k`` best finished ones by rank :math:`s / f(L)`; a finished hypothesis
-never takes a live one's slot. :func:`pool_loop` is that loop, batched;
-:func:`~reviewkit.beam.search.beam_search_batch` calls it for
-``finished="pool"`` (the default with an end token).
-
-**Stopping.** A prompt is done when its pool holds ``k`` and no live
-hypothesis can still beat the worst of them under the ranking (see
-:meth:`~reviewkit.beam.rules.SearchRules.best_possible`), or, with
-``early_stopping``, as soon as the pool holds ``k`` (fairseq's rule), or
-when no live hypothesis is left.
+hypotheses and move each one that ends into a pool of the ``k`` best finished
+ones by rank :math:`s / f(L)`. :func:`pool_loop` is that loop, batched. A
+prompt is done when its pool holds ``k`` and no live hypothesis can still
+beat the worst of them (:meth:`~reviewkit.beam.rules.SearchRules.best_possible`),
+or, with ``early_stopping``, as soon as it holds ``k`` (fairseq's rule), or
+when nothing live is left.
 """
 
 from __future__ import annotations
@@ -41,17 +36,9 @@ def pool_loop(
 
     Each step: the ``2k`` best candidates by score; an ``eos`` candidate among
     the first ``k`` joins the pool; the first ``k`` others form the next beam.
-
-    Args:
-        model: The model, already stateful.
-        prompts: Token ids, shape ``(N, P)``, checked.
-        length: Most tokens to generate, ``T``.
-        k: Beam width.
-        rules: The search rules (with an end token).
-        check: Validate every model output.
-
-    Returns:
-        Up to ``k`` hypotheses per prompt, best first by rank.
+    At ``length``, live hypotheses compete with the pool unfinished. Arguments
+    as :func:`~reviewkit.beam.search.beam_search_batch` checked them (``rules``
+    with an end token); returns up to ``k`` hypotheses per prompt, by rank.
     """
     n, eos = prompts.shape[0], rules.eos
     assert eos is not None
@@ -100,7 +87,12 @@ def pool_loop(
             parents.append(parent)
             chosen.append(token)
             totals.append(scores)
-            done = done | _stop(rules, pool, scores[:, 0], t + 1, length)
+            # done: the pool holds k and nothing live can beat its worst
+            full, best_live = pool.rank[:, -1] > -math.inf, scores[:, 0]  # (N,)
+            if not rules.early_stopping:
+                bound = rules.best_possible(best_live, t + 1, length)  # (N,)
+                full = full & (bound <= pool.rank[:, -1])
+            done = done | full | (best_live == -math.inf)
             all_done, any_done = torch.stack([done.all(), done.any()]).tolist()
             if t + 1 == length or all_done:
                 break
@@ -160,10 +152,7 @@ class FinishedPool:
         slot: torch.Tensor,
         eos: bool,
     ) -> FinishedPool:
-        """Add new entries ``(N, c)`` (rank ``-inf``: none) and keep the k best.
-
-        A stable sort keeps older entries ahead of newer ones on equal rank.
-        """
+        """Add entries ``(N, c)`` (rank -inf: none); keep the best k, older first."""
         k = self.rank.shape[1]
         both = torch.cat([self.rank, rank], dim=1)  # (N, k + c)
         keep = torch.sort(both, dim=1, descending=True, stable=True).indices[:, :k]
@@ -175,19 +164,3 @@ class FinishedPool:
         )
         merged = [torch.cat(p, dim=1).gather(1, keep) for p in parts]
         return FinishedPool(both.gather(1, keep), *merged)
-
-
-def _stop(
-    rules: SearchRules,
-    pool: FinishedPool,
-    best_live: torch.Tensor,
-    steps: int,
-    length: int,
-) -> torch.Tensor:
-    """Which prompts are done after ``steps`` steps, shape ``(N,)``."""
-    full = pool.rank[:, -1] > -math.inf  # the pool holds k
-    dead = best_live == -math.inf  # nothing live is left
-    if rules.early_stopping:
-        return full | dead
-    bound = rules.best_possible(best_live, steps, length)  # (N,)
-    return (full & (bound <= pool.rank[:, -1])) | dead

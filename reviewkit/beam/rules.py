@@ -1,24 +1,10 @@
 """The rules a search follows besides the scores: ending, banning, normalising.
 
-:class:`SearchRules` holds every option the toolkits offer on top of plain
-beam search (fairseq, OpenNMT-py and transformers name them the same way):
-
-* an **end token** ``eos``, and what happens to a hypothesis that emits it
-  (``finished="pool"``: it leaves the beam for a pool of finished ones;
-  ``"beam"``: it stays in the beam and competes for a slot);
-* a **minimum length**: ``eos`` is banned while fewer than ``min_length``
-  tokens have been generated;
-* **n-gram blocking**: a token that would repeat an n-gram already in the
-  sequence (prompt included) is banned;
-* **forcing the end token** at the last step (fairseq's ``max_len``);
-* **length normalisation** of the final ranking, :math:`s / L^{\\alpha}`
-  (``"power"``) or :math:`s / ((5 + L) / 6)^{\\alpha}` (``"gnmt"``), where
-  :math:`L` counts the generated tokens, the end token included.
-
-A banned token gets log-probability :math:`-\\infty`; the rest of the row is
-left as it is (not renormalised), as in the toolkits. The rules are applied
-the same way by the fast search, the readable trace and the exact searches.
-Every decoder takes them as one argument, ``rules=SearchRules(...)``.
+:class:`SearchRules` holds the options the toolkits (fairseq, OpenNMT-py,
+transformers) offer on top of plain beam search, written once: every decoder
+takes them as one argument, ``rules=SearchRules(...)``, and applies them the
+same way. A banned token gets log-probability :math:`-\\infty`; the rest of
+the row is left as it is (not renormalised), as in the toolkits.
 """
 
 from __future__ import annotations
@@ -140,11 +126,10 @@ class SearchRules:
     ) -> float | torch.Tensor:
         """The best rank a live hypothesis of ``n_tokens`` tokens can still reach.
 
-        It ends with between ``n_tokens + 1`` and ``length`` tokens, with a
-        score at most ``score`` (every log-probability is at most 0), so its
-        rank is at most ``score / f(L)`` for the largest ``f(L)`` on that
-        range; ``f`` is monotone, so that is at one end. ``score`` may be a
-        tensor of scores (one per prompt).
+        It ends with ``n_tokens + 1`` to ``length`` tokens and a score at most
+        ``score``, so its rank is at most ``score / f(L)`` for the largest
+        ``f(L)`` on that range (``f`` is monotone: at one end). ``score`` may
+        be a tensor (one per prompt).
         """
         if self.length_penalty == 0.0:
             return score
@@ -160,17 +145,12 @@ class SearchRules:
         step: int,
         length: int,
     ) -> torch.Tensor:
-        """Set banned tokens to :math:`-\\infty` in every row at once.
+        """Set banned tokens to :math:`-\\infty` in log-probs ``(R, M)``, all rows.
 
-        Args:
-            log_probs: Next-token log-probs, shape ``(R, M)``; not modified.
-            history: Every row's tokens so far, prompt included, shape
-                ``(R, P + step)``; needed only for n-gram blocking.
-            step: How many tokens have been generated so far.
-            length: The maximum number of generated tokens ``T``.
-
-        Returns:
-            ``log_probs`` itself when nothing is banned, else a masked copy.
+        ``history`` is every row's tokens so far, prompt included,
+        ``(R, P + step)`` (needed only for n-gram blocking); ``step`` tokens
+        have been generated of at most ``length``. Returns ``log_probs`` itself
+        when nothing is banned, else a masked copy.
         """
         eos, n = self.eos, self.no_repeat_ngram_size
         ban_eos = eos is not None and step < self.min_length

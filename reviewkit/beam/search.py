@@ -2,18 +2,12 @@
 
 Every step is one model call on the live rows, one ``topk`` over the
 flattened candidate scores and one gather of the model state; prefixes are
-never copied (back-pointers are read back once at the end, see
-:mod:`reviewkit.beam.selection`). It returns what the readable
-:func:`reviewkit.beam.plain.plain_beam_search` and the traced
-:func:`reviewkit.beam.trace.beam_trace` return, and the tests check that.
-
-**Ties.** Every ranking is deterministic: a higher score first; among equal
-scores, the candidate from the better-ranked parent hypothesis, then the lower
-token id (the lower index in the flattened ``(k, M)`` candidate grid). In the
-pool of finished hypotheses, one that finished earlier wins a tie.
-
-**Precision.** Scores add up in the model's dtype promoted to at least
-float32, so a bfloat16 or float16 model still gets float32 totals.
+never copied (:mod:`reviewkit.beam.selection` reads back-pointers once at the
+end). It returns what :func:`~reviewkit.beam.plain.plain_beam_search` and
+:func:`~reviewkit.beam.trace.beam_trace` return (the tests check it), with the
+same ties: a higher score first, then the better-ranked parent, then the lower
+token id; in the pool, the one that finished earlier. Scores add up in the
+model's dtype promoted to at least float32.
 """
 
 from __future__ import annotations
@@ -62,32 +56,21 @@ def beam_search_batch(
 
     Beams start with one hypothesis and widen to at most ``k`` as candidates
     allow. A candidate of score :math:`-\\infty` (a banned token) is never
-    kept, so a prompt may end with fewer than ``k`` hypotheses, or none.
-
-    **End token, pool** (``finished="pool"``, the default with ``eos``; as
-    fairseq, OpenNMT-py and transformers do it). The beam holds ``k`` live
-    hypotheses. Of each step's candidates, ranked by score, an ``eos``
-    candidate among the first ``k`` moves to a pool of finished hypotheses,
-    which keeps the ``k`` best by rank :math:`s / f(L)`; the first ``k``
-    others form the next beam (see :mod:`reviewkit.beam.pool` for when a
-    prompt is done). At ``length``, live hypotheses compete with the pool
-    unfinished (with ``force_eos`` they all end there).
-
-    **End token, in the beam** (``finished="beam"``). A finished hypothesis
-    stays in the beam and competes for a slot with the live ones; the search
-    stops once all are finished, and the final beam is ranked by
-    :math:`s / f(L)`.
+    kept, so a prompt may end with fewer than ``k`` hypotheses, or none. With
+    an end token, a finished hypothesis leaves the beam for a pool of the
+    ``k`` best finished ones (``rules.finished="pool"``, the toolkits' way: see
+    :mod:`reviewkit.beam.pool`), or keeps its slot and competes with the live
+    ones (``"beam"``, stopping once all have ended); the final list is ranked
+    by :math:`s / f(L)`.
 
     Args:
         model: A :data:`~reviewkit.beam.interface.LanguageModel`.
         length: Most tokens to generate, ``T >= 1`` (end token included).
-        beam_size: Beam width ``k >= 1`` (an int or a numpy integer).
-        prompts: Token ids, shape ``(N, P)`` (prompts of one length);
-            ``None`` for one empty prompt.
+        beam_size: Beam width ``k >= 1``.
+        prompts: Token ids ``(N, P)`` (of one length); ``None``: one empty.
         rules: End token, banned tokens and ranking
             (:class:`~reviewkit.beam.rules.SearchRules`).
         check: Validate every model output (shape, NaN, normalisation).
-            Switch off for timing.
 
     Returns:
         For each prompt, up to ``k`` hypotheses, best first.
@@ -108,11 +91,7 @@ def beam_search(
     rules: SearchRules = SearchRules(),
     check: bool = True,
 ) -> list[Hypothesis]:
-    """Beam search for one prompt (``(P,)``); :func:`beam_search_batch` of one.
-
-    Returns:
-        Up to ``k`` hypotheses, best first (fewer if fewer exist).
-    """
+    """Beam search for one prompt ``(P,)``: :func:`beam_search_batch` of one."""
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     beam_size = check_int("beam_size", beam_size, minimum=1)
     return _search(model, length, beam_size, prompts, rules, check)[0]
@@ -126,17 +105,10 @@ def greedy_decode(
     rules: SearchRules = SearchRules(),
     check: bool = True,
 ) -> list[Hypothesis]:
-    """Take the most likely next token at every step: beam search with ``k = 1``.
+    """Take the most likely token each step: beam search with ``k = 1``.
 
-    .. math::
-
-        y_t = \\arg\\max_{v} \\log p(v \\mid x, y_{<t})
-
-    Ties go to the lower token id. With an end token the sequence ends at
-    ``eos`` (or after ``length`` tokens).
-
-    Returns:
-        A list with the greedy hypothesis (empty if every token was banned).
+    :math:`y_t = \\arg\\max_v \\log p(v \\mid x, y_{<t})`, ties to the lower id;
+    the list holds one hypothesis (none if every token was banned).
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     return _search(model, length, 1, prompts, rules, check)[0]

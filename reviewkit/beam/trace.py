@@ -1,12 +1,10 @@
 """Beam search with every rule, one prompt, plain Python, every candidate recorded.
 
-:func:`beam_trace` is :func:`~reviewkit.beam.plain.plain_beam_search` with the
-rules of :class:`~reviewkit.beam.rules.SearchRules` added, each in its own
-small function: which tokens may follow a hypothesis (:func:`_expand`), which
-candidates go on and which end (:func:`_choose`), and when a search with a
-pool of finished hypotheses may stop (:func:`_done`). It records every
-candidate of every step (:class:`BeamStep`), which is what the pages
-tabulate, and returns what the fast
+:func:`beam_trace` is :func:`~reviewkit.beam.plain.plain_beam_search` plus the
+rules of :class:`~reviewkit.beam.rules.SearchRules`, each concern in its own
+small function: the candidates of a step (``_expand``), which go on and which
+end (``_choose``), and when to stop (``_done``). It records every step
+(:class:`BeamStep`, what the pages tabulate) and returns what the fast
 :func:`~reviewkit.beam.search.beam_search` returns (the tests check it).
 """
 
@@ -31,23 +29,16 @@ __all__ = ["BeamStep", "beam_trace"]
 class BeamStep:
     """Every candidate beam search scored at one step, for one prompt.
 
-    Attributes:
-        step: The step, from 1 to ``T``.
-        candidates: Each candidate's tokens so far, in the order scored
-            (parent beam rank, then token id).
-        scores: Each candidate's total log-probability.
-        kept: Whether each candidate made it into the beam.
-        rank: The candidate's rank in the new beam (0 = best), or ``None``.
-        finished: Whether each candidate ended and moved to the pool of
-            finished hypotheses (``finished="pool"``); all ``False``
-            otherwise.
+    The candidates are in the order scored: by parent (its rank in the beam),
+    then token id; the other fields hold one entry per candidate.
     """
 
-    step: int
-    candidates: tuple[tuple[int, ...], ...]
-    scores: tuple[float, ...]
-    kept: tuple[bool, ...]
-    rank: tuple[int | None, ...]
+    step: int  #: the step, from 1 to ``T``
+    candidates: tuple[tuple[int, ...], ...]  #: each candidate's tokens so far
+    scores: tuple[float, ...]  #: its total log-probability
+    kept: tuple[bool, ...]  #: whether it made it into the beam
+    rank: tuple[int | None, ...]  #: its rank in the new beam (0 = best), or None
+    #: whether it ended and moved to the pool (``finished="pool"``)
     finished: tuple[bool, ...] = ()
 
     @classmethod
@@ -75,13 +66,9 @@ class BeamStep:
     ) -> str:
         """This step as a Markdown table, best candidate first.
 
-        Args:
-            spell: Turns a token tuple into text; token ids if omitted.
-            digits: Decimals of the log-probabilities.
-
-        Returns:
-            A table with one row per candidate: sequence, total
-            log-probability, probability, and whether it was kept.
+        One row per candidate: its tokens (spelled by ``spell``, ids if
+        omitted), total log-probability (``digits`` decimals), probability,
+        and whether it was kept.
         """
         spell = spell or (lambda tokens: " ".join(map(str, tokens)))
         digits = check_int("digits", digits, minimum=0, maximum=12)
@@ -119,15 +106,10 @@ def beam_trace(
         : y \\in B_{t-1},\\ v \\in V \\}
 
     Hold the beam as a list of hypotheses, extend each by every allowed
-    token, sort the candidates (a stable sort of candidates listed by parent,
-    then token id: ties go to the better parent, then the lower id), keep the
-    best ``k``; with an end token, as
-    :func:`~reviewkit.beam.search.beam_search_batch` describes.
-
-    Returns:
-        The n-best list, best first (what
-        :func:`~reviewkit.beam.search.beam_search` returns), and one
-        :class:`BeamStep` per step the search ran.
+    token, sort the candidates stably (ties go to the better parent, then the
+    lower id), keep the best ``k``; with an end token, as
+    :func:`~reviewkit.beam.search.beam_search_batch` describes. Returns the
+    n-best list, best first, and one :class:`BeamStep` per step run.
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
@@ -165,13 +147,9 @@ def beam_trace(
 def _expand(
     beam: list[Hypothesis], rows: list[list[float]], rules: SearchRules
 ) -> tuple[list[Hypothesis], list[int]]:
-    """Every candidate of one step, parent by parent, then by token id.
-
-    A hypothesis that ended stays as it is (``finished="beam"``); a token of
-    probability 0 (or banned, ``-inf`` in ``rows``) starts nothing.
-
-    Returns:
-        The candidates and, for each, its parent's rank in the beam.
+    """Every candidate of one step (parent by parent, then by token id), and
+    each one's parent rank. A hypothesis that ended stays as it is
+    (``finished="beam"``); a token of probability 0 (or banned) starts nothing.
     """
     candidates, parents = [], []
     for parent, (h, row) in enumerate(zip(beam, rows, strict=True)):
@@ -202,10 +180,8 @@ def _choose(
     if rules.finished != "pool":
         return order[:k], []
 
-    def ends(i: int) -> bool:
-        return candidates[i].tokens[-1] == rules.eos
-
-    return [i for i in order if not ends(i)][:k], [i for i in order[:k] if ends(i)]
+    ends = [c.tokens[-1] == rules.eos for c in candidates]
+    return [i for i in order if not ends[i]][:k], [i for i in order[:k] if ends[i]]
 
 
 def _best(hypotheses: list[Hypothesis], k: int, rules: SearchRules) -> list[Hypothesis]:
@@ -222,11 +198,9 @@ def _done(
     steps: int,
     length: int,
 ) -> bool:
-    """Whether the search can stop before ``length``.
-
-    In the beam: once every hypothesis has ended. With a pool: once it holds
-    ``k`` and nothing live can still beat its worst (with ``early_stopping``,
-    once it holds ``k``). Either way, once nothing is live.
+    """Whether the search can stop: in the beam, once every hypothesis ended;
+    with a pool, once it holds ``k`` and nothing live can still beat its worst
+    (with ``early_stopping``, once it holds ``k``), or nothing is live.
     """
     if rules.finished != "pool":
         return all(h.tokens[-1] == rules.eos for h in beam)

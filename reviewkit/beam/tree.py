@@ -16,13 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from reviewkit.checks import (
-    check_float,
-    check_instance,
-    check_int,
-    check_tensor,
-    seeded_generator,
-)
+from reviewkit.beam.validation import check_id_list, check_id_tensor
+from reviewkit.checks import check_float, check_instance, check_int, seeded_generator
 
 __all__ = [
     "ENDING_EXAMPLE_TABLE",
@@ -43,12 +38,9 @@ MAX_TREE_PREFIXES = 200_000
 class TreeLanguageModel:
     """A language model given as a table: prefix -> next-token probabilities.
 
-    Args:
-        table: Maps each prefix (a tuple of token ids, ``()`` for the start)
-            to the probabilities of the next token, one per vocabulary entry.
-            Every prefix a decoder may query must be present.
-        vocab: The words or symbols, one per token id.
-        dtype: Floating type of the returned log-probabilities.
+    ``table`` maps each prefix (a tuple of token ids, ``()`` for the start)
+    to the next token's probabilities, one per word of ``vocab``; every prefix
+    a decoder may query must be present. Log-probabilities come in ``dtype``.
     """
 
     def __init__(
@@ -71,12 +63,7 @@ class TreeLanguageModel:
             )
         self.table: dict[tuple[int, ...], tuple[float, ...]] = {}
         for prefix, probs in table.items():
-            prefix = tuple(prefix)
-            if not all(isinstance(t, int) and 0 <= t < self.vocab_size for t in prefix):
-                raise ValueError(
-                    f"table keys must be tuples of token ids in [0, "
-                    f"{self.vocab_size}), got {prefix}"
-                )
+            prefix = tuple(check_id_list("table keys", prefix, self.vocab_size))
             probs = tuple(float(p) for p in probs)
             if not all(math.isfinite(p) for p in probs):
                 raise ValueError(f"table[{prefix}] must be finite, got {probs}")
@@ -89,24 +76,15 @@ class TreeLanguageModel:
                 raise ValueError(
                     f"table[{prefix}] must be positive and sum to 1, got {probs}"
                 )
-            self.table[tuple(prefix)] = probs
+            self.table[prefix] = probs
         self._log = {
             k: torch.tensor([math.log(p) for p in v], dtype=dtype)
             for k, v in self.table.items()
         }
 
     def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
-        """Look up the next-token log-probabilities of each prefix.
-
-        Args:
-            prefixes: Token ids, shape ``(N, t)``.
-
-        Returns:
-            Log-probabilities, shape ``(N, M)``.
-        """
-        check_tensor("prefixes", prefixes, ndim=2)
-        if prefixes.is_floating_point() or prefixes.dtype == torch.bool:
-            raise TypeError(f"prefixes must hold integer ids, got {prefixes.dtype}")
+        """The next-token log-probabilities ``(N, M)`` of prefixes ``(N, t)``."""
+        check_id_tensor("prefixes", prefixes, ndim=2)
         rows = []
         for row in prefixes.tolist():
             key = tuple(row)
@@ -127,22 +105,9 @@ class TreeLanguageModel:
         """The length of the longest sequence the tree scores (longest prefix + 1)."""
         return max(len(prefix) for prefix in self.table) + 1
 
-    def _ids(self, tokens: Sequence[int]) -> list[int]:
-        """``tokens`` as a list of ids in ``[0, M)``, or a clear error."""
-        if isinstance(tokens, str | bytes):
-            raise TypeError(f"tokens must be token ids, got {type(tokens).__name__}")
-        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
-        bad = [t for t in ids if t >= self.vocab_size]
-        if bad:
-            raise ValueError(
-                f"tokens[i] must be < {self.vocab_size} (the vocabulary size), "
-                f"got {bad[0]}"
-            )
-        return ids
-
     def sequence_log_prob(self, tokens: Sequence[int]) -> float:
         """Total log-probability of ``tokens``, summed along the tree."""
-        ids = self._ids(tokens)
+        ids = check_id_list("tokens", tokens, self.vocab_size)
         if len(ids) > self.depth:
             raise ValueError(
                 f"tokens must be at most {self.depth} long (the tree's depth), "
@@ -154,7 +119,9 @@ class TreeLanguageModel:
 
     def words(self, tokens: Sequence[int]) -> str:
         """Spell ``tokens`` with the vocabulary, separated by spaces."""
-        return " ".join(self.vocab[t] for t in self._ids(tokens))
+        return " ".join(
+            self.vocab[t] for t in check_id_list("tokens", tokens, self.vocab_size)
+        )
 
 
 #: Next-token probabilities of the chapter's worked example, one row per prefix
@@ -173,12 +140,7 @@ WORKED_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float]] = {
 
 
 def worked_example() -> TreeLanguageModel:
-    """The two-word, length-3 tree the chapter decodes with ``k = 2``.
-
-    Returns:
-        A tree over the vocabulary ``("neural", "network")`` with the
-        probabilities in :data:`WORKED_EXAMPLE_TABLE`.
-    """
+    """The chapter's two-word, length-3 tree, :data:`WORKED_EXAMPLE_TABLE`."""
     return TreeLanguageModel(WORKED_EXAMPLE_TABLE, ("neural", "network"))
 
 
@@ -200,17 +162,12 @@ ENDING_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float, float]] = {
 
 
 def ending_example() -> TreeLanguageModel:
-    """The three-token tree (two words and an end token) of the endings page.
+    """The endings page's tree: :data:`ENDING_EXAMPLE_TABLE`, uniform elsewhere.
 
     Decoded with ``eos=2``, ``k = 2`` and ``T = 4``, the pool convention
     returns *network <end>*, the most likely sequence, while the in-beam
     convention drops it at step 3 for two live prefixes that both fall below
     it at step 4.
-
-    Returns:
-        A tree over :data:`ENDING_EXAMPLE_VOCAB` with the rows of
-        :data:`ENDING_EXAMPLE_TABLE` and uniform rows for every other prefix
-        of at most three tokens.
     """
     uniform = (1 / 3, 1 / 3, 1 / 3)
     table = {
@@ -229,20 +186,13 @@ def random_tree(
     concentration: float = 1.0,
     levels: int | None = None,
 ) -> TreeLanguageModel:
-    """A random full tree: every prefix up to ``depth - 1`` gets a distribution.
+    """A random full tree over ``M`` tokens whose longest sequence has ``T`` tokens.
 
-    Args:
-        vocab_size: ``M >= 1``.
-        depth: Longest sequence it can score, ``T >= 1``.
-        seed: Seed of the generator.
-        concentration: Weights are :math:`w_i = (-\\log u_i)^{1/c}`, ``u``
-            uniform, then normalised: ``c = 1`` is a uniform Dirichlet draw,
-            smaller ``c`` gives more peaked distributions.
-        levels: If given, probabilities are drawn from ``levels`` equally
-            spaced weights before normalising, so exact ties are common.
-
-    Returns:
-        The tree, with float64 log-probabilities.
+    Every prefix shorter than ``depth`` gets a distribution, from weights
+    :math:`w_i = (-\\log u_i)^{1/c}`, ``u`` uniform, then normalised (``c =
+    concentration``: 1 is a uniform Dirichlet draw, smaller is more peaked),
+    or with ``levels``, from that many equally spaced weights, so that exact
+    ties are common.
     """
     vocab_size = check_int("vocab_size", vocab_size, minimum=1)
     depth = check_int("depth", depth, minimum=1)
@@ -251,16 +201,12 @@ def random_tree(
     )
     if levels is not None:
         levels = check_int("levels", levels, minimum=1)
-    size, level = 0, 1  # sum of M**t for t < depth, stopping past the limit
-    for _ in range(depth):
-        size, level = size + level, level * vocab_size
-        if size > MAX_TREE_PREFIXES:
-            break
+    m = vocab_size  # sum of M**t for t < T (past 64 levels, M >= 2 is over anyway)
+    size = depth if m == 1 else (m ** min(depth, 64) - 1) // (m - 1)
     if size > MAX_TREE_PREFIXES:
         raise ValueError(
-            f"random_tree would fill over {MAX_TREE_PREFIXES} prefixes "
-            f"(vocab_size={vocab_size}, "
-            f"depth={depth}); the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
+            f"random_tree would fill {size} prefixes (vocab_size={m}, depth={depth}) "
+            f"or more; the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
         )
     g = seeded_generator(seed)
     prefixes = [

@@ -15,16 +15,23 @@ from typing import Any
 
 import torch
 
-from reviewkit.checks import check_tensor
+from reviewkit.checks import check_int, check_tensor
 
-__all__ = ["NORMALISATION_TOL", "as_prompts", "check_log_probs", "check_token_ids"]
+__all__ = [
+    "NORMALISATION_TOL",
+    "as_prompts",
+    "check_id_list",
+    "check_id_tensor",
+    "check_log_probs",
+    "check_token_ids",
+]
 
 #: Tolerance on ``|logsumexp(log_probs)|`` when a model's output is checked.
 NORMALISATION_TOL = 1e-3
 
 
 def check_log_probs(
-    log_probs: Any, rows: int, vocab: int | None = None, name: str = "model output"
+    log_probs: Any, rows: int, vocab: int | None = None
 ) -> torch.Tensor:
     """Return ``log_probs`` if it is a valid ``(rows, M)`` block of log-probs.
 
@@ -35,42 +42,38 @@ def check_log_probs(
     machine epsilons of the output's dtype, if larger: bfloat16 and float16
     outputs round every entry).
 
-    Args:
-        log_probs: What the model returned, expected shape ``(rows, M)``.
-        rows: The number of prefixes the model was asked about.
-        vocab: ``M`` if known, else ``None``.
-        name: What to call the tensor in error messages.
-
-    Returns:
-        ``log_probs`` unchanged.
+    ``rows`` is the number of prefixes the model was asked about, ``vocab``
+    is ``M`` if known. Returns ``log_probs`` unchanged.
 
     Raises:
         TypeError: If it is not a floating-point tensor.
         ValueError: If its shape or values break the rules above.
     """
-    check_tensor(name, log_probs, ndim=2, floating=True)
+    check_tensor("model output", log_probs, ndim=2, floating=True)
     if log_probs.shape[0] != rows or (
         vocab is not None and log_probs.shape[1] != vocab
     ):
         expected = f"({rows}, {vocab if vocab is not None else 'M'})"
         raise ValueError(
-            f"{name} must have shape {expected} (one row of next-token "
+            f"model output must have shape {expected} (one row of next-token "
             f"log-probs per prefix), got {tuple(log_probs.shape)}"
         )
     if log_probs.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one token (M >= 1), got M = 0")
+        raise ValueError(
+            "model output must have at least one token (M >= 1), got M = 0"
+        )
     if rows == 0:
         return log_probs
     if bool(torch.isnan(log_probs).any()) or bool((log_probs == torch.inf).any()):
         raise ValueError(
-            f"{name} must be finite log-probabilities or -inf (a banned "
+            "model output must be finite log-probabilities or -inf (a banned "
             "token), got NaN or +inf"
         )
     # logsumexp over the finite entries; -inf entries add exp(-inf) = 0
     total = torch.logsumexp(log_probs.double(), dim=1)  # (rows,)
     if not bool(torch.isfinite(total).all()):
         raise ValueError(
-            f"{name} must have a finite entry in every row (every token "
+            "model output must have a finite entry in every row (every token "
             "banned leaves nothing to decode), got a row of -inf"
         )
     error = total.abs().max().item()
@@ -78,7 +81,7 @@ def check_log_probs(
     tol = max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps)
     if error > tol:
         raise ValueError(
-            f"{name} must be normalised log-probabilities (logsumexp over the "
+            "model output must be normalised log-probabilities (logsumexp over the "
             f"vocabulary = 0), got |logsumexp| up to {error:.3g}"
         )
     return log_probs
@@ -87,11 +90,7 @@ def check_log_probs(
 def check_token_ids(
     name: str, tokens: torch.Tensor, vocab: int | None = None
 ) -> torch.Tensor:
-    """Return ``tokens`` if every id is in ``[0, vocab)`` (``[0, inf)`` if unknown).
-
-    Raises:
-        ValueError: If an id is negative or not below ``vocab``.
-    """
+    """Return ``tokens`` if every id is in ``[0, vocab)`` (``[0, inf)`` if unknown)."""
     if tokens.numel() == 0:
         return tokens
     low, high = (int(x) for x in torch.aminmax(tokens))
@@ -104,37 +103,34 @@ def check_token_ids(
     return tokens
 
 
-def _refuse_ragged(name: str, prompt: Any) -> None:
-    """Refuse a list of prompts of different lengths, saying what to do instead."""
-    rows = [p for p in prompt if isinstance(p, Sequence | torch.Tensor)]
-    lengths = sorted({len(p) for p in rows if not isinstance(p, str | bytes)})
-    if len(lengths) > 1:
+def check_id_tensor(name: str, tokens: Any, ndim: int) -> torch.Tensor:
+    """Return ``tokens`` if it is an integer tensor of ``ndim`` dimensions."""
+    check_tensor(name, tokens, ndim=ndim)
+    if tokens.is_floating_point() or tokens.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
+    return tokens
+
+
+def check_id_list(name: str, tokens: Any, vocab: int) -> list[int]:
+    """Return ``tokens`` (a sequence of ints) as a list of ids in ``[0, vocab)``."""
+    if isinstance(tokens, str | bytes):
+        raise TypeError(f"{name} must be token ids, got {type(tokens).__name__}")
+    ids = [check_int(name, t, minimum=0) for t in tokens]
+    if any(t >= vocab for t in ids):
         raise ValueError(
-            f"{name} are ragged (prompts of lengths {lengths}): a batch needs "
-            "prompts of one length. Decode them one at a time (beam_search with "
-            "prompt=...) or in groups of equal length; padding them would change "
-            "what the model reads"
+            f"{name} must hold token ids < {vocab} (the vocabulary size), "
+            f"got {max(ids)}"
         )
+    return ids
 
 
 def as_prompts(prompt: Any, batch: bool) -> torch.Tensor:
-    """Return a prompt (or batch of prompts) as a LongTensor ``(N, P)``.
+    """Return a prompt ``(P,)``, or with ``batch`` prompts ``(N, P)``, as ``(N, P)``.
 
-    Args:
-        prompt: ``None`` (one empty prompt), a LongTensor, or a sequence of
-            ints (nested for a batch). Floats, bools and strings are refused.
-        batch: ``True`` for a batch ``(N, P)``, ``False`` for one prompt
-            ``(P,)``.
-
-    Returns:
-        Token ids, shape ``(N, P)`` (``N = 1`` for one prompt). Ids are
-        checked against the model's vocabulary when it is known
-        (:func:`reviewkit.beam.interface.start`).
-
-    Raises:
-        TypeError: If the ids are not integers.
-        ValueError: If the shape is wrong, the prompts are ragged, the batch is
-            empty or an id is negative.
+    ``prompt`` is ``None`` (one empty prompt), a tensor or a sequence of ints
+    (nested for a batch); floats, bools and strings are refused, and so are
+    ragged batches and negative ids (:func:`~reviewkit.beam.interface.start`
+    checks ids against the model's vocabulary).
     """
     name = "prompts" if batch else "prompt"
     if prompt is None:
@@ -142,8 +138,16 @@ def as_prompts(prompt: Any, batch: bool) -> torch.Tensor:
     if not isinstance(prompt, torch.Tensor):
         if isinstance(prompt, str | bytes):
             raise TypeError(f"{name} must be token ids, got {type(prompt).__name__}")
-        if batch and isinstance(prompt, Sequence):
-            _refuse_ragged(name, prompt)
+        rows = prompt if batch and isinstance(prompt, Sequence) else ()
+        rows = [p for p in rows if isinstance(p, Sequence | torch.Tensor)]
+        lengths = sorted({len(p) for p in rows if not isinstance(p, str)})
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{name} are ragged (prompts of lengths {lengths}): a batch needs "
+                "prompts of one length. Decode them one at a time (beam_search "
+                "with prompt=...) or in groups of equal length; padding them "
+                "would change what the model reads"
+            )
         try:
             values = torch.as_tensor(prompt)
         except (TypeError, ValueError, RuntimeError):

@@ -34,7 +34,6 @@ from reviewkit.beam import (
     plain_beam_search,
     random_tree,
     search_errors,
-    time_beam_search,
     train_char_lm,
     worked_example,
 )
@@ -554,18 +553,6 @@ CASES = [
         lambda: search_errors(RNN, [[1]], 0, (1,)),
         ValueError,
         "length",
-    ),
-    (
-        "time statistic",
-        lambda: time_beam_search(RNN, 2, 2, statistic="mean"),
-        ValueError,
-        "statistic",
-    ),
-    (
-        "time repeats",
-        lambda: time_beam_search(RNN, 2, 2, repeats=0),
-        ValueError,
-        "repeats",
     ),
     # -- issue 22 and the one contract: each failed (or passed silently) before
     (

@@ -4,7 +4,7 @@ import pytest
 
 from reviewkit.beam import charlm as lm
 from reviewkit.beam.charlm import RNNLanguageModel
-from reviewkit.beam.experiments import search_errors, time_beam_search
+from reviewkit.beam.experiments import search_errors
 
 
 def test_search_errors_shrink_as_the_beam_widens(small_lm):
@@ -33,11 +33,3 @@ def test_repeated_beam_sizes_are_refused():
     """A repeated k would count one run twice: refused by name."""
     with pytest.raises(ValueError, match="beam_sizes must not repeat"):
         search_errors(RNNLanguageModel(5, 4), [[1]], 3, (2, 2))
-
-
-def test_time_beam_search_returns_a_positive_time():
-    """The timer returns a positive number of seconds and checks its arguments."""
-    model = RNNLanguageModel(5, 8, seed=0)
-    assert time_beam_search(model, 4, 2, repeats=2, statistic="min") > 0
-    with pytest.raises(ValueError, match="statistic"):
-        time_beam_search(model, 4, 2, statistic="mean")
