@@ -3,8 +3,9 @@
 Every decoder has one contract, ``decoder(model, length[, beam_size], *,
 prompt=None, rules=SearchRules(), check=True) -> list[Hypothesis]``, so a page
 can swap greedy for beam search in one word; instrumented versions return
-``(hypotheses, record)``: :func:`beam_trace` (every step's candidates),
-:func:`counted_exact_search` (the work done) and
+``(hypotheses, record)``: :func:`~reviewkit.beam.trace.beam_trace` (every
+step's candidates), :func:`~reviewkit.beam.exact.counted_exact_search` (the
+work done) and
 :func:`~reviewkit.beam.complexity.sheet_beam_search` (operation counts). The
 model is a ``next_log_probs`` callable or a
 :class:`~reviewkit.beam.interface.StatefulLanguageModel`. One module per

@@ -122,8 +122,7 @@ class RNNLanguageModel(nn.Module):
 
     def initial_state(self, n: int) -> torch.Tensor:
         """The zero state :math:`h_0` for ``n`` rows, shape ``(1, n, H)``."""
-        weight = self.head.weight
-        return weight.new_zeros(1, n, self.hidden_size)
+        return self.head.weight.new_zeros(1, n, self.hidden_size)
 
     def sequence_logits(self, tokens: torch.Tensor) -> torch.Tensor:
         """Logits for every token of ``tokens`` ``(N, L)``, first one included.

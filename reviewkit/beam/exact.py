@@ -132,15 +132,10 @@ def exhaustive_search(
 
 @dataclass(frozen=True)
 class ExactSearchWork:
-    """What :func:`counted_exact_search` did to find its answer.
+    """What :func:`counted_exact_search` did to find its answer."""
 
-    Attributes:
-        expanded: Nodes (prefixes) whose next-token distribution was computed.
-        pushed: Nodes put on the priority queue.
-    """
-
-    expanded: int
-    pushed: int
+    expanded: int  #: prefixes whose next-token distribution was computed
+    pushed: int  #: prefixes put on the priority queue
 
 
 def exact_search(

@@ -56,7 +56,7 @@ class StatefulLanguageModel(Protocol):
         ...
 
 
-#: The stateless interface: prefixes ``(N, t)`` to log-probs ``(N, M)``.
+#: A callable from prefixes ``(N, t)`` to log-probs ``(N, M)`` (stateless).
 NextLogProbs: TypeAlias = Callable[[torch.Tensor], torch.Tensor]
 
 #: What a decoder accepts as its model.

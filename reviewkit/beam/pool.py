@@ -124,11 +124,9 @@ def pool_loop(
 class FinishedPool:
     """The ``k`` best finished hypotheses of each prompt, by rank.
 
-    An entry names its hypothesis by its parent (the step of the parent's
-    last token and its slot in that step's beam, as
-    :func:`~reviewkit.beam.selection.read_back` reads them) and whether
-    ``eos`` follows the parent; at the maximum length, hypotheses cut
-    there join without ``eos``. Empty entries have rank ``-inf``.
+    An entry names its parent (as :func:`~reviewkit.beam.selection.read_back`
+    reads it) and whether ``eos`` follows it (hypotheses cut at the maximum
+    length join without). Empty entries have rank ``-inf``.
     """
 
     rank: torch.Tensor  # (N, k): s / f(L); -inf for an empty entry

@@ -10,7 +10,7 @@ the row is left as it is (not renormalised), as in the toolkits.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 
@@ -90,6 +90,12 @@ class SearchRules:
                 "early_stopping applies to finished='pool' only, got "
                 f"finished={self.finished!r}"
             )
+
+    def __repr__(self) -> str:
+        """The options that differ from plain beam search's defaults."""
+        options = [(f.name, getattr(self, f.name), f.default) for f in fields(self)]
+        changed = ", ".join(f"{n}={v!r}" for n, v, default in options if v != default)
+        return f"SearchRules({changed})"
 
     @property
     def plain(self) -> bool:
