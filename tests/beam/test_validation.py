@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from reviewkit.beam.validation import as_prompts, check_log_probs, check_token_ids
+from reviewkit.beam.validation import (
+    as_prompts,
+    check_id_list,
+    check_id_tensor,
+    check_log_probs,
+    check_token_ids,
+)
 
 
 def test_banned_tokens_are_allowed_but_not_a_fully_banned_row():
@@ -54,3 +60,17 @@ def test_ragged_prompts_are_named_with_what_to_do():
         as_prompts([[1], [1, 2, 3]], batch=True)
     with pytest.raises(ValueError, match="one at a time"):
         as_prompts(([1, 2], (3,)), batch=True)
+
+
+def test_id_lists_and_id_tensors_are_checked_by_name():
+    """A list of ids must be ints in [0, M); an id tensor must hold integers."""
+    assert check_id_list("path", (1, 0), 2) == [1, 0]
+    with pytest.raises(ValueError, match=r"path must hold token ids < 2 \(the vocabulary size\), got 2"):
+        check_id_list("path", [0, 2], 2)
+    with pytest.raises(TypeError, match="path must be token ids, got str"):
+        check_id_list("path", "ab", 2)
+    with pytest.raises(TypeError, match="path must be an int"):
+        check_id_list("path", [0.0], 2)
+    assert check_id_tensor("x", torch.zeros(2, 1, dtype=torch.int32), 2).ndim == 2
+    with pytest.raises(TypeError, match="x must hold integer token ids"):
+        check_id_tensor("x", torch.zeros(2, 1), 2)
