@@ -25,6 +25,7 @@ from reviewkit.checks import (
     check_instance,
     check_int,
     check_seed,
+    check_tensor,
     seeded_generator,
 )
 
@@ -159,12 +160,17 @@ class RNNLanguageModel(nn.Module):
         self, tokens: torch.Tensor, state: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Feed one token per row ``(N,)``; return log-probs ``(N, M)`` and state."""
-        self._check_shape("tokens", tokens, ndim=1, empty=True)
-        if state.shape != (1, tokens.shape[0], self.hidden_size):
-            raise ValueError(
-                f"state must have shape (1, {tokens.shape[0]}, {self.hidden_size}) "
-                f"(one hidden state per token), got {tuple(state.shape)}"
-            )
+        # one cheap test per decoding step; the detailed checks only if it fails
+        ok = isinstance(tokens, torch.Tensor) and tokens.dtype == torch.long
+        ok = ok and tokens.ndim == 1 and isinstance(state, torch.Tensor)
+        if not (ok and state.shape == (1, len(tokens), self.hidden_size)):
+            self._check_shape("tokens", tokens, ndim=1, empty=True)
+            want = (1, tokens.shape[0], self.hidden_size)
+            if check_tensor("state", state, ndim=3).shape != want:
+                raise ValueError(
+                    f"state must have shape {want} (one hidden state per token), "
+                    f"got {tuple(state.shape)}"
+                )
         emb = self._embed("tokens", tokens[:, None])  # (N, 1, H)
         out, hidden = self.rnn(emb, state)  # (N, 1, H)
         return torch.log_softmax(self.head(out[:, 0]), dim=-1), hidden

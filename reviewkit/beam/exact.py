@@ -1,16 +1,11 @@
 """Searches that need no beam: exhaustive search and exact search.
 
-:func:`exhaustive_search` scores all :math:`M^T` sequences;
-:func:`exact_search` finds the most likely ones best-first, pruning with the
-fact that a score never increases as a sequence grows
-(:func:`counted_exact_search` also reports its work). Both rank ties
-lexicographically and apply the rules that decide which sequences exist (an
-end token, ``min_length``, ``no_repeat_ngram_size``, ``force_eos``;
-``finished`` and ``early_stopping`` are rules of a beam and change nothing
-here). Both refuse work that would take the machine's memory or minutes:
-exhaustive search checks ``max_sequences`` once it knows ``M``, exact search stops
-(``RuntimeError``, with the numbers) after ``max_expansions`` model calls or
-``max_queue`` queued prefixes.
+:func:`exhaustive_search` scores all :math:`M^T` sequences; :func:`exact_search`
+finds the most likely ones best-first (:func:`counted_exact_search` also counts
+its work). Both rank ties lexicographically, apply the rules that decide which
+sequences exist (``finished`` and ``early_stopping`` are rules of a beam and
+change nothing here), and refuse work beyond their budgets
+(``max_sequences``; ``max_expansions`` and ``max_queue``), with the numbers.
 """
 
 from __future__ import annotations

@@ -30,12 +30,12 @@ def plain_beam_search(
     rules: SearchRules = SearchRules(),
     check: bool = True,
 ) -> list[Hypothesis]:
-    """Beam search as the sheet states it: extend every hypothesis, keep the ``k`` best.
+    r"""Beam search as the sheet states it: extend each hypothesis, keep the k best.
 
     .. math::
 
-        B_t = \\operatorname{top}_k \\{ (y v,\\; s(y) + \\log p(v \\mid x, y))
-        : y \\in B_{t-1},\\ v \\in V \\}
+        B_t = \operatorname{top}_k \{ (y v,\; s(y) + \log p(v \mid x, y))
+        : y \in B_{t-1},\ v \in V \}
 
     ``rules`` must be plain (no end token, no n-gram blocking): the other
     decoders apply them. Returns the final beam, best first.
@@ -49,9 +49,8 @@ def plain_beam_search(
         log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
         for t in range(length):
             candidates = []  # (child, row of its parent), parent by parent
-            for parent, (h, row) in enumerate(
-                zip(beam, log_probs.tolist(), strict=True)
-            ):
+            rows = log_probs.tolist()  # one row of M log-probs per hypothesis
+            for parent, (h, row) in enumerate(zip(beam, rows, strict=True)):
                 for token, lp in enumerate(row):
                     if lp == -math.inf:
                         continue  # a token of probability 0 starts nothing

@@ -37,9 +37,9 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     if k >= scores.shape[1]:
         return torch.sort(scores, dim=1, descending=True, stable=True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
-    tied = (values[:, 1:] == values[:, :-1]).any(1)  # (N,): rows with a tie
-    if bool(tied.any()):
-        rows = tied.nonzero().flatten()
+    equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
+    if bool(equal.any()):  # one check per step; then only the tied rows
+        rows = equal.any(1).nonzero().flatten()
         by_index = torch.sort(scores[rows], dim=1, descending=True, stable=True)
         values[rows], index[rows] = (
             by_index.values[:, : k + 1],
