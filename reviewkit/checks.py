@@ -62,20 +62,12 @@ def seeded_generator(seed: Any, name: str = "seed") -> torch.Generator:
 
     The one way the package turns a caller's seed into random draws: nothing
     touches torch's global generator.
-
-    Raises:
-        TypeError: If ``seed`` is not an integer.
-        ValueError: If it is negative or does not fit in 63 bits.
     """
     return torch.Generator().manual_seed(check_seed(name, seed))
 
 
 def check_instance(name: str, value: Any, types: type | tuple[type, ...]) -> Any:
-    """Return ``value`` if it is an instance of ``types``.
-
-    Raises:
-        TypeError: Naming the argument, the expected type(s) and the type given.
-    """
+    """Return ``value`` if it is an instance of ``types`` (a TypeError names both)."""
     if not isinstance(value, types):
         wanted = types if isinstance(types, tuple) else (types,)
         names = " or ".join(t.__name__ for t in wanted)
@@ -86,12 +78,8 @@ def check_instance(name: str, value: Any, types: type | tuple[type, ...]) -> Any
 def check_distinct(name: str, values: Collection[Any]) -> None:
     """Refuse a collection with a repeated entry (seeds, grid values, lags).
 
-    The package's one rule for repeated settings: a repeated seed or grid
-    value would count one run twice and shrink an error bar, so it is an
-    error everywhere.
-
-    Raises:
-        ValueError: Naming the argument and the first repeated value.
+    A repeated seed or grid value would count one run twice and shrink an
+    error bar, so it is an error everywhere; the message names the first one.
     """
     seen: set[Any] = set()
     for value in values:
@@ -111,12 +99,7 @@ def check_float(
     low_inclusive: bool = True,
     high_inclusive: bool = True,
 ) -> float:
-    """Return ``value`` as a float if it is a finite real number in range.
-
-    Raises:
-        TypeError: If ``value`` is not a real number (bools are refused).
-        ValueError: If it is NaN, infinite or out of range.
-    """
+    """Return ``value`` as a float if it is a finite real number in range (no bool)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
@@ -161,19 +144,10 @@ def check_tensor(
     floating: bool = False,
     finite: bool = False,
 ) -> torch.Tensor:
-    """Return ``value`` if it is a tensor with ``ndim`` dimensions.
+    """Return ``value`` if it is a tensor with ``ndim`` dimensions (if given).
 
-    Args:
-        name: The argument's name, for the message.
-        value: What the caller passed.
-        ndim: Required number of dimensions, if any.
-        floating: Require a floating-point dtype.
-        finite: Refuse NaN and infinite entries.
-
-    Raises:
-        TypeError: If ``value`` is not a tensor or has the wrong kind of dtype.
-        ValueError: If it has the wrong number of dimensions or non-finite
-            entries.
+    ``floating`` requires a floating-point dtype and ``finite`` refuses NaN and
+    infinite entries. A wrong type or dtype is a TypeError, the rest ValueError.
     """
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
@@ -193,14 +167,8 @@ def check_tuple(
 ) -> tuple[Any, ...]:
     """Return ``values`` if it is a non-empty tuple whose entries pass ``check``.
 
-    Made for config fields such as ``weight_scales=(0.5, 1.0)``: each entry is
-    checked as ``check(f"{name}[{i}]", entry)``, so a message names the field
-    and the position, for example ``weight_scales[1] must be > 0.0, got 0.0``.
-
-    Raises:
-        TypeError: If ``values`` is not a tuple, is empty, or an entry has the
-            wrong type.
-        ValueError: If an entry is out of range.
+    Each entry is checked as ``check(f"{name}[{i}]", entry)``, so a message
+    names the field and the position: ``weight_scales[1] must be > 0.0, got 0.0``.
     """
     if not isinstance(values, tuple) or len(values) == 0:
         raise TypeError(

@@ -4,9 +4,6 @@ Figures are drawn on an opaque white card with dark text, so they read the same
 in the theme's light and dark modes (the dark theme only dims images slightly).
 Colours are the Okabe-Ito palette, which stays distinguishable for the common
 forms of colour blindness.
-
-Call :func:`use_style` once at the top of a page, or wrap a block in
-:func:`style_context` to leave the caller's settings untouched.
 """
 
 from __future__ import annotations

@@ -44,6 +44,16 @@ def test_power_law_exponent_recovers_the_exponent():
         measure.power_law_exponent([1, 2], [0, 1])
 
 
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [([1, 2], [1, 2, 4]), ([2], [3]), ([[1, 2]], [[1, 2]]), ([1, 2], [1, math.inf])],
+)
+def test_power_law_exponent_rejects_bad_shapes(x, y):
+    """power_law_exponent refuses mismatched, short, 2-D or infinite input."""
+    with pytest.raises(ValueError, match="x"):
+        measure.power_law_exponent(x, y)
+
+
 def test_time_call_counts_calls_and_checks_arguments():
     """time_call makes one warm-up call plus `repeats` timed calls."""
     calls = []
