@@ -226,6 +226,113 @@ def test_nothing_printed_is_cut(kind):
     assert not missing, missing
 
 
+class CheckOptions(HTMLParser):
+    """Each self-check option of a built page: its text, feedback and verdict.
+
+    ``options`` holds one ``(correct, text, feedback)`` per ``li.rk-option``;
+    text and feedback are lists of the pieces between inline maths (which
+    prints as MathJax's glyphs, not its TeX), so each piece can be looked up
+    in a PDF's text on its own.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[set[str]] = []
+        self.options: list[tuple[bool, list[str], list[str]]] = []
+        self._into: str | None = None  # "text" or "feedback" while inside one
+        self._pieces: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        self.stack.append(classes | {f"<{tag}>"})
+        if "rk-option" in classes:
+            self._pieces = {"text": [""], "feedback": [""]}
+            self.options.append((attrs.get("data-correct") == "true", [], []))
+        elif "rk-option-text" in classes:
+            self._into = "text"
+        elif "rk-feedback" in classes:
+            self._into = "feedback"
+        elif "math" in classes and self._into:
+            self._pieces[self._into].append("")  # a formula splits the text
+
+    def handle_endtag(self, tag):
+        if tag in _VOID:
+            return
+        while self.stack and f"<{tag}>" not in self.stack[-1]:
+            self.stack.pop()  # an element closed implicitly
+        closed = self.stack.pop() if self.stack else set()
+        if closed & {"rk-option-text", "rk-feedback"}:
+            self._into = None
+        if "rk-option" in closed:
+            correct = self.options[-1][0]
+            text, feedback = (
+                [p.strip() for p in self._pieces[k] if p.strip()]
+                for k in ("text", "feedback")
+            )
+            self.options[-1] = (correct, text, feedback)
+
+    def handle_data(self, data):
+        if self._into and not any("math" in c for c in self.stack):
+            self._pieces[self._into][-1] += data
+
+
+def check_options(html: str) -> list[tuple[bool, list[str], list[str]]]:
+    """The self-check options of a built page (see :class:`CheckOptions`)."""
+    parser = CheckOptions()
+    parser.feed(html)
+    return parser.options
+
+
+def test_check_options_reads_text_feedback_and_verdict():
+    """Option text and feedback are read in pieces around maths, with the verdict."""
+    html = CHECK.replace(
+        "Optionright</p>", 'Option<span class="math">\\rho</span>right</p>'
+    )
+    assert check_options(html) == [
+        (False, ["Optionwrong"], ["Feedbackwrong"]),
+        (True, ["Option", "right"], ["Feedbackright"]),
+    ]
+
+
+@pytest.mark.browser
+def test_self_checks_print_as_option_lists():
+    """Every option of every self-check is printed; the feedback only in the key.
+
+    The sheet shows each option's text and no feedback; the key shows each
+    option's text and the right options' feedback, not the wrong ones'.
+    Counted on the built pages, so a page without self-checks passes only
+    while no question file exists (``docs/_questions/*.yml``).
+    """
+    options = [
+        option
+        for page in reviewkit_pdf.question_pages(HTML)
+        for option in check_options((HTML / page.path).read_text())
+    ]
+    assert bool(options) == any((ROOT / "docs" / "_questions").glob("*.yml"))
+    _, sheet = _text(PDF_DIR / reviewkit_pdf.OUTPUTS["questions"])
+    _, key = _text(PDF_DIR / reviewkit_pdf.OUTPUTS["answers"])
+    texts = [piece for _, text, _ in options for piece in text]
+    assert missing_from(sheet, texts) == [] and missing_from(key, texts) == []
+    right = [piece for ok, _, feedback in options if ok for piece in feedback]
+    assert missing_from(key, right) == []
+
+    def printed(pdf_text: str, correct: bool | None) -> list[str]:
+        """Feedback (long enough not to occur by chance) found in ``pdf_text``."""
+        pieces = [
+            " ".join(feedback)
+            for ok, _, feedback in options
+            if correct is None or ok == correct
+        ]
+        pieces = [p for p in pieces if len(_squeeze(p)) >= 30]
+        return [p for p in pieces if not missing_from(pdf_text, [p])]
+
+    assert printed(sheet, None) == []
+    assert printed(key, False) == []
+
+
 @pytest.mark.browser
 def test_landing_page_links_both_pdfs():
     """After nox -s pdf the landing page links each PDF, and the site holds them."""
@@ -273,6 +380,16 @@ def tiny_site(tmp_path_factory) -> Path:
 <details class="sd-dropdown"><summary>Answer</summary><p>Answertext</p></details>
 </main></body></html>"""
     )
+    rows = "".join(f"<tr><td>steprow{i:02d}</td></tr>" for i in range(30))
+    (site / "stepper.html").write_text(
+        f"""<!doctype html><html><head><meta charset="utf-8">
+<style>.rk-scroll {{ max-height: 4em; overflow: auto; }}</style>
+<link rel="stylesheet" href="_static/reviewkit-print.css" media="print">
+</head><body><main><div class="rk-stepper rk-ready">
+<div class="rk-controls"><button>Stepbutton</button></div>
+<p class="rk-hint">Stephint</p><p class="rk-status">Stepstatus</p>
+<div class="rk-scroll"><table>{rows}</table></div></div></main></body></html>"""
+    )
     return site
 
 
@@ -294,6 +411,27 @@ def test_wide_outputs_and_tables_wrap_instead_of_being_cut(tiny_site, answers):
     text = _print(tiny_site, answers)
     cells = [f"cell{i:02d}value{i:02d}" for i in range(30)]
     assert missing_from(text, [WIDE, *cells]) == []
+
+
+@pytest.mark.browser
+def test_stepper_prints_its_state_without_its_controls(tiny_site):
+    """Printed from the browser, the stepper keeps its status and whole tables only.
+
+    Its buttons and typing hint are left out, and a table in its scrolling box
+    prints every row.
+    """
+    import io
+
+    from pypdf import PdfReader
+
+    with reviewkit_pdf.Printer(tiny_site, CHROMIUM) as printer:
+        tab = printer.context.new_page()
+        tab.goto(f"{printer.base}/stepper.html")
+        data = tab.pdf(**reviewkit_pdf.PDF_OPTIONS)  # print media, no PDF styles
+    text = "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(data)).pages)
+    assert "Stepstatus" in text
+    assert "Stepbutton" not in text and "Stephint" not in text
+    assert missing_from(text, [f"steprow{i:02d}" for i in range(30)]) == []
 
 
 @pytest.mark.browser

@@ -17,11 +17,12 @@ use, with MathJax rendered and plots loaded, and printed to A4:
 
 Both leave out the code cells' source (their printed numbers, plots and tables
 stay, wrapped rather than cut at the margin: ``_static/reviewkit-print.css``)
-and start with a contents page. The pages are printed as the HTML the build
-wrote, without the site's scripts in ``_static/js`` (the self-check widgets),
-so a self-check prints as the plain list of options
-``docs/_questions/README.md`` describes. The PDFs are written to
-``build/pdf``; the next build of the site copies them into its
+and the beam stepper's "Try it yourself" section (on paper the worked example's
+own tree and step tables show the same search), and start with a contents
+page. The pages are printed as the HTML the build wrote, without the site's
+scripts in ``_static/js`` (the self-check widgets), so a self-check prints as
+the plain list of options ``docs/_questions/README.md`` describes. The PDFs
+are written to ``build/pdf``; the next build of the site copies them into its
 ``_static/pdf`` and links them from the landing page.
 
 :class:`Printer` is the reusable part: it serves a built site, opens pages
@@ -57,7 +58,7 @@ _COMMON_CSS = """
 .cell_input, details.hide > summary, .bd-header, .bd-sidebar-primary,
 .bd-sidebar-secondary, .header-article, .prev-next-area, footer,
 .bd-footer-content, .bd-footer-article, .copybtn, .headerlink,
-.beam-stepper, [id^="try-it-yourself"] { display: none !important; }
+.rk-stepper, [id^="try-it-yourself"] { display: none !important; }
 details.hide { display: block !important; }
 body { background: white !important; }
 h1, h2, h3 { break-after: avoid; }
