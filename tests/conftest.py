@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-#: Test modules that need an extra besides ``tests`` (module: a package of that
-#: extra it imports). Every test in them is marked ``extras``, so ``nox -s
-#: tests`` leaves them out and ``nox -s extra_tests`` runs them; where the
+#: Test modules that need an extra besides ``tests`` (path under ``tests/``: a
+#: package of that extra it imports). Every test in them is marked ``extras``,
+#: so ``nox -s tests`` leaves them out and ``nox -s extra_tests`` runs them; where the
 #: package is missing, the module is not even collected. A new module that
 #: imports Sphinx at the top fails to collect in ``nox -s tests`` until it is
 #: listed here.
@@ -40,6 +40,8 @@ EXTRAS_MODULES = {
     "test_docs_config.py": "sphinx",  # the docs build's extensions
     "test_questions.py": "sphinx",  # the question source's extension
     "test_benchmark_decoding.py": "transformers",  # the benchmark harness
+    "js/test_bundle.py": "docutils",  # imports docs/_ext/beam_stepper.py
+    "js/test_fixtures.py": "docutils",  # its exporter imports beam_stepper.py
 }
 
 
@@ -79,7 +81,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test of the modules in :data:`EXTRAS_MODULES` ``extras``."""
     here = Path(__file__).parent
     for item in items:
-        if item.path.parent == here and item.path.name in EXTRAS_MODULES:
+        relative = item.path.relative_to(here).as_posix()
+        if relative in EXTRAS_MODULES:
             item.add_marker(pytest.mark.extras)
 
 
