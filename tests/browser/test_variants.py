@@ -140,7 +140,7 @@ def _answer_found(root, answer: bool) -> str:
     part = root.locator("fieldset[data-rk-part=found]")
     part.locator(f"input[value={str(answer).lower()}]").check()
     part.locator("button[data-rk=check-found]").click()
-    return part.locator(".rk-feedback").inner_text()
+    return part.locator(".rk-practice-feedback").inner_text()
 
 
 def _streak(v: Visit) -> int:
@@ -193,7 +193,7 @@ def test_right_answers_are_called_right(visit, found):
     assert truly_found == found
     root = v.root
     for t, _, part in _answer_steps(root, beams):
-        feedback = part.locator(".rk-feedback").inner_text()
+        feedback = part.locator(".rk-practice-feedback").inner_text()
         assert feedback.startswith(f"Step {t}: right."), feedback
         for tokens in beams[t - 1]:
             assert f"\u201c{tree.words(tokens)}\u201d" in feedback
@@ -219,7 +219,7 @@ def test_a_wrong_step_says_where_and_the_next_step_extends_the_right_beam(visit)
             (*b, w) for b in ([()] if t == 1 else beams[t - 2]) for w in range(3)
         ]
         assert candidates == expected, f"step {t} does not extend the right beam"
-        feedback = part.locator(".rk-feedback").inner_text()
+        feedback = part.locator(".rk-practice-feedback").inner_text()
         if t != 2:
             assert feedback.startswith(f"Step {t}: right.")
             continue
@@ -317,7 +317,7 @@ def test_beam_practice_by_keyboard_alone(visit, mode):
             assert outline >= 2, f"no visible focus on {_focused(page)}"
         assert _focused(page) == f"check-{t}"
         page.keyboard.press("Enter")
-        feedback = page.locator(f"fieldset[data-rk-part=step-{t}] .rk-feedback")
+        feedback = page.locator(f"fieldset[data-rk-part=step-{t}] .rk-practice-feedback")
         assert feedback.inner_text().startswith(f"Step {t}: right.")
         if t < 3:
             assert _focused(page).startswith("box:"), _focused(page)
@@ -399,7 +399,7 @@ def test_rnn_prediction_feedback_and_curve(visit, right):
     )
     v.root.locator(f"input[value={answer}]").check()
     v.root.locator("button[data-rk=check-rnn]").click()
-    feedback = v.root.locator(".rk-feedback").inner_text()
+    feedback = v.root.locator(".rk-practice-feedback").inner_text()
     assert feedback.startswith("Right:" if right else "Not quite:"), feedback
     names = {"vanish": "vanishes", "flat": "stays roughly flat", "explode": "explodes"}
     assert f"the gradient {names[verdict]}" in feedback
@@ -425,7 +425,7 @@ def test_rnn_practice_by_keyboard_alone(visit, mode):
     page.keyboard.press("Tab")
     assert _focused(page) == "check-rnn"
     page.keyboard.press("Enter")
-    assert v.root.locator(".rk-feedback").inner_text().startswith("Right:")
+    assert v.root.locator(".rk-practice-feedback").inner_text().startswith("Right:")
     SHOTS.mkdir(parents=True, exist_ok=True)
     v.root.screenshot(path=SHOTS / f"practice-rnn.{mode}.png")
 
@@ -503,7 +503,7 @@ def test_practice_works_from_a_file_url(browser, site_dir, page):
                 part.locator(f"input[data-tokens='{','.join(map(str, c))}']").check()
             part.locator("button").click()
             assert (
-                part.locator(".rk-feedback").inner_text().startswith("Step 1: right.")
+                part.locator(".rk-practice-feedback").inner_text().startswith("Step 1: right.")
             )
         else:
             tab.locator("input[type=radio]").first.check()

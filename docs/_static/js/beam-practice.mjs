@@ -103,7 +103,7 @@ export function mountBeamPractice(element, { seed, onResult } = {}) {
       const radio = el("input", { type: "radio", name, id: `${name}-${value}`, value: String(value) });
       return [radio, el("span", { class: "rk-radio" }, [radio, el("label", { for: radio.id, text: label })])];
     });
-    const feedback = el("p", { class: "rk-feedback", role: "status" });
+    const feedback = el("p", { class: "rk-practice-feedback", role: "status" });
     const button = el("button", { type: "button", class: "rk-button", "data-rk": "check-found", text: "Check" });
     const fieldset = el("fieldset", { class: "rk-step", "data-rk-part": "found" }, [
       el("legend", { text: `Does beam search with k = ${problem.k} return the most likely sequence of this tree?` }),
@@ -144,11 +144,11 @@ export function mountBeamPractice(element, { seed, onResult } = {}) {
       const box = el("input", {
         type: "checkbox", id: `${id}-s${t}-${i}`, "data-tokens": prefixKey(c),
       });
-      const verdict = el("span", { class: "rk-verdict" });
+      const verdict = el("span", { class: "rk-practice-verdict" });
       const label = el("label", { for: box.id }, [spell(vocab, c)]);
       return { box, verdict, item: el("li", {}, [box, label, verdict]) };
     });
-    const feedback = el("div", { class: "rk-feedback", role: "status" });
+    const feedback = el("div", { class: "rk-practice-feedback", role: "status" });
     const button = el("button", {
       type: "button", class: "rk-button", "data-rk": `check-${t}`, text: `Check step ${t}`,
     });

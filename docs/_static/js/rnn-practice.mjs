@@ -74,7 +74,7 @@ export function mountRnnPractice(element, { seed, grid, onResult } = {}) {
     return [radio, el("span", { class: "rk-radio" }, [radio, el("label", { for: radio.id, text: LABELS[v] })])];
   });
   const button = el("button", { type: "button", class: "rk-button", "data-rk": "check-rnn", text: "Check" });
-  const feedback = el("div", { class: "rk-feedback", role: "status" });
+  const feedback = el("div", { class: "rk-practice-feedback", role: "status" });
   const figure = el("div", { class: "rk-curve-box", hidden: true });
   const fieldset = el("fieldset", { class: "rk-step", "data-rk-part": "prediction" }, [
     el("legend", { text: "Your prediction" }),
