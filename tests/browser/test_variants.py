@@ -317,7 +317,9 @@ def test_beam_practice_by_keyboard_alone(visit, mode):
             assert outline >= 2, f"no visible focus on {_focused(page)}"
         assert _focused(page) == f"check-{t}"
         page.keyboard.press("Enter")
-        feedback = page.locator(f"fieldset[data-rk-part=step-{t}] .rk-practice-feedback")
+        feedback = page.locator(
+            f"fieldset[data-rk-part=step-{t}] .rk-practice-feedback"
+        )
         assert feedback.inner_text().startswith(f"Step {t}: right.")
         if t < 3:
             assert _focused(page).startswith("box:"), _focused(page)
@@ -503,7 +505,9 @@ def test_practice_works_from_a_file_url(browser, site_dir, page):
                 part.locator(f"input[data-tokens='{','.join(map(str, c))}']").check()
             part.locator("button").click()
             assert (
-                part.locator(".rk-practice-feedback").inner_text().startswith("Step 1: right.")
+                part.locator(".rk-practice-feedback")
+                .inner_text()
+                .startswith("Step 1: right.")
             )
         else:
             tab.locator("input[type=radio]").first.check()
