@@ -78,6 +78,10 @@ def test_the_growth_clause_never_claims_a_share_outside_0_to_100(times, kind):
     assert found == kind
     assert text.startswith("growing k 128-fold, from 2 to 256,")
     assert ("fixed part" in text) == (times[0] < times[1] <= 128 * times[0])
+    share = {45.0: "about 97%", 700.0: "about 46%", 10.5: "nearly all"}
+    share |= {1280.0: "almost none"}
+    if times[1] in share:
+        assert f"a fixed part of {share[times[1]]} of the time at k = 2" in text
 
 
 def test_the_fixed_share_is_the_line_through_the_end_points():
