@@ -34,7 +34,7 @@ def _words_cell() -> dict:
     ]
     assert len(sources) == 1, "the page has one cell of sentence functions"
     namespace: dict = {}
-    exec(compile(sources[0], str(PAGE), "exec"), namespace)  # noqa: S102
+    exec(compile(sources[0], str(PAGE), "exec"), namespace)
     return namespace
 
 
@@ -160,7 +160,9 @@ def test_the_trend_clause_names_the_direction(values, verb):
     assert verb in text and "k = 2" in text and "k = 32" in text
 
 
-@pytest.mark.parametrize(("share", "words"), [(1.0, "nearly all"), (0.0, "almost none")])
+@pytest.mark.parametrize(
+    ("share", "words"), [(1.0, "nearly all"), (0.0, "almost none")]
+)
 def test_share_words_at_the_ends(share, words):
     """Shares that would round to 100% or 0% are put in words."""
     assert W["share_words"](share) == words

@@ -66,7 +66,9 @@ def test_the_wrong_options_of_3b_and_3c_are_candidates_or_the_lost_mode():
     _, steps = beam_trace(TREE, 3, 2)
     for qid, step in (("3b", steps[1]), ("3c", steps[2])):
         dropped = {
-            TREE.words(c) for c, k in zip(step.candidates, step.kept, strict=True) if not k
+            TREE.words(c)
+            for c, k in zip(step.candidates, step.kept, strict=True)
+            if not k
         }
         extra = marked(qid)[1] - dropped
         mode = TREE.words(exhaustive_search(TREE, 3)[0].tokens)
@@ -93,7 +95,10 @@ def test_3d_no_beam_misses_the_mode_that_exhaustive_and_k4_find():
     greedy = greedy_decode(TREE, 3)[0].tokens
     assert greedy != mode and greedy == beam_search(TREE, 3, 1)[0].tokens
     right, wrong = marked("3d", 2)
-    assert right == {"Exhaustive search over all eight sequences.", "Beam search with $k = 4$."}
+    assert right == {
+        "Exhaustive search over all eight sequences.",
+        "Beam search with $k = 4$.",
+    }
     assert wrong == {"Greedy decoding."}
 
 
@@ -103,7 +108,8 @@ def test_3d_why_the_mode_is_lost_third_after_step_2_with_a_likely_last_word():
     _, steps = beam_trace(TREE, 3, 2)
     mode = exhaustive_search(TREE, 3)[0].tokens
     order = [
-        c for _, c in sorted(zip(steps[1].scores, steps[1].candidates), reverse=True)
+        c
+        for _, c in sorted(zip(steps[1].scores, steps[1].candidates, strict=True))[::-1]
     ]
     assert order.index(mode[:2]) == 2  # "third", as the page glues it
     p_last = TREE.table[mode[:2]][mode[2]]
