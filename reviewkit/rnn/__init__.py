@@ -48,7 +48,13 @@ from reviewkit.rnn.gradients import (
     mean_by_distance,
 )
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor, VanillaRNN
-from reviewkit.rnn.tasks import lag_task, running_average_task, sequence_loss
+from reviewkit.rnn.tasks import (
+    lag_task,
+    loss_weights,
+    running_average_task,
+    sequence_loss,
+    weighted_loss,
+)
 from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor, train_regressors
 from reviewkit.rnn.weights import (
     MATRIX_KINDS,
@@ -84,6 +90,7 @@ __all__ = [
     "lag_task",
     "linear_closed_form",
     "live_explorer",
+    "loss_weights",
     "matrix_with_spectral_radius",
     "mean_by_distance",
     "plot_curve",
@@ -95,4 +102,5 @@ __all__ = [
     "show_explorer",
     "train_regressor",
     "train_regressors",
+    "weighted_loss",
 ]

@@ -11,8 +11,12 @@ take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
 
 Models follow their parameters' dtype (float32 unless you call
 ``model.double()``); floating inputs of another dtype are cast to the model's
-dtype, and non-floating or non-finite inputs raise an error naming the
-argument.
+dtype, and inputs of the wrong type or shape raise an error naming the
+argument. ``forward`` checks nothing that depends on the values (so it runs
+under :func:`torch.func.vmap`): NaN in, NaN out, as in any torch module. The
+chapter's functions that take data, such as
+:func:`~reviewkit.rnn.gradients.gradient_profile`, refuse non-finite values at
+their door.
 """
 
 from __future__ import annotations
@@ -20,7 +24,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from reviewkit.checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.checks import (
+    check_choice,
+    check_float,
+    check_instance,
+    check_int,
+    check_tensor,
+)
 from reviewkit.rnn.weights import gaussian_matrix
 
 __all__ = [
@@ -39,22 +49,30 @@ _MAX_SEED = 2**63 - 3
 
 
 def check_sequences(
-    name: str, x: object, features: int, dtype: torch.dtype | None = None
+    name: str,
+    x: object,
+    features: int,
+    dtype: torch.dtype | None = None,
+    *,
+    finite: bool = True,
 ) -> torch.Tensor:
-    """Check that ``x`` is a non-empty, finite float batch of shape (B, T, features).
+    """Check that ``x`` is a non-empty float batch of shape (B, T, features).
 
     Args:
         name: The argument's name, for the message.
         x: What the caller passed; should be shape (B, T, features).
         features: The size the last dimension must have.
         dtype: If given, the dtype to cast ``x`` to (the model's dtype).
+        finite: Also refuse NaN and infinite entries (a check on the values,
+            which ``forward`` leaves to the public functions).
 
     Returns:
         ``x``, cast to ``dtype`` if one was given.
 
     Raises:
         TypeError: If ``x`` is not a floating-point tensor.
-        ValueError: If its shape is wrong, it is empty, or it holds NaN/inf.
+        ValueError: If its shape is wrong, it is empty, or (with ``finite``)
+            it holds NaN/inf.
     """
     check_tensor(name, x, ndim=3, floating=True)
     assert isinstance(x, torch.Tensor)
@@ -69,7 +87,7 @@ def check_sequences(
             f"{name} must have {features} features in its last dimension, "
             f"got shape {tuple(x.shape)}"
         )
-    check_tensor(name, x, finite=True)
+    check_tensor(name, x, finite=finite)
     return x if dtype is None else x.to(dtype)
 
 
@@ -140,13 +158,12 @@ class VanillaRNN(nn.Module):
         """Run the recurrence and return each hidden state as its own tensor.
 
         Args:
-            x: Input sequences, shape (B, T, D), finite; cast to the model's
-                dtype.
+            x: Input sequences, shape (B, T, D); cast to the model's dtype.
 
         Returns:
             ``[h_1, ..., h_T]``, each of shape (B, H).
         """
-        x = check_sequences("x", x, self.input_size, self.W_h.dtype)
+        x = check_sequences("x", x, self.input_size, self.W_h.dtype, finite=False)
         h = x.new_zeros(x.shape[0], self.hidden_size)  # h_0 = 0, (B, H)
         u = x @ self.W_x.T + self.b  # W_x x_t + b for every t at once, (B, T, H)
         W_h_T = self.W_h.T  # (H, H)
@@ -252,8 +269,7 @@ def check_regressor(name: str, model: object, *, scalar: bool = False) -> RNNReg
         ValueError: If ``scalar`` and the model has more than one input or
             output per step.
     """
-    if not isinstance(model, RNNRegressor):
-        raise TypeError(f"{name} must be an RNNRegressor, got {type(model).__name__}")
+    check_instance(name, model, RNNRegressor)
     if scalar and (model.rnn.input_size != 1 or model.W_f.shape[0] != 1):
         raise ValueError(
             f"{name} must have one input and one output per step (input_size 1, "

@@ -8,22 +8,30 @@
   it, so it isolates long-range credit assignment.
 
 :func:`sequence_loss` is the mean squared error on every step that has a
-target, or on the last step only (``last_step_only``).
+target, or on the last step only (``last_step_only``): a weighted sum of the
+per-step errors (:func:`loss_weights`, :func:`weighted_loss`), which is how
+:func:`~reviewkit.rnn.training.train_regressors` gives each of several models
+its own loss in one batched computation.
 """
 
 from __future__ import annotations
 
 import torch
 
-from reviewkit.checks import check_bool, check_int, check_tensor
-from reviewkit.rnn.weights import generator
+from reviewkit.checks import check_bool, check_int, check_tensor, seeded_generator
 
-__all__ = ["lag_task", "running_average_task", "sequence_loss"]
+__all__ = [
+    "lag_task",
+    "loss_weights",
+    "running_average_task",
+    "sequence_loss",
+    "weighted_loss",
+]
 
 
 def _gen(seed: int | torch.Generator) -> torch.Generator:
     """Use ``seed`` if it is a generator, else a fresh one seeded with it."""
-    return seed if isinstance(seed, torch.Generator) else generator(seed)
+    return seed if isinstance(seed, torch.Generator) else seeded_generator(seed)
 
 
 def running_average_task(
@@ -91,6 +99,67 @@ def lag_task(
     return x, y
 
 
+def loss_weights(
+    seq_len: int, *, last_step_only: bool, first_step: int = 0
+) -> torch.Tensor:
+    """The weight of each step's squared error in :func:`sequence_loss`.
+
+    .. math::
+
+        w_t = \\frac{1}{T - t_0} \\; (t > t_0) \\quad\\text{or}\\quad
+        w_t = [t = T] \\; (\\text{last step only})
+
+    Args:
+        seq_len: Steps per sequence, :math:`T`.
+        last_step_only: All the weight on step :math:`T` (task 2).
+        first_step: Steps before this (0-based) index carry no loss (the first
+            ``lag`` steps of :func:`lag_task`).
+
+    Returns:
+        :math:`w`, shape (T,), float64, summing to 1.
+    """
+    T = check_int("seq_len", seq_len, minimum=1)
+    check_bool("last_step_only", last_step_only)
+    t0 = check_int("first_step", first_step, minimum=0, maximum=T - 1)
+    w = torch.zeros(T, dtype=torch.float64)  # cast to the model's dtype when used
+    if last_step_only:
+        w[-1] = 1.0
+    else:
+        w[t0:] = 1.0 / (T - t0)
+    return w
+
+
+def weighted_loss(
+    y_hat: torch.Tensor, y: torch.Tensor, weights: torch.Tensor
+) -> torch.Tensor:
+    """The weighted sum over steps of the mean squared error.
+
+    .. math::
+
+        L = \\sum_t w_t \\, \\overline{(\\hat y_t - y_t)^2}
+
+    (the bar is the mean over the batch and the outputs). It checks shapes
+    only, not values, so it runs under :func:`torch.func.vmap`;
+    :func:`sequence_loss` is the checked entry point.
+
+    Args:
+        y_hat: Predictions, shape (B, T, O).
+        y: Targets, the same shape and dtype.
+        weights: :math:`w`, shape (T,), for example from :func:`loss_weights`.
+
+    Returns:
+        The loss, a scalar tensor in the dtype of ``y_hat``.
+    """
+    if y_hat.ndim != 3 or y.shape != y_hat.shape or weights.shape != y.shape[1:2]:
+        raise ValueError(
+            "y_hat, y and weights must have shapes (B, T, O), (B, T, O) and (T,), "
+            f"got {tuple(y_hat.shape)}, {tuple(y.shape)} and {tuple(weights.shape)}"
+        )
+    # L = sum_t w_t * mean over batch and outputs of (y_hat_t - y_t)^2
+    per_step = ((y_hat - y) ** 2).mean(dim=(0, 2))  # (T,)
+    return (weights.to(y_hat.dtype) * per_step).sum()
+
+
 def sequence_loss(
     y_hat: torch.Tensor,
     y: torch.Tensor,
@@ -126,12 +195,5 @@ def sequence_loss(
         )
     if y.shape[0] == 0 or y.shape[1] == 0:
         raise ValueError(f"y must hold at least one step, got shape {tuple(y.shape)}")
-    check_bool("last_step_only", last_step_only)
-    first_step = check_int("first_step", first_step, minimum=0, maximum=y.shape[1] - 1)
-    y = y.to(y_hat.dtype)
-    if last_step_only:
-        y_hat, y = y_hat[:, -1:], y[:, -1:]  # (B, 1, O)
-    else:
-        y_hat, y = y_hat[:, first_step:], y[:, first_step:]  # (B, T - t0, O)
-    # L = mean over kept steps, batch and outputs of (y_hat - y)^2
-    return ((y_hat - y) ** 2).mean()
+    w = loss_weights(y.shape[1], last_step_only=last_step_only, first_step=first_step)
+    return weighted_loss(y_hat, y.to(y_hat.dtype), w)

@@ -14,31 +14,17 @@ import math
 
 import torch
 
-from reviewkit.checks import check_choice, check_float, check_int, check_seed
+from reviewkit.checks import check_choice, check_float, check_int, seeded_generator
 
 __all__ = [
     "MATRIX_KINDS",
     "gaussian_matrix",
-    "generator",
     "jordan_matrix",
     "matrix_with_spectral_radius",
 ]
 
 #: The kinds of random matrix :func:`matrix_with_spectral_radius` draws.
 MATRIX_KINDS: tuple[str, ...] = ("orthogonal", "symmetric", "gaussian")
-
-
-def generator(seed: int, *, name: str = "seed") -> torch.Generator:
-    """A fresh CPU generator seeded with ``seed`` (global state untouched).
-
-    Args:
-        seed: An int in ``[0, 2**63)``.
-        name: The argument name to use in the error message.
-
-    Returns:
-        The generator.
-    """
-    return torch.Generator().manual_seed(check_seed(name, seed))
 
 
 def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.Tensor:
@@ -63,7 +49,7 @@ def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.T
     rows = check_int("rows", rows, minimum=1)
     cols = check_int("cols", cols, minimum=1)
     scale = check_float("scale", scale, low=0.0)
-    G = torch.randn(rows, cols, generator=generator(seed))  # (rows, cols)
+    G = torch.randn(rows, cols, generator=seeded_generator(seed))  # (rows, cols)
     # W_ij ~ N(0, scale^2 / cols)
     return G * (scale / math.sqrt(cols))
 
@@ -94,7 +80,7 @@ def matrix_with_spectral_radius(
     size = check_int("size", size, minimum=1)
     radius = check_float("radius", radius, low=0.0)
     kind = check_choice("kind", kind, MATRIX_KINDS)
-    G = torch.randn(size, size, generator=generator(seed), dtype=torch.float64)
+    G = torch.randn(size, size, generator=seeded_generator(seed), dtype=torch.float64)
     if kind == "symmetric":
         A = (G + G.T) / 2  # (size, size)
     elif kind == "orthogonal":

@@ -77,8 +77,6 @@ CASES = [
     (lambda: _model()(torch.zeros(2, 0, 1)), ValueError, "x"),
     (lambda: _model()(torch.zeros(0, 3, 1)), ValueError, "x"),
     (lambda: _model()(torch.zeros(2, 3, 2)), ValueError, "x"),
-    (lambda: _model()(_with(NAN)), ValueError, "x"),
-    (lambda: _model()(_with(INF)), ValueError, "x"),
     (lambda: _model()(torch.zeros(2, 3, 1, dtype=torch.long)), TypeError, "x"),
     (lambda: _model()(np.zeros((2, 3, 1))), TypeError, "x"),
     # -- tasks -----------------------------------------------------------------
@@ -322,8 +320,12 @@ def _reference(model: rnn.RNNRegressor, x: torch.Tensor) -> torch.Tensor:
     nonlinearity=st.sampled_from(rnn.NONLINEARITIES),
     scale=st.floats(0.0, 2.0),
 )
-def test_forward_gives_a_clear_error_or_the_right_finite_answer(x, nonlinearity, scale):
-    """RNNRegressor(x): a TypeError/ValueError naming x, or the float64 answer."""
+def test_forward_gives_a_clear_error_or_the_right_answer(x, nonlinearity, scale):
+    """RNNRegressor(x): a TypeError/ValueError naming x, or the float64 answer.
+
+    forward checks types and shapes, not values: NaN or inf in x come out as
+    the reference computes them (NaN in, NaN out).
+    """
     model = rnn.RNNRegressor(1, 3, 1, nonlinearity, weight_scale=scale, seed=1)
     try:
         out = model(x)
@@ -332,10 +334,12 @@ def test_forward_gives_a_clear_error_or_the_right_finite_answer(x, nonlinearity,
         return
     assert out.dtype == torch.float32
     assert out.shape == (x.shape[0], x.shape[1], 1)
-    assert bool(torch.isfinite(out).all())
     expected = _reference(model, x.double()).float()
-    tol = 1e-4 * (1.0 + float(expected.abs().max()))
-    torch.testing.assert_close(out.detach(), expected, rtol=1e-3, atol=tol)
+    finite = expected[expected.isfinite()]
+    tol = 1e-4 * (1.0 + float(finite.abs().max() if finite.numel() else 0.0))
+    torch.testing.assert_close(
+        out.detach(), expected, rtol=1e-3, atol=tol, equal_nan=True
+    )
 
 
 @given(x=INPUTS, y=INPUTS, same_shape=st.booleans(), last_step_only=st.booleans())
@@ -370,7 +374,7 @@ def test_train_config_refuses_what_would_train_wrongly(steps, clip, lr):
         assert re.match(r"(steps|clip|lr)\b", str(err)), str(err)
         return
     assert isinstance(config.steps, int) and config.steps >= 1
-    assert math.isfinite(config.clip) and config.clip > 0
+    assert config.clip > 0  # math.inf: no clipping
     assert math.isfinite(config.lr) and config.lr > 0
 
 

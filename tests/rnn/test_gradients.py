@@ -165,7 +165,7 @@ def test_bad_arguments_are_named():
         rnn.gradient_profile(model, x, y[:, :3], last_step_only=True)
     with pytest.raises(TypeError, match="last_step_only must be a bool"):
         rnn.gradient_profile(model, x, y, last_step_only="yes")
-    with pytest.raises(TypeError, match="model must be an RNNRegressor"):
+    with pytest.raises(TypeError, match="model must be of type RNNRegressor"):
         rnn.gradient_profile(model.rnn, x, y, last_step_only=True)
     with pytest.raises(ValueError, match="x must hold at least one sequence"):
         rnn.gradient_profile(

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from reviewkit import rnn
+from reviewkit.checks import seeded_generator
 
 
 def test_running_average_targets_are_running_means():
@@ -48,3 +49,49 @@ def test_first_step_leaves_steps_out_of_the_loss():
     assert rnn.sequence_loss(
         y_hat, y, last_step_only=False, first_step=2
     ).item() == pytest.approx(1.0)
+
+
+def test_loss_weights_put_the_loss_where_sequence_loss_does():
+    """loss_weights: 1/(T - t0) from first_step on, or all on step T; they sum to 1."""
+    every = rnn.loss_weights(5, last_step_only=False, first_step=2)
+    assert every.tolist() == [0.0, 0.0, 1 / 3, 1 / 3, 1 / 3]
+    assert rnn.loss_weights(5, last_step_only=True).tolist() == [0, 0, 0, 0, 1.0]
+    assert rnn.loss_weights(4, last_step_only=False).sum().item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("last_step_only", "first_step"), [(False, 0), (False, 3), (True, 0)]
+)
+def test_sequence_loss_is_the_mean_over_the_steps_that_count(
+    last_step_only, first_step
+):
+    """sequence_loss equals the plain mean of (y_hat - y)^2 over the kept steps."""
+    g = seeded_generator(0)
+    y_hat, y = torch.randn(4, 7, 2, generator=g), torch.randn(4, 7, 2, generator=g)
+    kept = slice(-1, None) if last_step_only else slice(first_step, None)
+    expected = ((y_hat[:, kept] - y[:, kept]) ** 2).mean()
+    got = rnn.sequence_loss(
+        y_hat, y, last_step_only=last_step_only, first_step=first_step
+    )
+    torch.testing.assert_close(got, expected)
+
+
+def test_weighted_loss_runs_under_vmap():
+    """weighted_loss checks shapes only, so vmap gives each model its own weights."""
+    from torch.func import vmap
+
+    g = seeded_generator(1)
+    y_hat, y = (
+        torch.randn(3, 2, 5, 1, generator=g),
+        torch.randn(3, 2, 5, 1, generator=g),
+    )
+    w = torch.stack(
+        [
+            rnn.loss_weights(5, last_step_only=lso, first_step=t0)
+            for lso, t0 in ((True, 0), (False, 0), (False, 2))
+        ]
+    ).float()
+    got = vmap(rnn.weighted_loss)(y_hat, y, w)
+    for i in range(3):
+        torch.testing.assert_close(got[i], rnn.weighted_loss(y_hat[i], y[i], w[i]))
+    assert got[0] == rnn.sequence_loss(y_hat[0], y[0], last_step_only=True)

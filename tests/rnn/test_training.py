@@ -1,5 +1,7 @@
 """Tests for reviewkit.rnn.training: Adam on fresh batches."""
 
+import math
+
 import pytest
 import torch
 
@@ -97,3 +99,20 @@ def test_clipping_side_by_side_is_per_model():
     rnn.train_regressor(alone, base)
     torch.testing.assert_close(models[0].rnn.W_h, alone.rnn.W_h, rtol=1e-5, atol=1e-6)
     assert moved[1] < moved[0]
+
+
+def test_clip_inf_means_no_clipping():
+    """clip=math.inf trains as a clip no gradient reaches, alone and side by side."""
+    base = rnn.TrainConfig(steps=15, batch_size=8, seq_len=6, lr=0.05)
+    off = rnn.TrainConfig(**{**vars(base), "clip": math.inf})
+    huge = rnn.TrainConfig(**{**vars(base), "clip": 1e30})
+    runs = {}
+    for name, config in (("off", off), ("huge", huge), ("clipped", base)):
+        model = rnn.RNNRegressor(1, 4, 1, "relu", weight_scale=1.5, seed=0)
+        runs[name] = (rnn.train_regressor(model, config), model.rnn.W_h.detach())
+    assert runs["off"][0] == runs["huge"][0]
+    assert torch.equal(runs["off"][1], runs["huge"][1])
+    assert runs["off"][0] != runs["clipped"][0]  # the default clip does bite here
+    together = [rnn.RNNRegressor(1, 4, 1, "relu", weight_scale=1.5, seed=0)]
+    got = rnn.train_regressors(together, [off])[0]
+    assert got == pytest.approx(runs["off"][0], rel=1e-4)
