@@ -12,13 +12,16 @@ One module per concept, mirroring the chapter's pages (docs/rnn/):
 * :mod:`~reviewkit.rnn.gradients`: :math:`\\partial L/\\partial h_t` at every
   step (autograd and closed form) and its analyses.
 * :mod:`~reviewkit.rnn.experiments`: the configs and runs behind pages 2b, 2c.
-* :mod:`~reviewkit.rnn.explorer` and :mod:`~reviewkit.rnn.figures`: the
-  gradient explorer and the chapter's drawing code.
+* :mod:`~reviewkit.rnn.explorer`: the gradient explorer's grid, data and
+  HTML; :mod:`~reviewkit.rnn.display` shows it (a static page, or live
+  sliders in Jupyter).
+* :mod:`~reviewkit.rnn.figures`: the chapter's drawing code.
 
 Every public name below is also importable from its module, for example
 ``from reviewkit.rnn import RNNRegressor, gradient_profile``.
 """
 
+from reviewkit.rnn.display import live_explorer, show_explorer
 from reviewkit.rnn.experiments import (
     LagRecall,
     LagResult,
@@ -28,19 +31,19 @@ from reviewkit.rnn.experiments import (
     scale_sweep,
 )
 from reviewkit.rnn.explorer import (
+    MAX_SEQ_LEN,
+    MAX_WEIGHT_SCALE,
     ExplorerGrid,
     curve_key,
-    explorer_curve,
     explorer_html,
     explorer_script,
-    live_explorer,
     precompute,
-    show_explorer,
 )
 from reviewkit.rnn.figures import plot_curve, plot_profiles
 from reviewkit.rnn.gradients import (
     GradientProfile,
     contribution_norms,
+    explorer_curve,
     fit_log_rate,
     gradient_profile,
     input_influence,
@@ -65,6 +68,8 @@ from reviewkit.rnn.weights import (
 
 __all__ = [
     "MATRIX_KINDS",
+    "MAX_SEQ_LEN",
+    "MAX_WEIGHT_SCALE",
     "NONLINEARITIES",
     "TASKS",
     "ExplorerGrid",

@@ -1,20 +1,47 @@
-"""Drawing code for the RNN chapter, kept apart from the models.
+"""Drawing code for the RNN chapter: pictures of profiles computed elsewhere.
 
-:func:`plot_curve` draws one setting of the gradient explorer with matplotlib
-(the live explorer's picture); :func:`plot_profiles` draws several gradient
-profiles on one log-scale axis, as the pages do.
+:func:`plot_curve` draws one profile's gradient and hidden-state norms (the
+live explorer's picture); :func:`plot_profiles` draws several profiles'
+gradient norms on one log-scale axis. Neither computes anything: the profiles
+come from :mod:`reviewkit.rnn.gradients`. A norm that overflowed (``inf``) is
+drawn as a triangle on the top edge, one that is exactly 0 on the bottom
+edge, so no step silently disappears from a log-scale plot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from reviewkit.checks import check_instance
 from reviewkit.rnn.gradients import GradientProfile
 
 __all__ = ["plot_curve", "plot_profiles"]
+
+
+def _semilogy(ax: Axes, norms: torch.Tensor, *args, label: str) -> None:
+    """Draw ``norms`` against t = 1..T; mark overflowed and zero steps on the edges."""
+    t = torch.arange(1, len(norms) + 1)
+    drawable = norms.isfinite() & (norms > 0)
+    (line,) = ax.semilogy(t[drawable], norms[drawable], *args, label=label)
+    edge = ax.get_xaxis_transform()  # x in data units, y from 0 (bottom) to 1 (top)
+    for mask, y, marker, what in (
+        (norms.isinf(), 1.0, "^", "overflowed"),
+        (norms == 0, 0.0, "v", "zero"),
+    ):
+        if bool(mask.any()):
+            ax.plot(
+                t[mask],
+                [y] * int(mask.sum()),
+                marker,
+                color=line.get_color(),
+                transform=edge,
+                clip_on=False,
+                label=f"{label}: {what}",
+            )
 
 
 def plot_profiles(ax: Axes, profiles: Mapping[str, GradientProfile]) -> Axes:
@@ -27,48 +54,37 @@ def plot_profiles(ax: Axes, profiles: Mapping[str, GradientProfile]) -> Axes:
     Returns:
         ``ax``, with one line per profile and a legend.
     """
-    if not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    check_instance("ax", ax, Axes)
     for label, p in profiles.items():
-        if not isinstance(p, GradientProfile):
-            raise TypeError(
-                f"profiles[{label!r}] must be a GradientProfile, got {type(p).__name__}"
-            )
-        ax.semilogy(range(1, len(p.grad_norms) + 1), p.grad_norms, label=label)
+        check_instance(f"profiles[{label!r}]", p, GradientProfile)
+        _semilogy(ax, p.grad_norms, label=label)
     ax.set_xlabel("time step t")
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
     ax.legend(ncols=2)
     return ax
 
 
-def plot_curve(
-    nonlinearity: str = "tanh",
-    weight_scale: float = 1.0,
-    seq_len: int = 50,
-    last_step_only: bool = True,
-) -> Figure:
-    """Plot one setting of the explorer with matplotlib, from a fresh profile.
+def plot_curve(profile: GradientProfile, title: str = "") -> Figure:
+    """Plot one profile's gradient and hidden-state norms against :math:`t`.
 
     Args:
-        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian recurrent matrix (at least 0).
-        seq_len: Sequence length, :math:`T`.
-        last_step_only: Loss on the last step only, instead of on every step.
+        profile: For example one setting of the explorer,
+            :func:`~reviewkit.rnn.gradients.explorer_curve`.
+        title: The axes' title.
 
     Returns:
-        The figure: gradient and hidden-state norms against :math:`t`, log scale.
+        The figure: gradient (solid) and mean hidden-state (dashed) norms
+        against :math:`t`, log scale.
     """
-    from reviewkit.rnn.explorer import explorer_curve  # explorer imports us
-
-    # explorer_curve checks the four arguments, naming each in its error
-    profile = explorer_curve(nonlinearity, weight_scale, seq_len, last_step_only)
-    t = range(1, seq_len + 1)
+    check_instance("profile", profile, GradientProfile)
+    check_instance("title", title, str)
     fig = Figure(figsize=(6.4, 3.6))
     ax = fig.add_subplot()
-    ax.semilogy(t, profile.grad_norms, label=r"$\|\partial L/\partial h_t\|$")
-    ax.semilogy(t, profile.state_norms, "--", label=r"mean $\|h_t\|$")
+    _semilogy(ax, profile.grad_norms, label=r"$\|\partial L/\partial h_t\|$")
+    _semilogy(ax, profile.state_norms, "--", label=r"mean $\|h_t\|$")
+    ax.set_yscale("log")  # also when no step is drawable
     ax.set_xlabel("time step t")
     ax.set_ylabel("norm (log scale)")
-    ax.set_title(f"{nonlinearity}, weight scale {weight_scale}, T = {seq_len}")
+    ax.set_title(title)
     ax.legend()
     return fig

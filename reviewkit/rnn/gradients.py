@@ -12,11 +12,14 @@ with respect to the hidden state :math:`h_t` collects every path from
       W_f^\\top \\frac{\\partial L_s}{\\partial \\hat y_s} .
 
 Without a nonlinearity every :math:`J_k` is :math:`W_h`, and the sum becomes
-powers of :math:`W_h^\\top` (:func:`linear_closed_form`).
+powers of :math:`W_h^\\top` (:func:`linear_closed_form`). :func:`explorer_curve`
+is the profile of one fresh model, in float64: one curve of the gradient
+explorer (:mod:`reviewkit.rnn.explorer`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -24,11 +27,12 @@ import torch
 from reviewkit.checks import check_bool, check_int, check_tensor
 from reviewkit.measure import fit_line
 from reviewkit.rnn.model import RNNRegressor, check_regressor, check_sequences
-from reviewkit.rnn.tasks import sequence_loss
+from reviewkit.rnn.tasks import running_average_task, sequence_loss
 
 __all__ = [
     "GradientProfile",
     "contribution_norms",
+    "explorer_curve",
     "fit_log_rate",
     "gradient_profile",
     "input_influence",
@@ -45,6 +49,28 @@ class GradientProfile:
     grad_norms: torch.Tensor  #: norm of the whole (B, H) gradient per step, (T,)
     state_norms: torch.Tensor  #: mean over the batch of :math:`\|h_t\|`, (T,)
 
+    def ratio(self, t: int = 1) -> float:
+        """How many times larger the gradient is at step ``t`` than at step :math:`T`.
+
+        .. math::
+
+            \\frac{g_t}{g_T} = \\frac{\\|\\partial L/\\partial h_t\\|}
+            {\\|\\partial L/\\partial h_T\\|}
+            \\quad (t = 1: \\; < 1 \\text{ vanishing}, \\; > 1 \\text{ exploding})
+
+        Args:
+            t: The step, from 1 (the first) to :math:`T`.
+
+        Returns:
+            The ratio; ``inf`` if the probe overflowed anywhere (the gradient
+            exploded past the dtype's range), 0 if :math:`g_t` is exactly 0.
+        """
+        g = self.grad_norms
+        t = check_int("t", t, minimum=1, maximum=len(g))
+        if bool(torch.isinf(g).any()):
+            return math.inf
+        return (g[t - 1] / g[-1]).item()
+
 
 def _check_batch(
     model: RNNRegressor, x: torch.Tensor, y: torch.Tensor
@@ -54,6 +80,8 @@ def _check_batch(
     Returns ``x`` and ``y`` cast to the model's dtype.
     """
     check_regressor("model", model)
+    for name, p in model.named_parameters():
+        check_tensor(f"model.{name}", p.detach(), finite=True)
     dtype = model.W_f.dtype
     x = check_sequences("x", x, model.rnn.input_size, dtype)  # (B, T, D)
     check_tensor("y", y, ndim=3, floating=True)
@@ -78,9 +106,10 @@ def gradient_profile(
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
     The loss is :func:`reviewkit.rnn.tasks.sequence_loss`. The model's parameter
-    gradients are left untouched. Norms too large for the model's dtype come
-    out as ``inf`` (call ``model.double()`` for more range); a gradient that
-    turns into NaN raises an error instead of being returned.
+    gradients are left untouched. Inputs and parameters are finite (checked),
+    so a non-finite value can only be an overflow: a norm at a step where the
+    forward or backward pass overflowed the model's dtype comes out as ``inf``
+    (``model.double()`` gives far more range), never as NaN or an error.
 
     .. math::
 
@@ -95,11 +124,8 @@ def gradient_profile(
             index carry no loss (the first ``lag`` steps of the lag task).
 
     Returns:
-        The gradients, their norms and the hidden-state norms.
-
-    Raises:
-        FloatingPointError: If a gradient is NaN (an overflow inside the
-            backward pass).
+        The gradients (raw: NaN or inf where they overflowed), their norms and
+        the hidden-state norms.
     """
     x, y = _check_batch(model, x, y)
     check_bool("last_step_only", last_step_only)
@@ -108,18 +134,52 @@ def gradient_profile(
     loss = sequence_loss(y_hat, y, last_step_only=last_step_only, first_step=first_step)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
-    if bool(G.isnan().any()):
-        raise FloatingPointError(
-            "the gradient overflowed to NaN in the model's dtype "
-            f"({G.dtype}); use model.double(), a smaller weight scale or "
-            "shorter sequences"
-        )
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
-    return GradientProfile(
+    grad_norms = G.double().pow(2).sum(dim=(0, 2)).sqrt()  # (T,), float64
+    state_norms = S.double().norm(dim=2).mean(dim=0)  # (T,), float64
+    return GradientProfile(  # NaN (inf - inf, 0 * inf) is an overflow too: inf
         grads=G,
-        grad_norms=G.double().pow(2).sum(dim=(0, 2)).sqrt(),  # (T,), float64
-        state_norms=S.double().norm(dim=2).mean(dim=0),  # (T,), float64
+        grad_norms=torch.where(grad_norms.isfinite(), grad_norms, math.inf),
+        state_norms=torch.where(state_norms.isfinite(), state_norms, math.inf),
     )
+
+
+def explorer_curve(
+    nonlinearity: str,
+    weight_scale: float,
+    seq_len: int,
+    last_step_only: bool,
+    *,
+    hidden_size: int = 32,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> GradientProfile:
+    """The gradient profile of a fresh, untrained regressor, in float64.
+
+    One curve of the gradient explorer: a regressor with a Gaussian
+    :math:`W_h` of scale ``weight_scale`` (its weights drawn as in float32,
+    then cast), probed on running-average sequences. float64 keeps every
+    curve of the explorer's default grid finite; beyond its range (about
+    :math:`10^{308}`) a norm comes out as ``inf``, as in
+    :func:`gradient_profile`.
+
+    Args:
+        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
+        weight_scale: Scale of the Gaussian recurrent matrix (at least 0).
+        seq_len: Sequence length, :math:`T`.
+        last_step_only: Loss on the last step only, instead of on every step.
+        hidden_size: Hidden units, :math:`H`.
+        batch_size: Sequences in the probe batch, :math:`B`.
+        seed: Seed of the weights and of the inputs.
+
+    Returns:
+        The profile; its norms have shape (T,).
+    """
+    model = RNNRegressor(
+        1, hidden_size, 1, nonlinearity, weight_scale=weight_scale, seed=seed
+    ).double()
+    x, y = running_average_task(batch_size, seq_len, seed=seed)  # (B, T, 1) each
+    return gradient_profile(model, x, y, last_step_only=last_step_only)
 
 
 @torch.no_grad()

@@ -14,6 +14,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib.figure import Figure
 
 from reviewkit import rnn
 
@@ -202,7 +203,7 @@ CASES = [
     (lambda: rnn.fit_log_rate(torch.tensor([1, 2, 3])), TypeError, "norms"),
     (lambda: rnn.input_influence(_model(input_size=2), X), ValueError, "model"),
     # -- experiments -----------------------------------------------------------
-    (lambda: rnn.ScaleSweep(weight_scales=(0.0, 1.0)), ValueError, "weight_scales"),
+    (lambda: rnn.ScaleSweep(weight_scales=(-0.5, 1.0)), ValueError, "weight_scales"),
     (lambda: rnn.ScaleSweep(weight_scales=[1.0]), TypeError, "weight_scales"),
     (lambda: rnn.ScaleSweep(nonlinearities=("gelu",)), ValueError, "nonlinearities"),
     (lambda: rnn.ScaleSweep(seeds=()), TypeError, "seeds"),
@@ -223,6 +224,8 @@ CASES = [
     (lambda: rnn.ExplorerGrid(decimals=-1), ValueError, "decimals"),
     (lambda: rnn.ExplorerGrid(nonlinearities=()), TypeError, "nonlinearities"),
     (lambda: rnn.explorer_curve("gelu", 1.0, 5, True), ValueError, "nonlinearity"),
+    (lambda: rnn.explorer_curve("tanh", 1.0, 0, True), ValueError, "seq_len"),
+    (lambda: rnn.explorer_curve("tanh", -1.0, 5, True), ValueError, "weight_scale"),
     (
         lambda: rnn.explorer_curve("tanh", 1.0, 5, "yes"),
         TypeError,
@@ -238,9 +241,98 @@ CASES = [
     (lambda: rnn.precompute("grid"), TypeError, "grid"),
     (lambda: rnn.show_explorer(rnn.ExplorerGrid(), path=3), TypeError, "path"),
     (lambda: rnn.curve_key("tanh", 1.0, 5, 1), TypeError, "last_step_only"),
-    (lambda: rnn.plot_curve(weight_scale=-1.0), ValueError, "weight_scale"),
     (lambda: rnn.plot_profiles(None, {}), TypeError, "ax"),
+    (
+        lambda: rnn.plot_profiles(Figure().add_subplot(), {"a": 1}),
+        TypeError,
+        "profiles",
+    ),
 ]
+
+# Issue 22's cases, each with its whole expected message; each failed (raised
+# something else, or nothing) on the code before the issue was fixed.
+ISSUE_22 = [
+    (
+        "one model instead of a list",
+        lambda: rnn.train_regressors(_model(), [rnn.TrainConfig()]),
+        TypeError,
+        "models must be of type list or tuple, got RNNRegressor",
+    ),
+    (
+        "one config instead of a list",
+        lambda: rnn.train_regressors([_model()], rnn.TrainConfig()),
+        TypeError,
+        "configs must be of type list or tuple, got TrainConfig",
+    ),
+    (
+        "repeated explorer scale",
+        lambda: rnn.ExplorerGrid(weight_scales=(0.5, 0.5)),
+        ValueError,
+        "weight_scales must not repeat a value, got 0.5 more than once",
+    ),
+    (
+        "repeated explorer length",
+        lambda: rnn.ExplorerGrid(seq_lens=(10, 10)),
+        ValueError,
+        "seq_lens must not repeat a value, got 10 more than once",
+    ),
+    (
+        "repeated explorer nonlinearity",
+        lambda: rnn.ExplorerGrid(nonlinearities=("relu", "relu")),
+        ValueError,
+        "nonlinearities must not repeat a value, got 'relu' more than once",
+    ),
+    (
+        "explorer length beyond the sliders",
+        lambda: rnn.ExplorerGrid(seq_lens=(rnn.MAX_SEQ_LEN + 1,)),
+        ValueError,
+        f"seq_lens[0] must be <= {rnn.MAX_SEQ_LEN}, got {rnn.MAX_SEQ_LEN + 1}",
+    ),
+    (
+        "NaN weights to the probe",
+        lambda: rnn.gradient_profile(_nan_model(), X, Y, last_step_only=True),
+        ValueError,
+        "model.rnn.W_h must be finite, got NaN or infinite entries",
+    ),
+    (
+        "ratio at step 0",
+        lambda: rnn.gradient_profile(_model(), X, Y, last_step_only=True).ratio(0),
+        ValueError,
+        "t must be >= 1, got 0",
+    ),
+    (
+        "weights of the wrong length",
+        lambda: rnn.weighted_loss(X, Y, torch.ones(4)),
+        ValueError,
+        "y_hat, y and weights must have shapes (B, T, O), (B, T, O) and (T,), "
+        "got (2, 5, 1), (2, 5, 1) and (4,)",
+    ),
+    (
+        "a setting instead of a profile",
+        lambda: rnn.plot_curve("tanh"),
+        TypeError,
+        "profile must be of type GradientProfile, got str",
+    ),
+]
+
+
+def _nan_model() -> rnn.RNNRegressor:
+    model = _model()
+    with torch.no_grad():
+        model.rnn.W_h[0, 0] = NAN
+    return model
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [case[1:] for case in ISSUE_22],
+    ids=[case[0] for case in ISSUE_22],
+)
+def test_issue_22_cases_raise_the_expected_message(call, error, message):
+    """Each of issue 22's bad inputs raises the stated type with the whole message."""
+    with pytest.raises(error) as info:
+        call()
+    assert str(info.value) == message
 
 
 def test_the_table_is_large_enough():

@@ -179,8 +179,11 @@ def test_bad_arguments_are_named():
         rnn.fit_log_rate(torch.tensor([1.0, 2.0]), skip=1)
     with pytest.raises(ValueError, match="C must be a non-empty square"):
         rnn.mean_by_distance(torch.zeros(2, 3))
-    with pytest.raises(TypeError, match="config must be a ScaleSweep"):
-        rnn.scale_sweep(rnn.LagRecall())
+    broken = rnn.RNNRegressor(1, 4, 1, "tanh")
+    with torch.no_grad():
+        broken.rnn.W_h[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="model.rnn.W_h must be finite"):
+        rnn.gradient_profile(broken, x, y, last_step_only=True)
 
 
 @pytest.mark.parametrize("rho", [0.8, 0.9, 1.0, 1.1, 1.2])
@@ -244,3 +247,39 @@ def test_profile_casts_float64_inputs_to_the_model_dtype():
     p64 = rnn.gradient_profile(model, x.double(), y.double(), last_step_only=True)
     assert p64.grads.dtype == torch.float32
     torch.testing.assert_close(p32.grads, p64.grads)
+
+
+def test_overflow_comes_out_as_inf_never_as_an_error():
+    """A float32 probe that overflows reports inf norms (it used to raise)."""
+    model = rnn.RNNRegressor(1, 32, 1, "linear", weight_scale=3.0, seed=0)
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    p = rnn.gradient_profile(model, x, y, last_step_only=True)
+    assert bool(p.grad_norms.isinf().any())
+    assert not bool(p.grad_norms.isnan().any() or p.state_norms.isnan().any())
+    assert p.ratio() == math.inf
+    # float64 has the range: the same model and data give finite norms
+    p64 = rnn.gradient_profile(model.double(), x, y, last_step_only=True)
+    assert bool(p64.grad_norms.isfinite().all())
+    assert p64.ratio() > 1e20
+
+
+def test_ratio_is_the_gradient_at_step_t_over_the_last():
+    """ratio(t) = g_t / g_T (1-based t); ratio() is step 1 against step T."""
+    x, y = rnn.running_average_task(4, 10, seed=0)
+    p = rnn.gradient_profile(_linear_model(0.8, 0), x, y, last_step_only=True)
+    g = p.grad_norms
+    assert p.ratio() == pytest.approx((g[0] / g[-1]).item(), rel=1e-12)
+    assert p.ratio(4) == pytest.approx((g[3] / g[-1]).item(), rel=1e-12)
+    assert p.ratio(10) == 1.0
+    assert p.ratio() < 0.8**9  # rho = 0.8: the early gradient is the small one
+
+
+def test_explorer_curve_is_the_float64_profile_of_a_fresh_model():
+    """explorer_curve is gradient_profile on a seeded model cast to float64."""
+    p = rnn.explorer_curve("relu", 1.5, 7, False, hidden_size=6, batch_size=3, seed=4)
+    model = rnn.RNNRegressor(1, 6, 1, "relu", weight_scale=1.5, seed=4).double()
+    x, y = rnn.running_average_task(3, 7, seed=4)
+    expected = rnn.gradient_profile(model, x, y, last_step_only=False)
+    assert p.grads.dtype == torch.float64
+    torch.testing.assert_close(p.grad_norms, expected.grad_norms, rtol=0, atol=0)
+    torch.testing.assert_close(p.state_norms, expected.state_norms, rtol=0, atol=0)
