@@ -6,11 +6,15 @@
   :math:`D` steps back, trained with each loss, across several lags.
 
 Pages and tests call the same functions, the tests at smaller sizes. Every
-config checks its fields when it is built.
+config checks its fields when it is built; repeated settings are refused. The
+runs train side by side (:func:`~reviewkit.rnn.training.train_regressors`)
+and are probed in float64, so overflow starts far beyond the pages' settings
+and, where it happens, is recorded as ``inf`` instead of raised.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,15 +23,17 @@ import torch
 
 from reviewkit.checks import (
     check_choice,
+    check_distinct,
     check_float,
+    check_instance,
     check_int,
     check_seed,
     check_tuple,
 )
-from reviewkit.rnn.gradients import gradient_profile
+from reviewkit.rnn.gradients import GradientProfile, gradient_profile
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
 from reviewkit.rnn.tasks import lag_task, running_average_task
-from reviewkit.rnn.training import TrainConfig, train_regressor, train_regressors
+from reviewkit.rnn.training import TrainConfig, train_regressors
 
 __all__ = [
     "LagRecall",
@@ -43,14 +49,27 @@ def _nonlinearity(name: str, value: Any) -> str:
     return check_choice(name, value, NONLINEARITIES)
 
 
-def _positive_scale(name: str, value: Any) -> float:
-    return check_float(name, value, low=0.0, low_inclusive=False)
+def _scale(name: str, value: Any) -> float:
+    return check_float(name, value, low=0.0)
 
 
-def _train_config(name: str, value: Any) -> TrainConfig:
-    if not isinstance(value, TrainConfig):
-        raise TypeError(f"{name} must be a TrainConfig, got {type(value).__name__}")
-    return value
+def _distinct(name: str, values: Any, check: Any) -> None:
+    check_distinct(name, check_tuple(name, values, check))
+
+
+def _profile(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, **loss: Any):
+    """The float64 profile of a copy of ``model``; None if training made it NaN."""
+    if not all(bool(p.isfinite().all()) for p in model.parameters()):
+        return None
+    return gradient_profile(copy.deepcopy(model).double(), x, y, **loss)
+
+
+def _decades(profile: GradientProfile | None, t: int = 1) -> float:
+    """log10 g_t / g_T: -inf if g_t is 0, inf if it overflowed, nan if diverged."""
+    if profile is None:
+        return math.nan
+    ratio = profile.ratio(t)
+    return math.log10(ratio) if ratio > 0 else -math.inf
 
 
 @dataclass(frozen=True)
@@ -69,15 +88,14 @@ class ScaleSweep:
 
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
-        check_tuple("nonlinearities", self.nonlinearities, _nonlinearity)
-        # scale 0 gives a zero gradient at step 1, whose log is undefined
-        check_tuple("weight_scales", self.weight_scales, _positive_scale)
-        check_tuple("seeds", self.seeds, check_seed)
+        _distinct("nonlinearities", self.nonlinearities, _nonlinearity)
+        _distinct("weight_scales", self.weight_scales, _scale)  # 0: -inf decades
+        _distinct("seeds", self.seeds, check_seed)
         check_int("hidden_size", self.hidden_size, minimum=1)
         check_int("seq_len", self.seq_len, minimum=2)
         check_int("batch_size", self.batch_size, minimum=1)
         if self.train is not None:
-            _train_config("train", self.train)
+            check_instance("train", self.train, TrainConfig)
 
 
 @dataclass(frozen=True)
@@ -88,16 +106,21 @@ class SweepResult:
     state_norm: dict[tuple[str, float], list[float]]
     log10_grad_ratio: dict[tuple[str, float], list[float]]  #: see :func:`scale_sweep`
     final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
+    #: how much the mean :math:`\|h_t\|` grows per step over the last
+    #: :math:`k = \min(10, T - 1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`,
+    #: one entry per seed (1: level, > 1: growing)
+    state_growth: dict[tuple[str, float], list[float]]
 
 
 def scale_sweep(config: ScaleSweep) -> SweepResult:
     """Probe (optionally trained) regressors over a grid of weight scales.
 
     For each nonlinearity, weight scale and seed, a regressor with a Gaussian
-    :math:`W_h` of that scale is (trained with ``config.train`` and) probed
-    with the loss on the last step only, on a fresh batch. It records the mean
-    hidden-state norm at the last step and how much the gradient grew from the
-    last step back to the first:
+    :math:`W_h` of that scale is (trained with ``config.train``, the models of
+    one nonlinearity side by side, and) probed in float64 with the loss on the
+    last step only, on a fresh batch. It records the mean hidden-state norm at
+    the last step and how much the gradient grew from the last step back to
+    the first:
 
     .. math::
 
@@ -105,8 +128,10 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
         {\\|\\partial L/\\partial h_T\\|}
         \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding})
 
-    A gradient that underflows to 0 (or overflows) is recorded as ``-inf``
-    (or ``inf``) decades.
+    A gradient that is exactly 0 at step 1 (weight scale 0) is recorded as
+    ``-inf`` decades; a probe that overflows float64 (the model exploded past
+    about :math:`10^{308}`) as ``inf`` decades (and an ``inf`` state norm if
+    the states overflowed); a model whose training diverged to NaN as NaN.
 
     Args:
         config: The grid, the sizes and the training (if any).
@@ -114,41 +139,45 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
     Returns:
         The measurements, keyed by ``(nonlinearity, weight_scale)``.
     """
-    if not isinstance(config, ScaleSweep):
-        raise TypeError(f"config must be a ScaleSweep, got {type(config).__name__}")
-    states, ratios, losses = {}, {}, {}
-    for nonlinearity in config.nonlinearities:
-        for scale in config.weight_scales:
-            key = (nonlinearity, scale)
-            states[key], ratios[key], losses[key] = [], [], []
-            for seed in config.seeds:
-                model = RNNRegressor(
-                    1,
-                    config.hidden_size,
-                    1,
-                    nonlinearity,
-                    weight_scale=scale,
-                    seed=seed,
-                )
-                loss = math.nan
-                if config.train is not None:
-                    train = replace(config.train, seed=seed, last_step_only=True)
-                    loss = train_regressor(model, train)[-1]
-                x, y = running_average_task(
-                    config.batch_size, config.seq_len, seed=1000 + seed
-                )
-                p = gradient_profile(model, x, y, last_step_only=True)
-                states[key].append(p.state_norms[-1].item())
-                first, last = p.grad_norms[0].item(), p.grad_norms[-1].item()
-                # log10 |dL/dh_1| - log10 |dL/dh_T|
-                ratios[key].append(_log10(first) - _log10(last))
-                losses[key].append(loss)
-    return SweepResult(states, ratios, losses)
-
-
-def _log10(value: float) -> float:
-    """log10 that maps 0 to -inf instead of raising."""
-    return math.log10(value) if value > 0 else -math.inf
+    check_instance("config", config, ScaleSweep)
+    cells = [
+        (nl, scale, seed)
+        for nl in config.nonlinearities
+        for scale in config.weight_scales
+        for seed in config.seeds
+    ]
+    models = {
+        (nl, scale, seed): RNNRegressor(
+            1, config.hidden_size, 1, nl, weight_scale=scale, seed=seed
+        )
+        for nl, scale, seed in cells
+    }
+    final = dict.fromkeys(cells, math.nan)
+    if config.train is not None:
+        for nl in config.nonlinearities:  # one nonlinearity per stack
+            group = [cell for cell in cells if cell[0] == nl]
+            runs = train_regressors(
+                [models[cell] for cell in group],
+                [replace(config.train, seed=s, last_step_only=True) for *_, s in group],
+            )
+            final.update((cell, run[-1]) for cell, run in zip(group, runs, strict=True))
+    states, ratios, losses, growth = {}, {}, {}, {}
+    k = min(10, config.seq_len - 1)  # steps of the growth measurement
+    for nl, scale, seed in cells:
+        x, y = running_average_task(config.batch_size, config.seq_len, seed=1000 + seed)
+        p = _profile(models[nl, scale, seed], x, y, last_step_only=True)
+        key = (nl, scale)
+        states.setdefault(key, []).append(
+            math.nan if p is None else p.state_norms[-1].item()
+        )
+        # log10 |dL/dh_1| - log10 |dL/dh_T|
+        ratios.setdefault(key, []).append(_decades(p))
+        losses.setdefault(key, []).append(final[nl, scale, seed])
+        h = [math.nan] * 2 if p is None else p.state_norms[[-1 - k, -1]].tolist()
+        # (|h_T| / |h_{T-k}|)^(1/k); inf if the states overflowed
+        rate = math.inf if h[1] == math.inf else (h[1] / h[0]) ** (1 / k)
+        growth.setdefault(key, []).append(rate)
+    return SweepResult(states, ratios, losses, growth)
 
 
 @dataclass(frozen=True)
@@ -173,22 +202,18 @@ class LagRecall:
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
         _nonlinearity("nonlinearity", self.nonlinearity)
-        check_float("weight_scale", self.weight_scale, low=0.0)
+        _scale("weight_scale", self.weight_scale)
         check_int("hidden_size", self.hidden_size, minimum=1)
-        _train_config("train", self.train)
+        check_instance("train", self.train, TrainConfig)
         if self.train.task != "lag":
             raise ValueError(
                 f"train.task must be 'lag' for LagRecall, got {self.train.task!r}"
             )
         T = self.train.seq_len
-        check_tuple(
+        _distinct(
             "lags", self.lags, lambda n, v: check_int(n, v, minimum=1, maximum=T - 1)
         )
-        check_tuple("seeds", self.seeds, check_seed)
-        for name in ("lags", "seeds"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name} must not repeat a value, got {values!r}")
+        _distinct("seeds", self.seeds, check_seed)
         check_int("eval_batch", self.eval_batch, minimum=2)
 
 
@@ -237,8 +262,7 @@ def lag_recall(config: LagRecall) -> LagResult:
     Returns:
         The three measurements for every (loss, lag) pair.
     """
-    if not isinstance(config, LagRecall):
-        raise TypeError(f"config must be a LagRecall, got {type(config).__name__}")
+    check_instance("config", config, LagRecall)
     T = config.train.seq_len
     keys = [
         (lso, lag, seed)
@@ -288,19 +312,14 @@ def lag_recall(config: LagRecall) -> LagResult:
             err = ((model(x)[:, -1] - y[:, -1]) ** 2).mean().item()
         # R^2 = 1 - MSE / Var(y_T)
         r2.setdefault((lso, lag), []).append(1.0 - err / y[:, -1].var().item())
-        own = gradient_profile(
-            model, x, y, last_step_only=lso, first_step=lag
-        ).grad_norms  # (T,)
+        own = _profile(model, x, y, last_step_only=lso, first_step=lag)
         # log10 g_{D+1} - log10 g_T: the steps that carry a loss
-        span.setdefault((lso, lag), []).append(
-            _log10(own[lag].item()) - _log10(own[-1].item())
-        )
+        span.setdefault((lso, lag), []).append(_decades(own, lag + 1))
         reach.setdefault((lso, lag), []).append(_reach(model, x, y, lag))
     return LagResult(r2, span, reach, reach_init)
 
 
 def _reach(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, lag: int) -> float:
     """Decades one last-step loss term loses over ``lag`` steps back in time."""
-    g = gradient_profile(model, x, y, last_step_only=True).grad_norms  # (T,)
     # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
-    return _log10(g[-1 - lag].item()) - _log10(g[-1].item())
+    return _decades(_profile(model, x, y, last_step_only=True), x.shape[1] - lag)

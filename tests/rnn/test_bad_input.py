@@ -265,6 +265,24 @@ ISSUE_22 = [
         "configs must be of type list or tuple, got TrainConfig",
     ),
     (
+        "repeated sweep seed",
+        lambda: rnn.ScaleSweep(seeds=(0, 1, 0)),
+        ValueError,
+        "seeds must not repeat a value, got 0 more than once",
+    ),
+    (
+        "repeated sweep scale",
+        lambda: rnn.ScaleSweep(weight_scales=(1.0, 1)),
+        ValueError,
+        "weight_scales must not repeat a value, got 1.0 more than once",
+    ),
+    (
+        "repeated sweep nonlinearity",
+        lambda: rnn.ScaleSweep(nonlinearities=("tanh", "tanh")),
+        ValueError,
+        "nonlinearities must not repeat a value, got 'tanh' more than once",
+    ),
+    (
         "repeated explorer scale",
         lambda: rnn.ExplorerGrid(weight_scales=(0.5, 0.5)),
         ValueError,

@@ -174,3 +174,51 @@ def test_tanh_cost_over_linear_grows_with_the_scale(small_sweep):
         )
 
     assert gap(3.0) < gap(1.0) < gap(0.5) < 0
+
+
+def test_relu_states_grow_at_about_0_8_s_not_s_over_root_2(small_sweep):
+    """2b: ReLU states grow ~1 per step at s = 1, 0.65-0.9 s at s = 3 (mean > s/√2)."""
+    growth = small_sweep.state_growth
+    assert all(abs(g - 1) < 0.05 for g in growth["relu", 1.0])
+    at_3 = growth["relu", 3.0]
+    assert all(0.65 * 3 < g < 0.9 * 3 for g in at_3)
+    assert _mean(at_3) > 3 / math.sqrt(2)
+    assert all(g > 3 for g in growth["linear", 3.0])  # no unit switched off: ~ s
+    assert all(abs(g - 1) < 0.01 for g in growth["tanh", 3.0])  # saturated
+
+
+def test_weight_scale_zero_is_accepted_and_gives_minus_inf_decades():
+    """ScaleSweep accepts weight scale 0: W_h = 0 cuts the gradient to exactly 0."""
+    sweep = rnn.scale_sweep(
+        rnn.ScaleSweep(weight_scales=(0.0,), seeds=(0,), seq_len=5, batch_size=2)
+    )
+    for nl in rnn.NONLINEARITIES:
+        assert sweep.log10_grad_ratio[nl, 0.0] == [-math.inf]
+        assert math.isfinite(sweep.state_norm[nl, 0.0][0])
+
+
+def test_overflow_is_recorded_as_inf_not_raised():
+    """A linear RNN exploding past float64 is recorded as inf (it used to raise)."""
+    sweep = rnn.scale_sweep(
+        rnn.ScaleSweep(
+            nonlinearities=("linear",),
+            weight_scales=(1e3,),
+            seeds=(0,),
+            seq_len=120,
+            batch_size=2,
+            hidden_size=4,
+        )
+    )
+    key = ("linear", 1e3)
+    assert sweep.log10_grad_ratio[key] == sweep.state_norm[key] == [math.inf]
+    assert sweep.state_growth[key] == [math.inf]
+
+
+def test_training_that_diverges_is_recorded_as_nan():
+    """A model whose training turned its weights to NaN is recorded as NaN."""
+    train = rnn.TrainConfig(steps=2, batch_size=4, seq_len=30)
+    sweep = rnn.scale_sweep(
+        rnn.ScaleSweep(("relu",), (10.0,), seeds=(0,), seq_len=30, train=train)
+    )
+    for values in (sweep.log10_grad_ratio, sweep.state_norm, sweep.final_loss):
+        assert math.isnan(values["relu", 10.0][0])
