@@ -15,13 +15,12 @@ One module per concept, mirroring the chapter's pages (docs/rnn/):
 * :mod:`~reviewkit.rnn.explorer`: the gradient explorer's grid, data and
   HTML; :mod:`~reviewkit.rnn.display` shows it (a static page, or live
   sliders in Jupyter).
-* :mod:`~reviewkit.rnn.figures`: the chapter's drawing code.
 
 Every public name below is also importable from its module, for example
 ``from reviewkit.rnn import RNNRegressor, gradient_profile``.
 """
 
-from reviewkit.rnn.display import live_explorer, show_explorer
+from reviewkit.rnn.display import live_explorer, plot_curve, show_explorer
 from reviewkit.rnn.experiments import (
     LagRecall,
     LagResult,
@@ -39,14 +38,12 @@ from reviewkit.rnn.explorer import (
     explorer_script,
     precompute,
 )
-from reviewkit.rnn.figures import plot_curve, plot_profiles
 from reviewkit.rnn.gradients import (
     GradientProfile,
     contribution_norms,
     explorer_curve,
     fit_log_rate,
     gradient_profile,
-    input_influence,
     linear_closed_form,
     mean_by_distance,
 )
@@ -56,7 +53,6 @@ from reviewkit.rnn.tasks import (
     loss_weights,
     running_average_task,
     sequence_loss,
-    weighted_loss,
 )
 from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor, train_regressors
 from reviewkit.rnn.weights import (
@@ -89,7 +85,6 @@ __all__ = [
     "fit_log_rate",
     "gaussian_matrix",
     "gradient_profile",
-    "input_influence",
     "jordan_matrix",
     "lag_recall",
     "lag_task",
@@ -99,7 +94,6 @@ __all__ = [
     "matrix_with_spectral_radius",
     "mean_by_distance",
     "plot_curve",
-    "plot_profiles",
     "precompute",
     "running_average_task",
     "scale_sweep",
@@ -107,5 +101,4 @@ __all__ = [
     "show_explorer",
     "train_regressor",
     "train_regressors",
-    "weighted_loss",
 ]

@@ -2,11 +2,10 @@
 
 :func:`show_explorer` precomputes a grid (:mod:`reviewkit.rnn.explorer`) and
 shows it inline in Jupyter or, in a plain ``python``, writes a standalone HTML
-file and returns its path. :func:`live_explorer` gives the same controls wired
-to the real computation (:func:`~reviewkit.rnn.gradients.explorer_curve`,
-drawn by :func:`~reviewkit.rnn.figures.plot_curve`) through ipywidgets (the
-``widgets`` extra: ``pip install "reviewkit[widgets]"``). Nothing here
-computes: it calls those modules and displays what they return.
+file. :func:`live_explorer` wires the same controls to the computation
+(:func:`~reviewkit.rnn.gradients.explorer_curve`) through ipywidgets (the
+``widgets`` extra: ``pip install "reviewkit[widgets]"``), each curve drawn by
+:func:`plot_curve`. Nothing here computes: it shows what those return.
 """
 
 from __future__ import annotations
@@ -14,6 +13,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import torch
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from reviewkit.checks import check_instance
 from reviewkit.rnn.explorer import (
@@ -23,12 +26,50 @@ from reviewkit.rnn.explorer import (
     explorer_html,
     precompute,
 )
-from reviewkit.rnn.figures import plot_curve
-from reviewkit.rnn.gradients import explorer_curve
+from reviewkit.rnn.gradients import GradientProfile, explorer_curve
 
-__all__ = ["live_explorer", "show_explorer"]
+__all__ = ["live_explorer", "plot_curve", "show_explorer"]
 
 _GRID = ExplorerGrid()  # the default grid
+
+
+def _semilogy(ax: Axes, norms: torch.Tensor, style: str, label: str) -> None:
+    """Draw norms against t = 1..T; inf as ^ on the top edge, zeros as v below."""
+    t = torch.arange(1, len(norms) + 1)
+    ok = norms.isfinite() & (norms > 0)
+    (line,) = ax.semilogy(t[ok], norms[ok], style, label=label)
+    edge = dict(transform=ax.get_xaxis_transform(), clip_on=False)  # y: 0 to 1
+    marks = ((norms.isinf(), 1, "^", "overflowed"), (norms == 0, 0, "v", "zero"))
+    for mask, y, marker, what in marks:
+        if bool(mask.any()):
+            kw = dict(c=line.get_color(), label=f"{label}: {what}", **edge)
+            ax.plot(t[mask], [y] * int(mask.sum()), marker, **kw)
+
+
+def plot_curve(profile: GradientProfile, title: str = "") -> Figure:
+    """Plot one profile's gradient and hidden-state norms against :math:`t`.
+
+    Args:
+        profile: For example one setting of the explorer,
+            :func:`~reviewkit.rnn.gradients.explorer_curve`.
+        title: The axes' title.
+
+    Returns:
+        The figure: gradient (solid) and mean hidden-state (dashed) norms
+        against :math:`t`, log scale.
+    """
+    check_instance("profile", profile, GradientProfile)
+    check_instance("title", title, str)
+    fig = Figure(figsize=(6.4, 3.6))
+    ax = fig.add_subplot()
+    _semilogy(ax, profile.grad_norms, "-", r"$\|\partial L/\partial h_t\|$")
+    _semilogy(ax, profile.state_norms, "--", r"mean $\|h_t\|$")
+    ax.set_yscale("log")  # also when no step is drawable
+    ax.set_xlabel("time step t")
+    ax.set_ylabel("norm (log scale)")
+    ax.set_title(title)
+    ax.legend()
+    return fig
 
 
 def _in_notebook() -> bool:

@@ -5,16 +5,16 @@
 * :class:`LagRecall` / :func:`lag_recall` (page 2c): recall of the input
   :math:`D` steps back, trained with each loss, across several lags.
 
-Pages and tests call the same functions, the tests at smaller sizes. Every
-config checks its fields when it is built; repeated settings are refused. The
-runs train side by side (:func:`~reviewkit.rnn.training.train_regressors`)
-and are probed in float64, so overflow starts far beyond the pages' settings
-and, where it happens, is recorded as ``inf`` instead of raised.
+Pages and tests call the same functions, the tests at smaller sizes. Configs
+check their fields when built and refuse repeated settings. Runs train side by
+side (:func:`~reviewkit.rnn.training.train_regressors`) and are probed in
+float64; an overflow there is recorded as ``inf``, a diverged run as NaN.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -58,18 +58,16 @@ def _distinct(name: str, values: Any, check: Any) -> None:
 
 
 def _profile(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, **loss: Any):
-    """The float64 profile of a copy of ``model``; None if training made it NaN."""
+    """The profile of a float64 copy of ``model``; None if training made it NaN."""
     if not all(bool(p.isfinite().all()) for p in model.parameters()):
         return None
     return gradient_profile(copy.deepcopy(model).double(), x, y, **loss)
 
 
 def _decades(profile: GradientProfile | None, t: int = 1) -> float:
-    """log10 g_t / g_T: -inf if g_t is 0, inf if it overflowed, nan if diverged."""
-    if profile is None:
-        return math.nan
-    ratio = profile.ratio(t)
-    return math.log10(ratio) if ratio > 0 else -math.inf
+    """log10 g_t / g_T: -inf if g_t is 0, inf if it overflowed, NaN if diverged."""
+    ratio = math.nan if profile is None else profile.ratio(t)
+    return -math.inf if ratio == 0 else math.log10(ratio)
 
 
 @dataclass(frozen=True)
@@ -100,15 +98,13 @@ class ScaleSweep:
 
 @dataclass(frozen=True)
 class SweepResult:
-    """What :func:`scale_sweep` measures, per (nonlinearity, weight scale)."""
+    """What :func:`scale_sweep` measures per (nonlinearity, weight scale), per seed."""
 
-    #: mean :math:`\|h_T\|`, one entry per seed
-    state_norm: dict[tuple[str, float], list[float]]
+    state_norm: dict[tuple[str, float], list[float]]  #: mean :math:`\|h_T\|`
     log10_grad_ratio: dict[tuple[str, float], list[float]]  #: see :func:`scale_sweep`
     final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
-    #: how much the mean :math:`\|h_t\|` grows per step over the last
-    #: :math:`k = \min(10, T - 1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`,
-    #: one entry per seed (1: level, > 1: growing)
+    #: growth of the mean :math:`\|h_t\|` per step over the last
+    #: :math:`k = \min(10, T - 1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`
     state_growth: dict[tuple[str, float], list[float]]
 
 
@@ -116,22 +112,19 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
     """Probe (optionally trained) regressors over a grid of weight scales.
 
     For each nonlinearity, weight scale and seed, a regressor with a Gaussian
-    :math:`W_h` of that scale is (trained with ``config.train``, the models of
-    one nonlinearity side by side, and) probed in float64 with the loss on the
-    last step only, on a fresh batch. It records the mean hidden-state norm at
-    the last step and how much the gradient grew from the last step back to
-    the first:
+    :math:`W_h` of that scale is (trained with ``config.train``, one
+    nonlinearity's models side by side, then) probed in float64 with the loss
+    on the last step only, on a fresh batch, for its hidden-state norms and
 
     .. math::
 
         \\log_{10} \\frac{\\|\\partial L/\\partial h_1\\|}
         {\\|\\partial L/\\partial h_T\\|}
-        \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding})
+        \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding}).
 
     A gradient that is exactly 0 at step 1 (weight scale 0) is recorded as
-    ``-inf`` decades; a probe that overflows float64 (the model exploded past
-    about :math:`10^{308}`) as ``inf`` decades (and an ``inf`` state norm if
-    the states overflowed); a model whose training diverged to NaN as NaN.
+    ``-inf`` decades, a probe that overflows float64 (past about
+    :math:`10^{308}`) as ``inf``, a model whose training diverged as NaN.
 
     Args:
         config: The grid, the sizes and the training (if any).
@@ -140,44 +133,33 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
         The measurements, keyed by ``(nonlinearity, weight_scale)``.
     """
     check_instance("config", config, ScaleSweep)
-    cells = [
-        (nl, scale, seed)
-        for nl in config.nonlinearities
-        for scale in config.weight_scales
-        for seed in config.seeds
-    ]
+    H, T, k = config.hidden_size, config.seq_len, min(10, config.seq_len - 1)
+    cells = list(
+        itertools.product(config.nonlinearities, config.weight_scales, config.seeds)
+    )
     models = {
-        (nl, scale, seed): RNNRegressor(
-            1, config.hidden_size, 1, nl, weight_scale=scale, seed=seed
-        )
-        for nl, scale, seed in cells
+        c: RNNRegressor(1, H, 1, c[0], weight_scale=c[1], seed=c[2]) for c in cells
     }
     final = dict.fromkeys(cells, math.nan)
-    if config.train is not None:
-        for nl in config.nonlinearities:  # one nonlinearity per stack
-            group = [cell for cell in cells if cell[0] == nl]
-            runs = train_regressors(
-                [models[cell] for cell in group],
-                [replace(config.train, seed=s, last_step_only=True) for *_, s in group],
-            )
-            final.update((cell, run[-1]) for cell, run in zip(group, runs, strict=True))
-    states, ratios, losses, growth = {}, {}, {}, {}
-    k = min(10, config.seq_len - 1)  # steps of the growth measurement
-    for nl, scale, seed in cells:
-        x, y = running_average_task(config.batch_size, config.seq_len, seed=1000 + seed)
-        p = _profile(models[nl, scale, seed], x, y, last_step_only=True)
-        key = (nl, scale)
-        states.setdefault(key, []).append(
-            math.nan if p is None else p.state_norms[-1].item()
-        )
-        # log10 |dL/dh_1| - log10 |dL/dh_T|
-        ratios.setdefault(key, []).append(_decades(p))
-        losses.setdefault(key, []).append(final[nl, scale, seed])
+    for nl in config.nonlinearities if config.train is not None else ():
+        group = [c for c in cells if c[0] == nl]  # one nonlinearity per stack
+        configs = [replace(config.train, seed=c[2], last_step_only=True) for c in group]
+        runs = train_regressors([models[c] for c in group], configs)
+        final.update((c, run[-1]) for c, run in zip(group, runs, strict=True))
+    result = SweepResult({}, {}, {}, {})
+    for (nl, scale, seed), model in models.items():
+        x, y = running_average_task(config.batch_size, T, seed=1000 + seed)
+        p = _profile(model, x, y, last_step_only=True)
         h = [math.nan] * 2 if p is None else p.state_norms[[-1 - k, -1]].tolist()
+        key = (nl, scale)
+        result.state_norm.setdefault(key, []).append(h[1])
+        # log10 |dL/dh_1| - log10 |dL/dh_T|
+        result.log10_grad_ratio.setdefault(key, []).append(_decades(p))
+        result.final_loss.setdefault(key, []).append(final[nl, scale, seed])
         # (|h_T| / |h_{T-k}|)^(1/k); inf if the states overflowed
-        rate = math.inf if h[1] == math.inf else (h[1] / h[0]) ** (1 / k)
-        growth.setdefault(key, []).append(rate)
-    return SweepResult(states, ratios, losses, growth)
+        growth = math.inf if h[1] == math.inf else (h[1] / h[0]) ** (1 / k)
+        result.state_growth.setdefault(key, []).append(growth)
+    return result
 
 
 @dataclass(frozen=True)
@@ -219,107 +201,75 @@ class LagRecall:
 
 @dataclass(frozen=True)
 class LagResult:
-    """What :func:`lag_recall` measures, keyed by ``(last_step_only, lag)``."""
+    """What :func:`lag_recall` measures per ``(last_step_only, lag)``, per seed."""
 
-    #: :math:`R^2` of the prediction at the last step on test data, per seed
+    #: :math:`R^2` of the prediction at the last step on test data
     r2: dict[tuple[bool, int], list[float]]
     #: :math:`\log_{10}(g_{D+1}/g_T)` under the loss the model was trained
-    #: with: how much the gradient changes over the supervised steps, per seed
+    #: with: how much the gradient changes over the supervised steps
     profile_span: dict[tuple[bool, int], list[float]]
-    #: :math:`\log_{10}` of :math:`\|\partial L_T/\partial h_{T-D}\| /
-    #: \|\partial L_T/\partial h_T\|` after training: what one loss term
-    #: keeps after travelling back :math:`D` steps, per seed
+    #: :math:`\log_{10}(\|\partial L_T/\partial h_{T-D}\| /
+    #: \|\partial L_T/\partial h_T\|)` after training: what one loss term keeps
+    #: after travelling back :math:`D` steps
     reach: dict[tuple[bool, int], list[float]]
-    #: the same reach for the untrained model (the same for both losses),
-    #: keyed by lag: the signal training starts from, per seed
+    #: the same reach before training (the same for both losses), keyed by lag
     reach_init: dict[int, list[float]]
 
 
 def lag_recall(config: LagRecall) -> LagResult:
     r"""Train one regressor per lag, seed and loss on the lag-recall task.
 
-    The task is :func:`~reviewkit.rnn.tasks.lag_task`. For each trained model
-    it measures, on fresh test sequences:
-
-    * :math:`R^2 = 1 - \mathrm{MSE} / \mathrm{Var}(y_T)` at the last step
-      (1: perfect recall of :math:`x_{T-D}`; 0: no better than guessing 0);
-    * the span of its gradient profile under its own training loss, over the
-      steps that carry a loss, :math:`\log_{10}(g_{D+1} / g_T)`;
-    * the reach of a single loss term, :math:`\log_{10}` of
-      :math:`\|\partial L_T/\partial h_{T-D}\| /
-      \|\partial L_T/\partial h_T\|`: how many decades the learning signal
-      for a :math:`D`-step dependency loses on its way back, after training
-      and (the same model before training) at initialisation.
-
-    All runs train together with
-    :func:`~reviewkit.rnn.training.train_regressors`, each exactly as
-    :func:`~reviewkit.rnn.training.train_regressor` would train it alone (up
-    to float rounding), in less time.
+    The task is :func:`~reviewkit.rnn.tasks.lag_task`; every run trains with
+    :func:`~reviewkit.rnn.training.train_regressors`, side by side. For each
+    trained model it measures, on fresh test sequences, :math:`R^2 = 1 -
+    \mathrm{MSE} / \mathrm{Var}(y_T)` at the last step (1: perfect recall of
+    :math:`x_{T-D}`; 0: no better than guessing 0), the span of its gradient
+    profile over the steps that carry a loss, and the reach of a single loss
+    term: how many decades the learning signal for a :math:`D`-step
+    dependency loses on its way back, after training and at initialisation.
 
     Args:
         config: Model, lags, seeds, training and evaluation sizes.
 
     Returns:
-        The three measurements for every (loss, lag) pair.
+        The measurements for every (loss, lag) pair.
     """
     check_instance("config", config, LagRecall)
-    T = config.train.seq_len
-    keys = [
-        (lso, lag, seed)
-        for lso in (False, True)
-        for lag in config.lags
-        for seed in config.seeds
-    ]
-    models = [
-        RNNRegressor(
-            1,
-            config.hidden_size,
-            1,
-            config.nonlinearity,
-            weight_scale=config.weight_scale,
-            seed=seed,
-        )
-        for _, _, seed in keys
-    ]
+    T, nl, scale = config.train.seq_len, config.nonlinearity, config.weight_scale
+    keys = list(itertools.product((False, True), config.lags, config.seeds))
+    models = {
+        key: RNNRegressor(1, config.hidden_size, 1, nl, weight_scale=scale, seed=key[2])
+        for key in keys
+    }
     tests = {
         (lag, seed): lag_task(config.eval_batch, T, lag, seed=1000 + seed)
-        for lag in config.lags
-        for seed in config.seeds
+        for lag, seed in itertools.product(config.lags, config.seeds)
     }  # (x, y) test sequences, shared by both losses
+
+    def reach(model: RNNRegressor, lag: int, seed: int) -> float:
+        # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
+        return _decades(
+            _profile(model, *tests[lag, seed], last_step_only=True), T - lag
+        )
+
     # the untrained model is the same for both losses: measure it once
-    model_of = dict(zip(keys, models, strict=True))
-    reach_init = {
-        lag: [
-            _reach(model_of[False, lag, seed], *tests[lag, seed], lag)
-            for seed in config.seeds
-        ]
-        for lag in config.lags
-    }
-    # every (loss, lag, seed) run at once; each as train_regressor would alone
-    train_regressors(
-        models,
-        [
-            replace(config.train, seed=seed, last_step_only=lso, lag=lag)
-            for lso, lag, seed in keys
-        ],
-    )
-    r2: dict[tuple[bool, int], list[float]] = {}
-    span: dict[tuple[bool, int], list[float]] = {}
-    reach: dict[tuple[bool, int], list[float]] = {}
-    for (lso, lag, seed), model in zip(keys, models, strict=True):
+    result = LagResult({}, {}, {}, {})
+    for lag, seed in tests:
+        result.reach_init.setdefault(lag, []).append(
+            reach(models[False, lag, seed], lag, seed)
+        )
+    configs = [
+        replace(config.train, seed=s, last_step_only=lso, lag=d) for lso, d, s in keys
+    ]
+    train_regressors(list(models.values()), configs)
+    for (lso, lag, seed), model in models.items():
         x, y = tests[lag, seed]
         with torch.no_grad():
             err = ((model(x)[:, -1] - y[:, -1]) ** 2).mean().item()
         # R^2 = 1 - MSE / Var(y_T)
-        r2.setdefault((lso, lag), []).append(1.0 - err / y[:, -1].var().item())
+        result.r2.setdefault((lso, lag), []).append(1.0 - err / y[:, -1].var().item())
         own = _profile(model, x, y, last_step_only=lso, first_step=lag)
         # log10 g_{D+1} - log10 g_T: the steps that carry a loss
-        span.setdefault((lso, lag), []).append(_decades(own, lag + 1))
-        reach.setdefault((lso, lag), []).append(_reach(model, x, y, lag))
-    return LagResult(r2, span, reach, reach_init)
-
-
-def _reach(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, lag: int) -> float:
-    """Decades one last-step loss term loses over ``lag`` steps back in time."""
-    # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
-    return _decades(_profile(model, x, y, last_step_only=True), x.shape[1] - lag)
+        result.profile_span.setdefault((lso, lag), []).append(_decades(own, lag + 1))
+        result.reach.setdefault((lso, lag), []).append(reach(model, lag, seed))
+    return result

@@ -1,53 +1,35 @@
-// The RNN gradient explorer's widget (reviewkit.rnn.explorer): the DOM part.
-//
-// rkRnnExplorer(root, data) fills the controls inside `root` from data.grid
-// and draws the chosen curves of data.curves as SVG: log10 |dL/dh_t| (solid)
-// and log10 of the mean |h_t| (dashed) against t, overflowed values as ▲ on
-// the top edge and zeros as ▼ on the bottom edge. Loads nothing.
-import {
-  caption,
-  curveIndex,
-  curvePath,
-  decadeTicks,
-  linearScale,
-  normalKey,
-  stepTicks,
-  yRange,
-} from "./explorer_core.js";
+// The RNN gradient explorer's widget (reviewkit.rnn.explorer), the DOM part:
+// log10 |dL/dh_t| (solid) and the mean |h_t| (dashed) against t as SVG, with
+// overflowed values as ▲ on the top edge and zeros as ▼ on the bottom edge.
+import { axes, caption, curveIndex, curvePath, normalKey } from "./explorer_core.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
-const [LEFT, RIGHT, TOP, BOTTOM] = [62, 620, 26, 286];
+const BOX = { left: 62, right: 620, top: 26, bottom: 286 };
 
 /**
- * Mount the explorer on `root` (the HTML of reviewkit.rnn.explorer_html).
- * @param {HTMLElement} root Holds the controls, an <svg> and a caption.
+ * Fill the controls inside `root` from data.grid and draw the chosen curves.
+ * @param {HTMLElement} root The HTML of reviewkit.rnn.explorer_html().
  * @param {{grid: Object, curves: Object}} data precompute()'s output.
- * @returns {function(): void} Redraws from the controls' current state.
+ * @returns {function(): void} Redraws from the controls' state.
  */
 export function rkRnnExplorer(root, data) {
   const svg = root.querySelector("svg");
   const control = (k) => root.querySelector(`[data-k="${k}"]`);
   const curves = curveIndex(data.curves);
-  const grid = data.grid;
+  const { nonlinearities, weight_scales: scales, seq_lens: lens } = data.grid;
   const fill = (k, values, pick) => {
     for (const v of values) {
-      const option = document.createElement("option");
-      option.value = option.textContent = String(v);
-      option.selected = v === pick;
-      control(k).appendChild(option);
+      control(k).add(new Option(String(v), String(v), false, v === pick));
     }
   };
-  const nls = grid.nonlinearities;
-  fill("nl", nls, nls.includes("tanh") ? "tanh" : nls[0]);
-  fill("ws", grid.weight_scales, grid.weight_scales.includes(1) ? 1 : grid.weight_scales[0]);
-  fill("T", grid.seq_lens, grid.seq_lens[grid.seq_lens.length - 1]);
-
-  const add = (name, attrs, text) => {
-    const e = document.createElementNS(NS, name);
+  fill("nl", nonlinearities, nonlinearities.includes("tanh") ? "tanh" : nonlinearities[0]);
+  fill("ws", scales, scales.includes(1) ? 1 : scales[0]);
+  fill("T", lens, lens[lens.length - 1]);
+  const add = (name, attrs, text = "") => {
+    const e = svg.appendChild(document.createElementNS(NS, name));
     for (const [a, v] of Object.entries(attrs)) e.setAttribute(a, v);
-    if (text !== undefined) e.textContent = text;
-    svg.appendChild(e);
+    e.textContent = text;
     return e;
   };
   const label = (x, y, anchor, size, fill, text) =>
@@ -55,42 +37,36 @@ export function rkRnnExplorer(root, data) {
 
   function draw() {
     svg.replaceChildren();
-    const nl = control("nl").value;
-    const T = Number(control("T").value);
-    const lso = control("lso").checked;
-    const all = control("all").checked;
-    const scales = all ? grid.weight_scales : [Number(control("ws").value)];
+    const [nl, T, lso, all] = [control("nl").value, Number(control("T").value),
+      control("lso").checked, control("all").checked];
     const series = [];
-    scales.forEach((s, i) => {
+    (all ? scales : [Number(control("ws").value)]).forEach((s, i) => {
       const c = curves.get(normalKey(nl, s, T, lso));
-      series.push({ v: c.grad, col: COLOURS[all ? i % COLOURS.length : 0], dash: "",
+      series.push({ v: c.grad, col: COLOURS[i % COLOURS.length], dash: "",
         lab: all ? `scale ${s}` : "|dL/dh_t|" });
       if (!all) series.push({ v: c.state, col: COLOURS[1], dash: "5,4", lab: "mean |h_t|" });
     });
-    const { lo, hi } = yRange(series.map((s) => s.v));
-    const X = linearScale(1, T, LEFT, RIGHT);
-    const Y = linearScale(lo, hi, BOTTOM, TOP);
-    for (const p of decadeTicks(lo, hi)) {
-      add("line", { x1: LEFT, x2: RIGHT, y1: Y(p), y2: Y(p), stroke: "#ddd" });
-      label(LEFT - 6, Y(p) + 4, "end", 11, "#222", `1e${p}`);
+    const { X, Y, decades, steps } = axes(series.map((s) => s.v), T, BOX);
+    for (const p of decades) {
+      add("line", { x1: BOX.left, x2: BOX.right, y1: Y(p), y2: Y(p), stroke: "#ddd" });
+      label(BOX.left - 6, Y(p) + 4, "end", 11, "#222", `1e${p}`);
     }
-    for (const t of stepTicks(T)) label(X(t), BOTTOM + 16, "middle", 11, "#222", String(t));
-    add("line", { x1: LEFT, x2: LEFT, y1: TOP, y2: BOTTOM, stroke: "#333" });
-    add("line", { x1: LEFT, x2: RIGHT, y1: BOTTOM, y2: BOTTOM, stroke: "#333" });
-    label((LEFT + RIGHT) / 2, BOTTOM + 36, "middle", 12, "#222", "time step t");
-    label(14, (TOP + BOTTOM) / 2, "middle", 12, "#222", "norm (log scale)")
-      .setAttribute("transform", `rotate(-90 14 ${(TOP + BOTTOM) / 2})`);
-    let over = 0;
-    let zero = 0;
+    for (const t of steps) label(X(t), BOX.bottom + 16, "middle", 11, "#222", String(t));
+    add("path", { d: `M${BOX.left},${BOX.top} V${BOX.bottom} H${BOX.right}`,
+      fill: "none", stroke: "#333" });
+    label((BOX.left + BOX.right) / 2, BOX.bottom + 36, "middle", 12, "#222", "time step t");
+    const mid = (BOX.top + BOX.bottom) / 2;
+    label(14, mid, "middle", 12, "#222", "norm (log scale)")
+      .setAttribute("transform", `rotate(-90 14 ${mid})`);
+    let [over, zero] = [0, 0];
     series.forEach((s, i) => {
       const path = curvePath(s.v, X, Y);
       add("path", { d: path.d, fill: "none", stroke: s.col, "stroke-width": 2,
         "stroke-dasharray": s.dash });
-      for (const x of path.over) label(x, TOP + 4, "middle", 10, s.col, "▲");
-      for (const x of path.zero) label(x, BOTTOM - 2, "middle", 10, s.col, "▼");
-      over += path.over.length;
-      zero += path.zero.length;
-      label(LEFT + 92 * i, 12, "start", 11, s.col, s.lab);
+      for (const x of path.over) label(x, BOX.top + 4, "middle", 10, s.col, "▲");
+      for (const x of path.zero) label(x, BOX.bottom - 2, "middle", 10, s.col, "▼");
+      [over, zero] = [over + path.over.length, zero + path.zero.length];
+      label(BOX.left + 92 * i, 12, "start", 11, s.col, s.lab);
     });
     control("note").textContent = caption({ all, lso, over, zero });
   }

@@ -35,6 +35,7 @@ for :math:`t = 1, \\dots, T`, each entry :math:`v_t` being
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -149,24 +150,17 @@ def precompute(grid: ExplorerGrid = ExplorerGrid()) -> dict[str, Any]:
     """
     check_instance("grid", grid, ExplorerGrid)
     curves = {}
-    for nonlinearity in grid.nonlinearities:
-        for scale in grid.weight_scales:
-            for T in grid.seq_lens:
-                for last_step_only in (True, False):
-                    profile = explorer_curve(
-                        nonlinearity,
-                        scale,
-                        T,
-                        last_step_only,
-                        hidden_size=grid.hidden_size,
-                        batch_size=grid.batch_size,
-                        seed=grid.seed,
-                    )
-                    key = curve_key(nonlinearity, scale, T, last_step_only)
-                    curves[key] = {
-                        "grad": _encode(profile.grad_norms, grid.decimals),
-                        "state": _encode(profile.state_norms, grid.decimals),
-                    }
+    sizes = dict(
+        hidden_size=grid.hidden_size, batch_size=grid.batch_size, seed=grid.seed
+    )
+    for cell in itertools.product(
+        grid.nonlinearities, grid.weight_scales, grid.seq_lens, (True, False)
+    ):  # (nonlinearity, weight scale, T, last_step_only)
+        p = explorer_curve(*cell, **sizes)
+        curves[curve_key(*cell)] = {
+            "grad": _encode(p.grad_norms, grid.decimals),
+            "state": _encode(p.state_norms, grid.decimals),
+        }
     return {
         "grid": {
             "nonlinearities": list(grid.nonlinearities),

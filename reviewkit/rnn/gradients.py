@@ -12,9 +12,7 @@ with respect to the hidden state :math:`h_t` collects every path from
       W_f^\\top \\frac{\\partial L_s}{\\partial \\hat y_s} .
 
 Without a nonlinearity every :math:`J_k` is :math:`W_h`, and the sum becomes
-powers of :math:`W_h^\\top` (:func:`linear_closed_form`). :func:`explorer_curve`
-is the profile of one fresh model, in float64: one curve of the gradient
-explorer (:mod:`reviewkit.rnn.explorer`).
+powers of :math:`W_h^\\top` (:func:`linear_closed_form`).
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ import torch
 from reviewkit.checks import check_bool, check_int, check_tensor
 from reviewkit.measure import fit_line
 from reviewkit.rnn.model import RNNRegressor, check_regressor, check_sequences
-from reviewkit.rnn.tasks import running_average_task, sequence_loss
+from reviewkit.rnn.tasks import loss_weights, running_average_task, sequence_loss
 
 __all__ = [
     "GradientProfile",
@@ -35,7 +33,6 @@ __all__ = [
     "explorer_curve",
     "fit_log_rate",
     "gradient_profile",
-    "input_influence",
     "linear_closed_form",
     "mean_by_distance",
 ]
@@ -105,7 +102,7 @@ def gradient_profile(
 ) -> GradientProfile:
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
-    The loss is :func:`reviewkit.rnn.tasks.sequence_loss`. The model's parameter
+    The loss is :func:`~reviewkit.rnn.tasks.sequence_loss`. The model's parameter
     gradients are left untouched. Inputs and parameters are finite (checked),
     so a non-finite value can only be an overflow: a norm at a step where the
     forward or backward pass overflowed the model's dtype comes out as ``inf``
@@ -131,7 +128,8 @@ def gradient_profile(
     check_bool("last_step_only", last_step_only)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
     y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
-    loss = sequence_loss(y_hat, y, last_step_only=last_step_only, first_step=first_step)
+    w = loss_weights(x.shape[1], last_step_only=last_step_only, first_step=first_step)
+    loss = sequence_loss(y_hat, y, w)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
@@ -154,14 +152,12 @@ def explorer_curve(
     batch_size: int = 16,
     seed: int = 0,
 ) -> GradientProfile:
-    """The gradient profile of a fresh, untrained regressor, in float64.
+    """The gradient profile of a fresh regressor on running averages, in float64.
 
-    One curve of the gradient explorer: a regressor with a Gaussian
-    :math:`W_h` of scale ``weight_scale`` (its weights drawn as in float32,
-    then cast), probed on running-average sequences. float64 keeps every
-    curve of the explorer's default grid finite; beyond its range (about
-    :math:`10^{308}`) a norm comes out as ``inf``, as in
-    :func:`gradient_profile`.
+    One curve of the gradient explorer (:mod:`reviewkit.rnn.explorer`): the
+    weights are drawn as in float32, then cast. float64 keeps every curve of
+    the explorer's default grid finite; beyond its range (about
+    :math:`10^{308}`) a norm comes out as ``inf``.
 
     Args:
         nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
@@ -212,14 +208,10 @@ def linear_closed_form(
             "model must have nonlinearity 'linear' for the closed form, "
             f"got {model.rnn.nonlinearity!r}"
         )
-    B, T, _ = x.shape
-    err = model(x) - y  # (B, T, O)
-    # dL/dy_hat_s for the mean squared error over the steps that count
-    if last_step_only:
-        e = torch.zeros_like(err)
-        e[:, -1] = 2 * err[:, -1] / err[:, -1].numel()
-    else:
-        e = 2 * err / err.numel()  # (B, T, O)
+    (B, T, _), O = x.shape, model.W_f.shape[0]
+    w = loss_weights(T, last_step_only=last_step_only).to(x.dtype)  # (T,)
+    # e_s = dL/dy_hat_s = 2 w_s (y_hat_s - y_s) / (B O)
+    e = 2 * w[:, None] * (model(x) - y) / (B * O)  # (B, T, O)
     W_h, W_f = model.rnn.W_h, model.W_f
     grads = torch.zeros(B, T, W_h.shape[0], dtype=x.dtype)  # (B, T, H)
     powers = [torch.linalg.matrix_power(W_h, k) for k in range(T)]  # W_h^k, (H, H)
@@ -311,28 +303,3 @@ def fit_log_rate(norms: torch.Tensor, *, skip: int = 0) -> float:
     k = torch.arange(skip, norms.shape[0], dtype=torch.float64)
     # ln g_{T-k} = a + r k, least squares
     return fit_line(k.numpy(), log_g.numpy())[1]
-
-
-def input_influence(model: RNNRegressor, x: torch.Tensor) -> torch.Tensor:
-    """How much the last prediction moves with each input, on average.
-
-    For the running average the ideal answer is :math:`1/T` for every step.
-
-    .. math::
-
-        \\iota_t = \\frac1B \\sum_b \\frac{\\partial \\hat y_T^{(b)}}
-        {\\partial x_t^{(b)}}
-
-    Args:
-        model: A regressor with one input and one output per step.
-        x: Input sequences, shape (B, T, 1).
-
-    Returns:
-        :math:`\\iota`, shape (T,).
-    """
-    check_regressor("model", model, scalar=True)
-    x = check_sequences("x", x, 1, model.W_f.dtype)  # (B, T, 1)
-    x = x.detach().requires_grad_(True)
-    y_last = model(x)[:, -1, 0].sum()  # examples are independent: sum, then mean
-    (g,) = torch.autograd.grad(y_last, x)  # (B, T, 1)
-    return g[:, :, 0].mean(dim=0)

@@ -10,13 +10,10 @@ take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
     \\hat y_t = W_f h_t + b_f .
 
 Models follow their parameters' dtype (float32 unless you call
-``model.double()``); floating inputs of another dtype are cast to the model's
-dtype, and inputs of the wrong type or shape raise an error naming the
-argument. ``forward`` checks nothing that depends on the values (so it runs
-under :func:`torch.func.vmap`): NaN in, NaN out, as in any torch module. The
-chapter's functions that take data, such as
-:func:`~reviewkit.rnn.gradients.gradient_profile`, refuse non-finite values at
-their door.
+``model.double()``); floating inputs are cast to it. ``forward`` refuses the
+wrong type or shape but checks no values, so it runs under
+:func:`torch.func.vmap` (NaN in, NaN out, as in any torch module); the
+chapter's functions that take data refuse non-finite values at their door.
 """
 
 from __future__ import annotations
@@ -43,6 +40,7 @@ __all__ = [
 
 #: The nonlinearities :class:`VanillaRNN` accepts for :math:`\sigma`.
 NONLINEARITIES: tuple[str, ...] = ("linear", "tanh", "relu")
+_SIGMA = {"linear": lambda a: a, "tanh": torch.tanh, "relu": torch.relu}
 
 # the weights use generators seeded with seed, seed + 1 and seed + 2
 _MAX_SEED = 2**63 - 3
@@ -56,36 +54,21 @@ def check_sequences(
     *,
     finite: bool = True,
 ) -> torch.Tensor:
-    """Check that ``x`` is a non-empty float batch of shape (B, T, features).
+    """Return ``x`` if it is a non-empty float (B, T, features) batch, cast to dtype.
 
-    Args:
-        name: The argument's name, for the message.
-        x: What the caller passed; should be shape (B, T, features).
-        features: The size the last dimension must have.
-        dtype: If given, the dtype to cast ``x`` to (the model's dtype).
-        finite: Also refuse NaN and infinite entries (a check on the values,
-            which ``forward`` leaves to the public functions).
-
-    Returns:
-        ``x``, cast to ``dtype`` if one was given.
+    ``finite`` also refuses NaN and infinite entries, a check on the values
+    that ``forward`` leaves to the functions that take data.
 
     Raises:
         TypeError: If ``x`` is not a floating-point tensor.
-        ValueError: If its shape is wrong, it is empty, or (with ``finite``)
-            it holds NaN/inf.
+        ValueError: If its shape is wrong or empty, or (``finite``) not finite.
     """
     check_tensor(name, x, ndim=3, floating=True)
     assert isinstance(x, torch.Tensor)
-    B, T, D = x.shape
-    if B == 0 or T == 0:
+    if 0 in x.shape[:2] or x.shape[2] != features:
         raise ValueError(
-            f"{name} must hold at least one sequence of at least one step, "
-            f"got shape {tuple(x.shape)} (B, T, D)"
-        )
-    if features != D:
-        raise ValueError(
-            f"{name} must have {features} features in its last dimension, "
-            f"got shape {tuple(x.shape)}"
+            f"{name} must have shape (B, T, {features}) with B, T >= 1, "
+            f"got {tuple(x.shape)}"
         )
     check_tensor(name, x, finite=finite)
     return x if dtype is None else x.to(dtype)
@@ -139,21 +122,6 @@ class VanillaRNN(nn.Module):
         self.W_x = nn.Parameter(gaussian_matrix(H, input_size, 1.0, seed=seed + 1))
         self.b = nn.Parameter(torch.zeros(H))  # (H,)
 
-    def sigma(self, a: torch.Tensor) -> torch.Tensor:
-        """Apply the layer's nonlinearity elementwise.
-
-        Args:
-            a: Pre-activations, any shape.
-
-        Returns:
-            :math:`\\sigma(a)`, the same shape.
-        """
-        if self.nonlinearity == "tanh":
-            return torch.tanh(a)
-        if self.nonlinearity == "relu":
-            return torch.relu(a)
-        return a
-
     def unroll(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Run the recurrence and return each hidden state as its own tensor.
 
@@ -164,6 +132,7 @@ class VanillaRNN(nn.Module):
             ``[h_1, ..., h_T]``, each of shape (B, H).
         """
         x = check_sequences("x", x, self.input_size, self.W_h.dtype, finite=False)
+        sigma = _SIGMA[self.nonlinearity]
         h = x.new_zeros(x.shape[0], self.hidden_size)  # h_0 = 0, (B, H)
         u = x @ self.W_x.T + self.b  # W_x x_t + b for every t at once, (B, T, H)
         W_h_T = self.W_h.T  # (H, H)
@@ -171,7 +140,7 @@ class VanillaRNN(nn.Module):
         # unbind, not u[:, t]: its backward is one stack, not T zero-filled copies
         for u_t in u.unbind(dim=1):  # (B, H) each
             # h_t = sigma(W_h h_{t-1} + W_x x_t + b)
-            h = self.sigma(h @ W_h_T + u_t)  # (B, H)
+            h = sigma(h @ W_h_T + u_t)  # (B, H)
             states.append(h)
         return states
 
@@ -229,13 +198,10 @@ class RNNRegressor(nn.Module):
         self.b_f = nn.Parameter(torch.zeros(O))  # (O,)
 
     def readout(self, h: torch.Tensor) -> torch.Tensor:
-        """The prediction for hidden states ``h``.
-
-        Args:
-            h: Hidden states, shape (..., H).
+        """The prediction :math:`W_f h + b_f` for hidden states ``h`` of shape (..., H).
 
         Returns:
-            :math:`W_f h + b_f`, shape (..., O).
+            The predictions, shape (..., O).
         """
         # y_hat_t = W_f h_t + b_f
         return h @ self.W_f.T + self.b_f
@@ -253,21 +219,12 @@ class RNNRegressor(nn.Module):
 
 
 def check_regressor(name: str, model: object, *, scalar: bool = False) -> RNNRegressor:
-    """Check that ``model`` is an :class:`RNNRegressor` (with scalar steps if asked).
-
-    Args:
-        name: The argument's name, for the message.
-        model: What the caller passed.
-        scalar: Also require one input and one output per step (:math:`D = O =
-            1`), the shape of the chapter's tasks.
-
-    Returns:
-        ``model``.
+    """Return ``model`` if it is an :class:`RNNRegressor` (D = O = 1 if ``scalar``).
 
     Raises:
         TypeError: If ``model`` is not an :class:`RNNRegressor`.
         ValueError: If ``scalar`` and the model has more than one input or
-            output per step.
+            output per step (the chapter's tasks have one of each).
     """
     check_instance(name, model, RNNRegressor)
     if scalar and (model.rnn.input_size != 1 or model.W_f.shape[0] != 1):

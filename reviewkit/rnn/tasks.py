@@ -7,11 +7,11 @@
   Only a model that carries :math:`x_{t-D}` across :math:`D` steps can solve
   it, so it isolates long-range credit assignment.
 
-:func:`sequence_loss` is the mean squared error on every step that has a
-target, or on the last step only (``last_step_only``): a weighted sum of the
-per-step errors (:func:`loss_weights`, :func:`weighted_loss`), which is how
-:func:`~reviewkit.rnn.training.train_regressors` gives each of several models
-its own loss in one batched computation.
+:func:`sequence_loss` weighs each step's mean squared error;
+:func:`loss_weights` puts the weight on every step that has a target (task 1)
+or on the last step only (task 2, ``last_step_only``). As a tensor, the
+choice can differ between models trained side by side under
+:func:`torch.func.vmap` (:func:`~reviewkit.rnn.training.train_regressors`).
 """
 
 from __future__ import annotations
@@ -20,13 +20,7 @@ import torch
 
 from reviewkit.checks import check_bool, check_int, check_tensor, seeded_generator
 
-__all__ = [
-    "lag_task",
-    "loss_weights",
-    "running_average_task",
-    "sequence_loss",
-    "weighted_loss",
-]
+__all__ = ["lag_task", "loss_weights", "running_average_task", "sequence_loss"]
 
 
 def _gen(seed: int | torch.Generator) -> torch.Generator:
@@ -102,7 +96,7 @@ def lag_task(
 def loss_weights(
     seq_len: int, *, last_step_only: bool, first_step: int = 0
 ) -> torch.Tensor:
-    """The weight of each step's squared error in :func:`sequence_loss`.
+    """Where the loss sits: the weight of each step's error in :func:`sequence_loss`.
 
     .. math::
 
@@ -129,7 +123,7 @@ def loss_weights(
     return w
 
 
-def weighted_loss(
+def sequence_loss(
     y_hat: torch.Tensor, y: torch.Tensor, weights: torch.Tensor
 ) -> torch.Tensor:
     """The weighted sum over steps of the mean squared error.
@@ -138,62 +132,27 @@ def weighted_loss(
 
         L = \\sum_t w_t \\, \\overline{(\\hat y_t - y_t)^2}
 
-    (the bar is the mean over the batch and the outputs). It checks shapes
-    only, not values, so it runs under :func:`torch.func.vmap`;
-    :func:`sequence_loss` is the checked entry point.
-
-    Args:
-        y_hat: Predictions, shape (B, T, O).
-        y: Targets, the same shape and dtype.
-        weights: :math:`w`, shape (T,), for example from :func:`loss_weights`.
-
-    Returns:
-        The loss, a scalar tensor in the dtype of ``y_hat``.
-    """
-    if y_hat.ndim != 3 or y.shape != y_hat.shape or weights.shape != y.shape[1:2]:
-        raise ValueError(
-            "y_hat, y and weights must have shapes (B, T, O), (B, T, O) and (T,), "
-            f"got {tuple(y_hat.shape)}, {tuple(y.shape)} and {tuple(weights.shape)}"
-        )
-    # L = sum_t w_t * mean over batch and outputs of (y_hat_t - y_t)^2
-    per_step = ((y_hat - y) ** 2).mean(dim=(0, 2))  # (T,)
-    return (weights.to(y_hat.dtype) * per_step).sum()
-
-
-def sequence_loss(
-    y_hat: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    last_step_only: bool,
-    first_step: int = 0,
-) -> torch.Tensor:
-    """Mean squared error on every step from ``first_step`` on, or on the last only.
-
-    .. math::
-
-        L = \\frac{1}{T - t_0}\\sum_{t=t_0+1}^{T} \\overline{(\\hat y_t - y_t)^2}
-        \\quad\\text{or}\\quad L = \\overline{(\\hat y_T - y_T)^2}
-
-    (the bar is the mean over the batch and the outputs; :math:`t_0` is
-    ``first_step``).
+    (the bar is the mean over the batch and the outputs). Like a ``forward``
+    it checks types and shapes, not values, so it runs under
+    :func:`torch.func.vmap`.
 
     Args:
         y_hat: Predictions, shape (B, T, O).
         y: Targets, the same shape; cast to the dtype of ``y_hat``.
-        last_step_only: Use only step :math:`T` (task 2) instead of all steps.
-        first_step: Steps before this (0-based) index carry no loss, for
-            example the first ``lag`` steps of :func:`lag_task`.
+        weights: :math:`w`, shape (T,), from :func:`loss_weights`.
 
     Returns:
         The loss, a scalar tensor.
     """
     check_tensor("y_hat", y_hat, ndim=3, floating=True)
-    check_tensor("y", y, ndim=3, floating=True, finite=True)
-    if y_hat.shape != y.shape:
+    check_tensor("y", y, floating=True)
+    check_tensor("weights", weights, ndim=1, floating=True)
+    if y.shape != y_hat.shape or weights.shape != y.shape[1:2] or 0 in y.shape:
         raise ValueError(
-            f"y must have the shape of y_hat {tuple(y_hat.shape)}, got {tuple(y.shape)}"
+            "y_hat, y and weights must have shapes (B, T, O), (B, T, O) and (T,), "
+            f"not empty, got {tuple(y_hat.shape)}, {tuple(y.shape)} and "
+            f"{tuple(weights.shape)}"
         )
-    if y.shape[0] == 0 or y.shape[1] == 0:
-        raise ValueError(f"y must hold at least one step, got shape {tuple(y.shape)}")
-    w = loss_weights(y.shape[1], last_step_only=last_step_only, first_step=first_step)
-    return weighted_loss(y_hat, y.to(y_hat.dtype), w)
+    # L = sum_t w_t * mean over batch and outputs of (y_hat_t - y_t)^2
+    per_step = ((y_hat - y.to(y_hat.dtype)) ** 2).mean(dim=(0, 2))  # (T,)
+    return (weights.to(y_hat.dtype) * per_step).sum()

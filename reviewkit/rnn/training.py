@@ -32,6 +32,7 @@ from reviewkit.checks import (
     check_generator,
     check_instance,
     check_int,
+    check_seed,
     seeded_generator,
 )
 from reviewkit.rnn.model import RNNRegressor, check_regressor
@@ -40,7 +41,6 @@ from reviewkit.rnn.tasks import (
     loss_weights,
     running_average_task,
     sequence_loss,
-    weighted_loss,
 )
 
 __all__ = ["TASKS", "TrainConfig", "train_regressor", "train_regressors"]
@@ -72,7 +72,7 @@ class TrainConfig:
         check_bool("last_step_only", self.last_step_only)
         if not (isinstance(self.clip, numbers.Real) and self.clip == math.inf):
             check_float("clip", self.clip, low=0.0, low_inclusive=False)
-        check_int("seed", self.seed, minimum=0, maximum=2**63 - 1)
+        check_seed("seed", self.seed)
         check_choice("task", self.task, TASKS)
         if self.task == "lag":
             check_int("lag", self.lag, minimum=0, maximum=self.seq_len - 1)
@@ -80,18 +80,17 @@ class TrainConfig:
             raise ValueError(f"lag must be 0 for task 'average', got {self.lag}")
 
     def batch(self, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Draw one training batch of this config's task.
-
-        Args:
-            gen: The generator to draw from (it advances).
-
-        Returns:
-            ``(x, y)``, both of shape (batch_size, seq_len, 1).
-        """
+        """One training batch ``(x, y)`` from ``gen``, each (batch_size, seq_len, 1)."""
         check_generator("gen", gen)
         if self.task == "lag":
             return lag_task(self.batch_size, self.seq_len, self.lag, seed=gen)
         return running_average_task(self.batch_size, self.seq_len, seed=gen)
+
+    def weights(self) -> torch.Tensor:
+        """The loss's step weights, (seq_len,): every step from ``lag`` on, or T."""
+        return loss_weights(
+            self.seq_len, last_step_only=self.last_step_only, first_step=self.lag
+        )
 
 
 def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
@@ -111,14 +110,12 @@ def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     """
     check_regressor("model", model, scalar=True)
     check_instance("config", config, TrainConfig)
-    gen = seeded_generator(config.seed, "config.seed")
+    gen, w = seeded_generator(config.seed, "config.seed"), config.weights()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []
     for _ in range(config.steps):
         x, y = config.batch(gen)  # (B, T, 1) each
-        loss = sequence_loss(
-            model(x), y, last_step_only=config.last_step_only, first_step=config.lag
-        )
+        loss = sequence_loss(model(x), y, w)
         optimizer.zero_grad()
         loss.backward()
         if config.clip < math.inf:
@@ -128,24 +125,17 @@ def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     return losses
 
 
-# what every config of one train_regressors call must share: the stacked
-# batches need one shape, and the models take their steps together
-_SHARED_FIELDS = ("steps", "batch_size", "seq_len", "lr")
-
-
 def train_regressors(
     models: Sequence[RNNRegressor], configs: Sequence[TrainConfig]
 ) -> list[list[float]]:
     """Train several models at once, each as :func:`train_regressor` would alone.
 
-    Model ``i`` is trained with ``configs[i]``: its own batches (from its own
-    seed and task), its own loss (last step only or every step from ``lag``
-    on, as step weights :math:`w^{(i)}` from
-    :func:`~reviewkit.rnn.tasks.loss_weights`), its own gradient-norm clipping
-    and its own Adam state. The parameters are stacked along a new first
-    dimension (:func:`torch.func.stack_module_state`) and
-    :func:`torch.func.vmap` runs the model's own ``forward`` and
-    :func:`~reviewkit.rnn.tasks.weighted_loss` on every model at once,
+    Model ``i`` is trained with ``configs[i]``: its own batches, loss (step
+    weights :math:`w^{(i)}`), gradient-norm clipping and Adam state. The
+    parameters are stacked along a new first dimension
+    (:func:`torch.func.stack_module_state`) and :func:`torch.func.vmap` runs
+    the model's own ``forward`` and :func:`~reviewkit.rnn.tasks.sequence_loss`
+    on every model at once,
 
     .. math::
 
@@ -166,71 +156,67 @@ def train_regressors(
     operations per time step. Running the model's own code is worth that.
 
     Args:
-        models: The models to train in place, a list of distinct
-            :class:`~reviewkit.rnn.model.RNNRegressor` with the same hidden
-            size, nonlinearity and dtype, one input and one output per step.
-        configs: One config per model, a list. They must agree on ``steps``,
-            ``batch_size``, ``seq_len`` and ``lr``; seeds, tasks, lags, losses
-            and clipping may differ.
+        models: A list of distinct models with the same hidden size,
+            nonlinearity and dtype, trained in place.
+        configs: A list of one config per model, agreeing on ``steps``,
+            ``batch_size``, ``seq_len`` and ``lr`` (the models step together on
+            batches of one shape); seeds, tasks, lags, losses and clipping may
+            differ.
 
     Returns:
         The training loss of every model at every step, one list per model.
     """
     check_instance("models", models, (list, tuple))
     check_instance("configs", configs, (list, tuple))
-    if not models:
-        raise ValueError("models must hold at least one model, got none")
-    if len(configs) != len(models):
+    if not models or len(configs) != len(models):
         raise ValueError(
-            f"configs must hold one config per model ({len(models)}), "
-            f"got {len(configs)}"
+            "models and configs must hold one model and one config per run, "
+            f"got {len(models)} and {len(configs)}"
         )
-    for i, model in enumerate(models):
-        check_regressor(f"models[{i}]", model, scalar=True)
-    for i, config in enumerate(configs):
-        check_instance(f"configs[{i}]", config, TrainConfig)
     if len({id(m) for m in models}) != len(models):
         raise ValueError("models must be distinct objects, got one model twice")
-    first, first_config = models[0].rnn, configs[0]
-    for i, model in enumerate(models[1:], start=1):
-        got = (model.rnn.hidden_size, model.rnn.nonlinearity, model.rnn.W_h.dtype)
-        want = (first.hidden_size, first.nonlinearity, first.W_h.dtype)
-        if got != want:
-            raise ValueError(
-                f"models[{i}] must match models[0] in (hidden_size, nonlinearity, "
-                f"dtype) = {want}, got {got}"
-            )
-    for i, config in enumerate(configs[1:], start=1):
-        for name in _SHARED_FIELDS:
-            if getattr(config, name) != getattr(first_config, name):
-                raise ValueError(
-                    f"configs[{i}].{name} must equal configs[0].{name} "
-                    f"({getattr(first_config, name)!r}), got {getattr(config, name)!r}"
-                )
 
-    N, dtype = len(models), first.W_h.dtype
+    def shape(m: RNNRegressor, c: TrainConfig) -> tuple:
+        """What the stacked models and batches must share."""
+        rnn = m.rnn
+        return (
+            rnn.hidden_size,
+            rnn.nonlinearity,
+            rnn.W_h.dtype,
+            c.steps,
+            c.batch_size,
+            c.seq_len,
+            c.lr,
+        )
+
+    for i, (model, config) in enumerate(zip(models, configs, strict=True)):
+        check_regressor(f"models[{i}]", model, scalar=True)
+        check_instance(f"configs[{i}]", config, TrainConfig)
+        if (got := shape(model, config)) != (want := shape(models[0], configs[0])):
+            raise ValueError(
+                f"models[{i}] and configs[{i}] must match the first pair in "
+                f"(hidden_size, nonlinearity, dtype, steps, batch_size, seq_len, "
+                f"lr) = {want}, got {got}"
+            )
+
+    N, dtype, steps = len(models), models[0].rnn.W_h.dtype, configs[0].steps
     params, _ = stack_module_state(models)  # name -> (N, ...), leaves of their own
     stacked = list(params.values())
     template = copy.deepcopy(models[0]).to("meta")  # forward's code, no weights
 
     def model_loss(p: dict[str, torch.Tensor], x, y, w) -> torch.Tensor:
-        """One model's loss: its forward on its parameters, then its weights."""
-        return weighted_loss(functional_call(template, p, (x,)), y, w)
+        """One model's loss: its forward on its parameters, its step weights."""
+        return sequence_loss(functional_call(template, p, (x,)), y, w)
 
     all_losses = vmap(model_loss)  # (N, ...) inputs -> (N,) losses
-    weights = torch.stack(
-        [
-            loss_weights(c.seq_len, last_step_only=c.last_step_only, first_step=c.lag)
-            for c in configs
-        ]
-    ).to(dtype)  # (N, T)
+    weights = torch.stack([c.weights() for c in configs]).to(dtype)  # (N, T)
     clips = torch.tensor([c.clip for c in configs], dtype=dtype)  # (N,)
     gens = [
         seeded_generator(c.seed, f"configs[{i}].seed") for i, c in enumerate(configs)
     ]
-    optimizer = torch.optim.Adam(stacked, lr=first_config.lr)
+    optimizer = torch.optim.Adam(stacked, lr=configs[0].lr)
     losses: list[list[float]] = [[] for _ in models]
-    for _ in range(first_config.steps):
+    for _ in range(steps):
         pairs = [c.batch(g) for c, g in zip(configs, gens, strict=True)]
         x = torch.stack([p[0] for p in pairs]).to(dtype)  # (N, B, T, 1)
         y = torch.stack([p[1] for p in pairs]).to(dtype)  # (N, B, T, 1)

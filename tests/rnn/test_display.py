@@ -1,9 +1,13 @@
-"""Tests for reviewkit.rnn.display: the static explorer page and the live one."""
+"""Tests for reviewkit.rnn.display: the static page, the live one, its figure."""
 
 import sys
+import warnings
 
 import pytest
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from reviewkit import rnn
 from reviewkit.rnn import display, explorer
 
 SMALL = explorer.ExplorerGrid(
@@ -76,3 +80,48 @@ def test_bad_arguments_are_named():
         display.show_explorer(SMALL, path=3)
     with pytest.raises(TypeError, match="grid must be of type ExplorerGrid"):
         display.live_explorer({})
+    with pytest.raises(TypeError, match="profile must be of type GradientProfile"):
+        display.plot_curve("tanh")
+    with pytest.raises(TypeError, match="title must be of type str"):
+        display.plot_curve(rnn.explorer_curve("tanh", 1.0, 3, True), title=3)
+
+
+def _profile(grad_norms, state_norms):
+    """A profile with the given norms (figures draw what they are given)."""
+    g = torch.tensor(grad_norms, dtype=torch.float64)
+    return rnn.GradientProfile(torch.zeros(1, len(g), 1), g, torch.tensor(state_norms))
+
+
+def test_plot_curve_draws_both_norms_of_the_profile_it_is_given():
+    """plot_curve draws the profile's gradient and state norms on a log scale."""
+    p = rnn.explorer_curve("tanh", 1.0, 12, True)
+    fig = rnn.plot_curve(p, "tanh")
+    (ax,) = fig.axes
+    assert ax.get_yscale() == "log"
+    grad, state = ax.get_lines()
+    assert list(grad.get_ydata()) == p.grad_norms.tolist()
+    assert list(state.get_ydata()) == p.state_norms.tolist()
+    assert ax.get_title() == "tanh"
+
+
+def test_overflow_and_zeros_are_drawn_on_the_edges():
+    """Overflowed norms are triangles on the top edge, zeros on the bottom edge."""
+    fig = rnn.plot_curve(_profile([0.0, 1.0, 2.0, float("inf")], [1.0, 2.0, 3.0, 4.0]))
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    grad_label = r"$\|\partial L/\partial h_t\|$"
+    assert list(lines[grad_label].get_ydata()) == [1.0, 2.0]
+    over = lines[f"{grad_label}: overflowed"]
+    zero = lines[f"{grad_label}: zero"]
+    assert (list(over.get_xdata()), list(over.get_ydata())) == ([4], [1.0])
+    assert (list(zero.get_xdata()), list(zero.get_ydata())) == ([1], [0.0])
+    assert over.get_transform() == ax.get_xaxis_transform()  # y in axes units
+
+
+def test_a_profile_that_overflowed_everywhere_draws_without_warnings():
+    """All norms inf: the figure still renders, with no warning."""
+    inf = float("inf")
+    fig = rnn.plot_curve(_profile([inf] * 5, [inf] * 5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        FigureCanvasAgg(fig).draw()

@@ -8,15 +8,11 @@ import { readFileSync } from "node:fs";
 import test from "node:test";
 
 import {
+  axes,
   caption,
   curveIndex,
   curvePath,
-  decadeTicks,
-  decodeValue,
-  linearScale,
   normalKey,
-  stepTicks,
-  yRange,
 } from "../../../reviewkit/rnn/explorer_core.js";
 
 const DATA = JSON.parse(readFileSync(new URL("./explorer_data.json", import.meta.url)));
@@ -49,11 +45,13 @@ test("normalKey ignores how a number was printed", () => {
 });
 
 test("stored values decode to log10, +Infinity (overflow) or -Infinity (zero)", () => {
-  assert.equal(decodeValue(-3.25), -3.25);
-  assert.equal(decodeValue("inf"), Infinity);
-  assert.equal(decodeValue("-inf"), -Infinity);
+  const one = (v) => curveIndex({ "tanh|1.0|1|1": { grad: [v], state: [0] } })
+    .get("tanh|1|1|1").grad[0];
+  assert.equal(one(-3.25), -3.25);
+  assert.equal(one("inf"), Infinity);
+  assert.equal(one("-inf"), -Infinity);
   for (const bad of [null, "nan", NaN, Infinity, "1.5", undefined]) {
-    assert.throws(() => decodeValue(bad), TypeError);
+    assert.throws(() => one(bad), TypeError);
   }
 });
 
@@ -66,36 +64,38 @@ test("the fixture's overflow and zero cells decode as such", () => {
   assert.ok(Number.isFinite(zero.grad[199]));
 });
 
-test("the y range spans whole decades around the finite values only", () => {
-  assert.deepEqual(yRange([[-2.5, 1.2, Infinity], [-Infinity, 0.3]]), { lo: -3, hi: 2 });
-  assert.deepEqual(yRange([[2, 2]]), { lo: 2, hi: 3 });
-  assert.deepEqual(yRange([[Infinity, -Infinity]]), { lo: 0, hi: 1 });
-  assert.deepEqual(yRange([]), { lo: 0, hi: 1 });
+const BOX = { left: 62, right: 620, top: 26, bottom: 286 };
+
+test("the y axis spans whole decades around the finite values only", () => {
+  const { Y, decades } = axes([[-2.5, 1.2, Infinity], [-Infinity, 0.3]], 3, BOX);
+  assert.deepEqual([decades[0], decades.at(-1)], [-3, 2]);
+  assert.equal(Y(-3), BOX.bottom);
+  assert.equal(Y(2), BOX.top);
+  assert.deepEqual(axes([[2, 2]], 2, BOX).decades, [2, 3]);
+  assert.deepEqual(axes([[Infinity, -Infinity]], 2, BOX).decades, [0, 1]);
+  assert.deepEqual(axes([], 1, BOX).decades, [0, 1]);
 });
 
-test("decade ticks start at lo, stay within hi and number at most nine", () => {
+test("decade ticks start at the bottom, stay in range and number at most nine", () => {
   for (const [lo, hi] of [[0, 1], [-3, 2], [-40, 41], [-300, 300]]) {
-    const ticks = decadeTicks(lo, hi);
-    assert.equal(ticks[0], lo);
-    assert.ok(ticks.at(-1) <= hi);
-    assert.ok(ticks.length <= 9 && ticks.length >= 2, `${lo}..${hi}: ${ticks}`);
+    const { decades } = axes([[lo, hi]], 5, BOX);
+    assert.equal(decades[0], lo);
+    assert.ok(decades.at(-1) <= hi);
+    assert.ok(decades.length <= 9 && decades.length >= 2, `${lo}..${hi}: ${decades}`);
   }
 });
 
-test("step ticks label step 1 and about ten steps", () => {
-  assert.deepEqual(stepTicks(1), [1]);
-  assert.deepEqual(stepTicks(3), [1, 2, 3]);
-  assert.equal(stepTicks(200)[0], 1);
-  assert.ok(stepTicks(200).length <= 11);
-  assert.ok(stepTicks(200).at(-1) <= 200);
-});
-
-test("a linear scale maps the ends and puts a one-point domain in the middle", () => {
-  const f = linearScale(1, 50, 62, 620);
-  assert.equal(f(1), 62);
-  assert.equal(f(50), 620);
-  assert.equal(linearScale(1, 1, 62, 620)(1), 341);
-  assert.equal(linearScale(-2, 2, 286, 26)(2), 26);
+test("the x axis maps steps 1..T onto the box and labels about ten steps", () => {
+  const { X, steps } = axes([[0]], 50, BOX);
+  assert.equal(X(1), BOX.left);
+  assert.equal(X(50), BOX.right);
+  assert.equal(axes([[0]], 1, BOX).X(1), (BOX.left + BOX.right) / 2);
+  assert.deepEqual(axes([[0]], 1, BOX).steps, [1]);
+  assert.deepEqual(axes([[0]], 3, BOX).steps, [1, 2, 3]);
+  const long = axes([[0]], 200, BOX).steps;
+  assert.equal(long[0], 1);
+  assert.ok(long.length <= 11 && long.at(-1) <= 200);
+  assert.ok(steps.length <= 11);
 });
 
 test("a curve path breaks at non-finite values and lists them for the edges", () => {
