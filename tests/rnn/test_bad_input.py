@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewkit import rnn
@@ -411,6 +411,7 @@ def _reference(model: rnn.RNNRegressor, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(out, dim=1)
 
 
+@settings(max_examples=25)  # each example builds a model: fewer than the usual 60
 @given(
     x=INPUTS,
     nonlinearity=st.sampled_from(rnn.NONLINEARITIES),

@@ -13,9 +13,9 @@ def test_training_lowers_the_loss(last_step_only):
     """train_regressor lowers the loss on both tasks, several seeds, reproducibly."""
     for seed in range(3):
         config = rnn.TrainConfig(
-            steps=120,
+            steps=60,
             batch_size=16,
-            seq_len=8,
+            seq_len=6,
             last_step_only=last_step_only,
             seed=seed,
         )
@@ -29,7 +29,7 @@ def test_training_lowers_the_loss(last_step_only):
 def test_lag_training_is_reproducible_and_learns_a_short_lag():
     """train_regressor on the lag task: same seed, same losses; D = 2 gets learned."""
     config = rnn.TrainConfig(
-        steps=150, batch_size=32, seq_len=10, task="lag", lag=2, seed=3
+        steps=100, batch_size=32, seq_len=10, task="lag", lag=2, seed=3
     )
     a = rnn.train_regressor(rnn.RNNRegressor(1, 16, 1, "tanh", seed=3), config)
     b = rnn.train_regressor(rnn.RNNRegressor(1, 16, 1, "tanh", seed=3), config)
@@ -41,7 +41,7 @@ def test_training_in_threads_matches_training_in_sequence():
     """Weights come from explicit generators: threads give bit-identical models."""
     from concurrent.futures import ThreadPoolExecutor
 
-    config = rnn.TrainConfig(steps=20, batch_size=8, seq_len=6)
+    config = rnn.TrainConfig(steps=10, batch_size=8, seq_len=6)
 
     def run(seed):
         model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=seed)
@@ -58,7 +58,7 @@ def test_training_in_threads_matches_training_in_sequence():
 
 def _mixed_runs():
     """Configs that differ in everything train_regressors lets them differ in."""
-    base = rnn.TrainConfig(steps=25, batch_size=8, seq_len=12)
+    base = rnn.TrainConfig(steps=12, batch_size=8, seq_len=12)
     return [
         base,
         rnn.TrainConfig(**{**vars(base), "last_step_only": True, "seed": 5}),
