@@ -36,9 +36,10 @@ extensions = [
     "reviewkit_icons",  # only the icons the site uses, not all of Font Awesome
     "reviewkit_a11y",  # names the sidebar's fold toggles for screen readers
     "beam_stepper",  # the in-browser beam-search stepper (docs/_ext)
+    "reviewkit_questions",  # questions, self-checks and verdicts from docs/_questions
 ]
 
-exclude_patterns = ["_ext", "inventories", "**.ipynb_checkpoints"]
+exclude_patterns = ["_ext", "_questions", "inventories", "**.ipynb_checkpoints"]
 templates_path = ["docs/_templates"]
 nitpicky = True
 suppress_warnings: list[str] = []

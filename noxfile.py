@@ -153,4 +153,16 @@ def pdf(session: nox.Session) -> None:
         "--chromium",
         chromium,
     )
+    # The mock exam for seed 1 and its key (practice-core's printer).
+    session.run(
+        "python",
+        "docs/_ext/reviewkit_exam_pdf.py",
+        str(HTML),
+        "--seed",
+        "1",
+        "--out",
+        str(BUILD / "pdf"),
+        "--chromium",
+        chromium,
+    )
     session.run("pytest", "tests/test_pdf.py", "-m", "browser", *session.posargs)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,6 @@ import pytest
 from reviewkit.beam import (
     TreeLanguageModel,
     beam_search,
-    beam_trace,
     exhaustive_search,
     greedy_decode,
     random_tree,
@@ -55,6 +55,47 @@ def _load_extension():
 
 
 tree_to_json = _load_extension().tree_to_json
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of beam search as Python sees it: every candidate, in grid order."""
+
+    step: int
+    candidates: tuple[tuple[int, ...], ...]
+    scores: tuple[float, ...]
+    kept: tuple[bool, ...]
+    rank: tuple[int | None, ...]
+
+
+def python_steps(tree, depth: int, k: int) -> list[Step]:
+    """Every step of reviewkit's beam search, from ``beam_search`` alone.
+
+    With no end token the beam after step ``t`` is ``beam_search(tree, t,
+    k)``, best first; the candidates at step ``t`` are the beam after step
+    ``t - 1`` extended by every word, in grid order (parent rank, then token
+    id), each scored parent score + log p, the sum the decoders compute.
+    """
+    steps, parents = [], [((), 0.0)]
+    for t in range(1, depth + 1):
+        beam = [h.tokens for h in beam_search(tree, t, k)]
+        candidates, scores = [], []
+        for tokens, score in parents:
+            for v, p in enumerate(tree.table[tokens]):
+                candidates.append((*tokens, v))
+                scores.append(score + math.log(p))
+        rank = tuple(beam.index(c) if c in beam else None for c in candidates)
+        kept = tuple(r is not None for r in rank)
+        steps.append(Step(t, tuple(candidates), tuple(scores), kept, rank))
+        parents = sorted(
+            (
+                (c, sc)
+                for c, sc, r in zip(candidates, scores, rank, strict=True)
+                if r is not None
+            ),
+            key=lambda pair: beam.index(pair[0]),
+        )
+    return steps
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +221,10 @@ def test_stepper_matches_python_on_random_trees(visit):
         greedy = greedy_decode(tree, length=depth)[0]
         assert tuple(js["greedy"]["tokens"]) == greedy.tokens, what
         assert js["greedy"]["score"] == pytest.approx(greedy.score, abs=TOL), what
-        _same_steps(js["greedy"]["steps"], beam_trace(tree, depth, 1), "greedy " + what)
-        steps = beam_trace(tree, depth, k)
+        _same_steps(
+            js["greedy"]["steps"], python_steps(tree, depth, 1), "greedy " + what
+        )
+        steps = python_steps(tree, depth, k)
         final = beam_search(tree, depth, k)
         ranked = exhaustive_search(tree, length=depth)
         _same_steps(js["beam"]["steps"], steps, "beam " + what)
@@ -253,7 +296,7 @@ def _step_table(root) -> list[tuple[str, str, str]]:
 
 def _expected_beam_table(tree, step, k: int) -> list[tuple[str, str, str]]:
     """What the candidates table must show for beam search at ``step``."""
-    s = beam_trace(tree, tree_depth(tree), k)[step - 1]
+    s = python_steps(tree, tree_depth(tree), k)[step - 1]
     order = sorted(range(len(s.scores)), key=lambda i: -s.scores[i])
     return [
         (
@@ -313,7 +356,7 @@ def test_widget_by_mouse(visit, mode):
     root.locator("button[data-rk=prev]").click()
     assert _step_table(root) == _expected_beam_table(tree, 2, 2)
     # The tree diagram marks the same candidates kept and dropped.
-    step = beam_trace(tree, 3, 2)[1]
+    step = python_steps(tree, 3, 2)[1]
     title = root.locator("svg.rk-tree-svg title").text_content()
     pairs = list(zip(step.candidates, step.kept, strict=True))
     kept = [tree.words(c) for c, k in pairs if k]
