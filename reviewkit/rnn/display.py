@@ -147,20 +147,19 @@ def live_explorer(grid: ExplorerGrid = _GRID) -> Any:
             "writes a static HTML explorer"
         ) from err
 
+    sizes = dict(
+        hidden_size=grid.hidden_size, batch_size=grid.batch_size, seed=grid.seed
+    )
+
     def _show(
         nonlinearity: str, weight_scale: float, seq_len: int, last_step_only: bool
-    ) -> None:
+    ):
         profile = explorer_curve(
-            nonlinearity,
-            weight_scale,
-            seq_len,
-            last_step_only,
-            hidden_size=grid.hidden_size,
-            batch_size=grid.batch_size,
-            seed=grid.seed,
+            nonlinearity, weight_scale, seq_len, last_step_only, **sizes
         )
-        title = f"{nonlinearity}, weight scale {weight_scale}, T = {seq_len}"
-        display(plot_curve(profile, title))
+        display(
+            plot_curve(profile, f"{nonlinearity}, scale {weight_scale}, T = {seq_len}")
+        )
 
     return widgets.interactive(
         _show,

@@ -4,11 +4,8 @@
 // else log10 of the norm) and turns it into plot geometry. explorer.js draws.
 
 /**
- * A curve key that does not depend on how Python printed the numbers.
- * @param {string} nl The nonlinearity.
- * @param {number|string} ws The weight scale ("1.0", "1e-05", 1 all work).
- * @param {number|string} T The sequence length.
- * @param {boolean|number|string} lso Loss on the last step only.
+ * A curve key that does not depend on how Python printed the numbers
+ * (weight scale ws "1.0", "1e-05" or 1; last_step_only lso true, 1 or "1").
  * @returns {string} For example "tanh|1|25|1".
  */
 export function normalKey(nl, ws, T, lso) {
@@ -22,9 +19,8 @@ const decode = (v) => {
 };
 
 /**
- * Decode data.curves and index them by normalKey().
- * @param {Object<string, {grad: Array, state: Array}>} curves Keyed as
- *   reviewkit.rnn.explorer.curve_key() writes them.
+ * Decode data.curves (keyed by Python's curve_key()) and index them by normalKey().
+ * @param {Object<string, {grad: Array, state: Array}>} curves
  * @returns {Map<string, {grad: number[], state: number[]}>} log10 values,
  *   Infinity where a norm overflowed, -Infinity where it is 0.
  * @throws {TypeError} On a value that is not a number, "inf" or "-inf".
@@ -39,15 +35,12 @@ export function curveIndex(curves) {
 }
 
 /**
- * Scales and ticks of a log plot of curves over t = 1..T.
- * @param {number[][]} series log10 values, possibly +-Infinity (ignored).
- * @param {number} T The sequence length.
- * @param {{left: number, right: number, top: number, bottom: number}} box The
- *   plot area in SVG units.
- * @returns {{X: function(number): number, Y: function(number): number,
- *   decades: number[], steps: number[]}} t -> x, log10 value -> y, and the
- *   ticks: whole decades around the finite values (at most 9), steps 1, 1 + k,
- *   ... (about 10).
+ * Scales and ticks of a log plot of curves over t = 1..T in the SVG box.
+ * @param {number[][]} series log10 values (+-Infinity ignored).
+ * @param {{left: number, right: number, top: number, bottom: number}} box
+ * @returns {{X: Function, Y: Function, decades: number[], steps: number[]}}
+ *   t -> x, log10 -> y, whole decades around the finite values (at most 9)
+ *   and about 10 step ticks 1, 1 + k, ...
  */
 export function axes(series, T, box) {
   const finite = series.flat().filter(Number.isFinite);
@@ -69,16 +62,12 @@ export function axes(series, T, box) {
 
 /**
  * SVG path data for a curve, broken where a value is not finite.
- * @param {number[]} values log10 values for t = 1..T, possibly +-Infinity.
- * @param {function(number): number} X Maps a step t to x.
- * @param {function(number): number} Y Maps a log10 value to y.
- * @returns {{d: string, over: number[], zero: number[]}} The path data and
- *   the x of each overflowed (over) and zero (zero) step, to mark on the edges.
+ * @param {number[]} values log10 values for t = 1..T; X and Y map t and log10 to SVG.
+ * @returns {{d: string, over: number[], zero: number[]}} The path and the x
+ *   of each overflowed (over) and zero (zero) step, to mark on the edges.
  */
 export function curvePath(values, X, Y) {
-  const parts = [];
-  const over = [];
-  const zero = [];
+  const [parts, over, zero] = [[], [], []];
   let pen = "M";
   values.forEach((v, i) => {
     if (!Number.isFinite(v)) {
@@ -93,11 +82,9 @@ export function curvePath(values, X, Y) {
 }
 
 /**
- * The explorer's caption: what is drawn and which values are marked.
- * @param {{all: boolean, lso: boolean, over: number, zero: number}} s All
- *   scales overlaid, loss on the last step only, and how many values
- *   overflowed or are 0.
- * @returns {string} The caption.
+ * The caption: what is drawn (all scales? last step only?), what is marked.
+ * @param {{all: boolean, lso: boolean, over: number, zero: number}} s
+ * @returns {string}
  */
 export function caption({ all, lso, over, zero }) {
   const n = (k, one, many) => `${k} ${k === 1 ? one : many}`;

@@ -55,12 +55,9 @@ class GradientProfile:
             {\\|\\partial L/\\partial h_T\\|}
             \\quad (t = 1: \\; < 1 \\text{ vanishing}, \\; > 1 \\text{ exploding})
 
-        Args:
-            t: The step, from 1 (the first) to :math:`T`.
-
         Returns:
-            The ratio; ``inf`` if the probe overflowed anywhere (the gradient
-            exploded past the dtype's range), 0 if :math:`g_t` is exactly 0.
+            The ratio for step ``t`` from 1 to :math:`T`; ``inf`` if the probe
+            overflowed anywhere, 0 if :math:`g_t` is exactly 0.
         """
         g = self.grad_norms
         t = check_int("t", t, minimum=1, maximum=len(g))
@@ -72,10 +69,7 @@ class GradientProfile:
 def _check_batch(
     model: RNNRegressor, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check the model type and that ``x`` and ``y`` fit it and each other.
-
-    Returns ``x`` and ``y`` cast to the model's dtype.
-    """
+    """Check the model (finite weights) and that ``x`` and ``y`` fit it; cast them."""
     check_regressor("model", model)
     for name, p in model.named_parameters():
         check_tensor(f"model.{name}", p.detach(), finite=True)
@@ -102,11 +96,10 @@ def gradient_profile(
 ) -> GradientProfile:
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
-    The loss is :func:`~reviewkit.rnn.tasks.sequence_loss`. The model's parameter
-    gradients are left untouched. Inputs and parameters are finite (checked),
-    so a non-finite value can only be an overflow: a norm at a step where the
-    forward or backward pass overflowed the model's dtype comes out as ``inf``
-    (``model.double()`` gives far more range), never as NaN or an error.
+    The loss is :func:`~reviewkit.rnn.tasks.sequence_loss`; parameter gradients
+    are left untouched. Inputs and parameters are checked finite, so a
+    non-finite norm is an overflow of the model's dtype and comes out as
+    ``inf`` (``model.double()`` has far more range), never NaN or an error.
 
     .. math::
 

@@ -12,7 +12,7 @@ take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
 Models follow their parameters' dtype (float32 unless you call
 ``model.double()``); floating inputs are cast to it. ``forward`` refuses the
 wrong type or shape but checks no values, so it runs under
-:func:`torch.func.vmap` (NaN in, NaN out, as in any torch module); the
+``torch.func.vmap`` (NaN in, NaN out, as in any torch module); the
 chapter's functions that take data refuse non-finite values at their door.
 """
 
@@ -145,14 +145,7 @@ class VanillaRNN(nn.Module):
         return states
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Hidden states of every step.
-
-        Args:
-            x: Input sequences, shape (B, T, D); cast to the model's dtype.
-
-        Returns:
-            The hidden states, shape (B, T, H).
-        """
+        """Hidden states of every step, (B, T, H), for inputs ``x``, (B, T, D)."""
         return torch.stack(self.unroll(x), dim=1)
 
 
@@ -198,23 +191,12 @@ class RNNRegressor(nn.Module):
         self.b_f = nn.Parameter(torch.zeros(O))  # (O,)
 
     def readout(self, h: torch.Tensor) -> torch.Tensor:
-        """The prediction :math:`W_f h + b_f` for hidden states ``h`` of shape (..., H).
-
-        Returns:
-            The predictions, shape (..., O).
-        """
+        """Predictions :math:`W_f h + b_f`, (..., O), for states ``h``, (..., H)."""
         # y_hat_t = W_f h_t + b_f
         return h @ self.W_f.T + self.b_f
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Predictions at every step.
-
-        Args:
-            x: Input sequences, shape (B, T, D); cast to the model's dtype.
-
-        Returns:
-            The predictions, shape (B, T, O).
-        """
+        """Predictions at every step, (B, T, O), for inputs ``x``, (B, T, D)."""
         return self.readout(self.rnn(x))
 
 

@@ -11,7 +11,7 @@
 :func:`loss_weights` puts the weight on every step that has a target (task 1)
 or on the last step only (task 2, ``last_step_only``). As a tensor, the
 choice can differ between models trained side by side under
-:func:`torch.func.vmap` (:func:`~reviewkit.rnn.training.train_regressors`).
+``torch.func.vmap`` (:func:`~reviewkit.rnn.training.train_regressors`).
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def sequence_loss(
 
     (the bar is the mean over the batch and the outputs). Like a ``forward``
     it checks types and shapes, not values, so it runs under
-    :func:`torch.func.vmap`.
+    ``torch.func.vmap``.
 
     Args:
         y_hat: Predictions, shape (B, T, O).

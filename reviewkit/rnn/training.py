@@ -5,7 +5,7 @@ a run is reproducible and independent of any other run in the process (the
 global RNG is never used).
 
 :func:`train_regressor` trains one model. :func:`train_regressors` trains
-several side by side: :func:`torch.func.vmap` runs the models' own
+several side by side: ``torch.func.vmap`` runs the models' own
 ``forward`` and loss on their stacked parameters, so each model still sees
 its own batches, loss, clipping and Adam state and ends where it would have
 ended alone (up to float rounding), in a fraction of the time, because a
@@ -20,6 +20,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import torch
 from torch import nn
@@ -133,7 +134,7 @@ def train_regressors(
     Model ``i`` is trained with ``configs[i]``: its own batches, loss (step
     weights :math:`w^{(i)}`), gradient-norm clipping and Adam state. The
     parameters are stacked along a new first dimension
-    (:func:`torch.func.stack_module_state`) and :func:`torch.func.vmap` runs
+    (``torch.func.stack_module_state``) and ``torch.func.vmap`` runs
     the model's own ``forward`` and :func:`~reviewkit.rnn.tasks.sequence_loss`
     on every model at once,
 
@@ -176,23 +177,14 @@ def train_regressors(
     if len({id(m) for m in models}) != len(models):
         raise ValueError("models must be distinct objects, got one model twice")
 
-    def shape(m: RNNRegressor, c: TrainConfig) -> tuple:
-        """What the stacked models and batches must share."""
-        rnn = m.rnn
-        return (
-            rnn.hidden_size,
-            rnn.nonlinearity,
-            rnn.W_h.dtype,
-            c.steps,
-            c.batch_size,
-            c.seq_len,
-            c.lr,
-        )
-
+    # what the stacked models and batches must share
+    shared = attrgetter("rnn.hidden_size", "rnn.nonlinearity", "rnn.W_h.dtype")
+    steps = attrgetter("steps", "batch_size", "seq_len", "lr")
     for i, (model, config) in enumerate(zip(models, configs, strict=True)):
         check_regressor(f"models[{i}]", model, scalar=True)
         check_instance(f"configs[{i}]", config, TrainConfig)
-        if (got := shape(model, config)) != (want := shape(models[0], configs[0])):
+        got = shared(model) + steps(config)
+        if got != (want := shared(models[0]) + steps(configs[0])):
             raise ValueError(
                 f"models[{i}] and configs[{i}] must match the first pair in "
                 f"(hidden_size, nonlinearity, dtype, steps, batch_size, seq_len, "
