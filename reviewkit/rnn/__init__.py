@@ -58,7 +58,6 @@ from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor, train_re
 from reviewkit.rnn.weights import (
     MATRIX_KINDS,
     gaussian_matrix,
-    jordan_matrix,
     matrix_with_spectral_radius,
 )
 
@@ -85,7 +84,6 @@ __all__ = [
     "fit_log_rate",
     "gaussian_matrix",
     "gradient_profile",
-    "jordan_matrix",
     "lag_recall",
     "lag_task",
     "linear_closed_form",

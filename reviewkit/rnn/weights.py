@@ -3,9 +3,9 @@
 The long-run growth of :math:`\\|W_h^k\\|` is set by the spectral radius
 :math:`\\rho(W_h) = \\max_i |\\lambda_i|`, so the chapter builds matrices where
 :math:`\\rho` is exact (:func:`matrix_with_spectral_radius`), roughly a chosen
-weight scale (:func:`gaussian_matrix`, by the circular law), or a fixed
-eigenvalue with a non-normal twist (:func:`jordan_matrix`). Every random draw
-comes from a generator seeded by the caller; the global RNG is never touched.
+weight scale (:func:`gaussian_matrix`, by the circular law). Every random
+draw comes from a generator seeded by the caller; the global RNG is never
+touched.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from reviewkit.checks import check_choice, check_float, check_int, seeded_genera
 __all__ = [
     "MATRIX_KINDS",
     "gaussian_matrix",
-    "jordan_matrix",
     "matrix_with_spectral_radius",
 ]
 
@@ -91,28 +90,3 @@ def matrix_with_spectral_radius(
     rho_A = torch.linalg.eigvals(A).abs().max()
     # W = rho A / max |lambda_i(A)|
     return (radius * A / rho_A).to(torch.float32)
-
-
-def jordan_matrix(size: int, radius: float, coupling: float) -> torch.Tensor:
-    """A non-normal matrix: ``radius`` on the diagonal, ``coupling`` just above it.
-
-    Its only eigenvalue is ``radius``, so its spectral radius is ``radius``,
-    yet the powers :math:`\\|W^k\\|` can grow for a while before they decay.
-
-    .. math::
-
-        W = \\rho I + c \\sum_i e_i e_{i+1}^\\top
-
-    Args:
-        size: Number of rows and columns.
-        radius: The diagonal, which is also the spectral radius (at least 0).
-        coupling: The superdiagonal :math:`c`, any finite number.
-
-    Returns:
-        The matrix, shape (size, size), float32.
-    """
-    size = check_int("size", size, minimum=1)
-    radius = check_float("radius", radius, low=0.0)
-    coupling = check_float("coupling", coupling)
-    # W = rho I + c * (ones on the superdiagonal)
-    return radius * torch.eye(size) + coupling * torch.diag(torch.ones(size - 1), 1)

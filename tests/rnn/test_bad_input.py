@@ -53,8 +53,6 @@ CASES = [
         "kind",
     ),
     (lambda: rnn.matrix_with_spectral_radius(0, 1.0, seed=0), ValueError, "size"),
-    (lambda: rnn.jordan_matrix(4, 0.9, INF), ValueError, "coupling"),
-    (lambda: rnn.jordan_matrix(4, True, 0.5), TypeError, "radius"),
     # -- model -----------------------------------------------------------------
     (lambda: rnn.VanillaRNN(0, 4), ValueError, "input_size"),
     (lambda: rnn.VanillaRNN(1, 4, "sigmoid"), ValueError, "nonlinearity"),

@@ -222,3 +222,16 @@ def test_training_that_diverges_is_recorded_as_nan():
     )
     for values in (sweep.log10_grad_ratio, sweep.state_norm, sweep.final_loss):
         assert math.isnan(values["relu", 10.0][0])
+
+
+def test_relu_gradient_grows_as_fast_as_its_states(small_sweep):
+    """2b: at s = 3 the ReLU gradient's growth per step is its states' (within 25%)."""
+    steps_back = 19  # small_sweep: seq_len 20
+    for decades, growth in zip(
+        small_sweep.log10_grad_ratio["relu", 3.0],
+        small_sweep.state_growth["relu", 3.0],
+        strict=True,
+    ):
+        assert 10 ** (decades / steps_back) == pytest.approx(growth, rel=0.25)
+    # ... while at s = 1 the linear RNN keeps its gradient about level
+    assert abs(_mean(small_sweep.log10_grad_ratio["linear", 1.0])) < 1.5

@@ -90,8 +90,10 @@ def test_gradient_vanishes_below_and_explodes_above_radius_one():
 
 
 def test_non_normal_matrix_grows_then_decays():
-    """2a: a Jordan-like W_h with rho = 0.9 first amplifies, then shrinks."""
-    model = rnn.RNNRegressor(1, 4, 1, "linear", W_h=rnn.jordan_matrix(4, 0.9, 0.5))
+    """2a: a Jordan-like W_h (rho 0.9, sigma_max > 1) first amplifies, then shrinks."""
+    jordan = 0.9 * torch.eye(4) + 0.5 * torch.diag(torch.ones(3), 1)  # as on the page
+    assert torch.linalg.matrix_norm(jordan, 2) > 1 > 0.9  # sigma_max > 1 > rho
+    model = rnn.RNNRegressor(1, 4, 1, "linear", W_h=jordan)
     for seed in SEEDS:
         x, y = rnn.running_average_task(8, 100, seed=seed)
         g = rnn.gradient_profile(model, x, y, last_step_only=True).grad_norms
@@ -273,3 +275,13 @@ def test_explorer_curve_is_the_float64_profile_of_a_fresh_model():
     assert p.grads.dtype == torch.float64
     torch.testing.assert_close(p.grad_norms, expected.grad_norms, rtol=0, atol=0)
     torch.testing.assert_close(p.state_norms, expected.state_norms, rtol=0, atol=0)
+
+
+def test_2a_headline_ratio_is_step_one_over_step_t():
+    """2a: on the page's rho = 0.8 model the glued g_1 / g_T is below 1e-5, not 1e+6."""
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    W_h = rnn.matrix_with_spectral_radius(32, 0.8, seed=1)
+    model = rnn.RNNRegressor(1, 32, 1, "linear", W_h=W_h, seed=0)
+    p = rnn.gradient_profile(model, x, y, last_step_only=True)
+    assert p.ratio() < 1e-5  # the gradient at step 1 is the small one
+    assert p.grad_norms[0].item() < 1e-5 * p.grad_norms[-1].item()
