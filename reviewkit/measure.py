@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
+from threadpoolctl import OpenBLASController, threadpool_limits
 
 from reviewkit.checks import check_choice, check_int
 
@@ -27,29 +29,49 @@ __all__ = [
 ]
 
 
+_LOCK = threading.Lock()
+_users = 0  # one_thread blocks open, in all threads
+_saved: tuple[int, Any] | None = None  # torch's thread count, the BLAS limiter
+
+
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch and the BLAS libraries on one CPU thread inside the block.
 
     The tensors in this project are tiny: a second thread only adds
     synchronisation, and on a busy machine its spin-waiting can make an
-    operation a hundred times slower. Results do not depend on it. Both
-    settings are restored when the block ends.
-
-    The settings are process-wide, so this is not thread-safe: a block in one
-    thread limits every thread, and blocks that overlap across threads
-    restore each other's settings in the wrong order. Enter it from one
-    thread at a time.
+    operation a hundred times slower. Results do not depend on it. The
+    settings are process-wide, so blocks are counted: the first to start, in
+    any thread, saves and limits them, the last to end restores them. Blocks
+    may nest and overlap across threads.
     """
-    from threadpoolctl import threadpool_limits
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    global _users, _saved
+    with _LOCK:
+        if _users == 0:
+            _saved = (torch.get_num_threads(), _blas(threadpool_limits, limits=1))
+        torch.set_num_threads(1)  # in this thread's view too (OpenMP's is per thread)
+        _users += 1
     try:
-        with threadpool_limits(limits=1):
-            yield
+        yield
     finally:
-        torch.set_num_threads(threads)
+        with _LOCK:
+            _users -= 1
+            if _users == 0:
+                _blas(_saved[1].restore_original_limits)
+                torch.set_num_threads(_saved[0])
+
+
+def _blas(change: Callable[..., Any], **kwargs: Any) -> Any:
+    """Change the BLAS limits, then let any thread change them next.
+
+    threadpoolctl >= 3.8 lets only the thread that first set OpenBLAS's
+    process-wide pool set it again, and a block may end in another thread.
+    """
+    result = change(**kwargs)
+    release = getattr(OpenBLASController, "clear_controlling_thread", None)
+    if release is not None:  # older threadpoolctl let any thread set them
+        release(force=True)
+    return result
 
 
 def time_call(

@@ -1,10 +1,12 @@
 """Tests for the shared measuring helpers in reviewkit.measure."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
 import torch
+from threadpoolctl import threadpool_info
 
 from reviewkit import measure
 
@@ -58,6 +60,50 @@ def test_one_thread_restores_the_thread_count():
     """one_thread runs its block on one torch thread and restores the setting."""
     torch.set_num_threads(2)  # the suite's fixture restores it afterwards
     with measure.one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+
+
+def _blas_threads() -> list[int]:
+    """Threads of each BLAS library loaded (OpenBLAS's pool is process-wide)."""
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_one_thread_blocks_overlapping_in_threads_hold_until_the_last_ends():
+    """A block ending in thread A leaves thread B's block on one thread until B ends."""
+    torch.set_num_threads(2)
+    blas = _blas_threads()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def a():
+        with measure.one_thread():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def b():
+        a_in.wait(10)
+        with measure.one_thread():
+            b_in.set()
+            a_out.wait(10)
+            seen.append((torch.get_num_threads(), _blas_threads()))
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == [(1, [1] * len(blas))]
+    assert _blas_threads() == blas and torch.get_num_threads() == 2
+
+
+def test_one_thread_nests():
+    """A block inside a block keeps one thread until the outer block ends."""
+    torch.set_num_threads(2)
+    with measure.one_thread():
+        with measure.one_thread():
+            pass
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == 2
 

@@ -8,7 +8,6 @@ One module per concept, in the order a reader meets them:
 * :mod:`~reviewkit.autoencoders.inpainting`: filling masked pixels with no learning;
 * :mod:`~reviewkit.autoencoders.models`: the configuration and the networks;
 * :mod:`~reviewkit.autoencoders.training`: the training loop and reconstruction error;
-* :mod:`~reviewkit.autoencoders.cache_key`: what identifies a trained model;
 * :mod:`~reviewkit.autoencoders.cache`: trained models kept between pages and builds;
 * :mod:`~reviewkit.autoencoders.probes`: linear probes on frozen codes;
 * :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models and
@@ -19,8 +18,7 @@ One module per concept, in the order a reader meets them:
 The names below are the chapter's main entry points, importable from here.
 """
 
-from reviewkit.autoencoders.cache import ModelCache
-from reviewkit.autoencoders.cache_key import ModelCacheWarning
+from reviewkit.autoencoders.cache import ModelCache, ModelCacheWarning
 from reviewkit.autoencoders.corruptions import (
     Compose,
     GaussianNoise,

@@ -9,7 +9,9 @@ Every corruption is a small frozen dataclass with one interface,
 where ``mask`` is a boolean tensor of the same shape, ``True`` where the
 corruption touched a pixel. The autoencoder's loss can use the mask to score
 only the hidden pixels. Corruptions compose with :class:`Compose`, and are
-hashable, so a training configuration that holds one can key a cache.
+hashable, so a training configuration that holds one can key a cache. Any
+callable with this interface is a corruption; :func:`corrupt` applies one
+and checks what it returned (training and :class:`Compose` go through it).
 
 The no-learning baseline for masking, filling each hidden pixel from the
 visible pixels around it, is in :mod:`reviewkit.autoencoders.inpainting`.
@@ -17,6 +19,7 @@ visible pixels around it, is in :mod:`reviewkit.autoencoders.inpainting`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -24,53 +27,106 @@ import numpy as np
 import torch
 
 from reviewkit.autoencoders.data import check_images
-from reviewkit.checks import check_float, check_generator, check_int
+from reviewkit.checks import check_float, check_generator, check_int, check_tuple
 
 __all__ = [
     "Compose",
+    "Corrupted",
     "Corruption",
     "GaussianNoise",
     "NoCorruption",
     "PatchMask",
     "PixelMask",
+    "check_corruption",
+    "corrupt",
 ]
+
+
+#: The pair every corruption returns, corrupted images and mask, both ``(N, H, W)``.
+Corrupted = tuple[torch.Tensor, torch.Tensor]
 
 
 @runtime_checkable
 class Corruption(Protocol):
     """What every corruption implements: ``(x, generator) -> (corrupted, mask)``."""
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
         """Corrupt a batch of images ``(N, H, W)``; return it and the mask."""
         ...  # pragma: no cover
 
 
 def _check_call(x: object, generator: object) -> torch.Tensor:
+    """The arguments every corruption takes: images ``(N, H, W)`` and a generator."""
     x = check_images("x", x)
     check_generator("generator", generator)
     return x
 
 
-class _Checked:
-    """Base of the package's corruptions: check the arguments, then ``_apply``.
+def check_corruption(name: str, value: object) -> Corruption:
+    """Return ``value`` if it is a corruption instance (a class is refused).
 
-    The training loop checks its images once and calls ``_apply`` directly on
-    every batch (see :mod:`reviewkit.autoencoders.training`).
+    Raises:
+        TypeError: Naming the argument, with an example of what to pass.
     """
+    if isinstance(value, type) or not isinstance(value, Corruption):
+        got = f"the class {value.__name__}" if isinstance(value, type) else repr(value)
+        raise TypeError(
+            f"{name} must be a corruption instance, a callable (x, generator) -> "
+            "(corrupted, mask) such as GaussianNoise(0.3) or PixelMask(0.5) from "
+            f"reviewkit.autoencoders.corruptions (NoCorruption() for none), got {got}"
+        )
+    return value
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Corrupt a batch of images ``(N, H, W)``; return it and the mask."""
-        return self._apply(_check_call(x, generator), generator)
 
-    def _apply(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The corruption itself, for images and a generator already checked."""
-        raise NotImplementedError
+def corrupt(
+    corruption: Corruption,
+    x: torch.Tensor,
+    generator: torch.Generator,
+    name: str = "corruption",
+) -> Corrupted:
+    """Apply any corruption to images ``x`` ``(N, H, W)`` and check what it returns.
+
+    A user's corruption that returns something else than finite floating
+    images and a boolean mask of ``x``'s shape is named here (as ``name``)
+    rather than failing later inside torch.
+
+    Returns:
+        The corrupted images, cast to the dtype of ``x``, and the mask.
+
+    Raises:
+        TypeError: For output of the wrong kind or dtype.
+        ValueError: For output of the wrong shape, or non-finite images.
+    """
+    out = corruption(x, generator)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(
+            f"{name}={corruption!r} must return a pair (corrupted, mask), "
+            f"got {type(out).__name__}"
+        )
+    x_in, mask = out
+    for what, value in (("corrupted images", x_in), ("a mask", mask)):
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(
+                f"{name}={corruption!r} must return {what} as a tensor, "
+                f"got {type(value).__name__}"
+            )
+        if value.shape != x.shape:
+            raise ValueError(
+                f"{name}={corruption!r} must return {what} of the input's shape "
+                f"{tuple(x.shape)}, got {tuple(value.shape)}"
+            )
+    if mask.dtype != torch.bool or not x_in.is_floating_point():
+        raise TypeError(
+            f"{name}={corruption!r} must return floating-point images and a "
+            f"boolean mask (True where it changed a pixel), got {x_in.dtype} and "
+            f"{mask.dtype}; convert a 0/1 mask with mask.bool()"
+        )
+    # a finite sum means every pixel is finite (and costs a tenth of isfinite)
+    if not math.isfinite(x_in.sum().item()) and not bool(x_in.isfinite().all()):
+        raise ValueError(
+            f"{name}={corruption!r} returned NaN or infinite values for finite images"
+        )
+    return x_in.to(x.dtype), mask
 
 
 def _exact_mask(
@@ -83,17 +139,11 @@ def _exact_mask(
     leave nothing visible. ``what`` names the cells (``"pixels"``).
     """
     k = round(ratio * cells)
-    if ratio > 0 and k == 0:
+    if ratio > 0 and k in (0, cells):
+        hide, use = ("nothing", "a larger") if k == 0 else ("everything", "a smaller")
         raise ValueError(
-            f"ratio={ratio} of {cells} {what} per image rounds to 0 hidden "
-            f"{what}: the mask would hide nothing; use a ratio above "
-            f"{0.5 / cells:.3g}"
-            + (" or a smaller patch_size" if what == "patches" else "")
-        )
-    if k == cells and cells > 0 and ratio > 0:
-        raise ValueError(
-            f"ratio={ratio} of {cells} {what} per image rounds to all {cells}: "
-            "nothing would stay visible; use a smaller ratio"
+            f"ratio={ratio} of {cells} {what} per image rounds to {k} hidden "
+            f"{what}: the mask would hide {hide}; use {use} ratio"
             + (" or a smaller patch_size" if what == "patches" else "")
         )
     if k == 0:
@@ -112,18 +162,17 @@ def _exact_mask(
 
 
 @dataclass(frozen=True)
-class NoCorruption(_Checked):
+class NoCorruption:
     """Leave the input as it is (a vanilla autoencoder). The mask is all False."""
 
-    def _apply(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The corruption itself, for images and a generator already checked."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
+        """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
+        x = _check_call(x, generator)
         return x.clone(), torch.zeros_like(x, dtype=torch.bool)
 
 
 @dataclass(frozen=True)
-class GaussianNoise(_Checked):
+class GaussianNoise:
     r"""Add independent Gaussian noise to every pixel (a denoising autoencoder).
 
     .. math::
@@ -140,17 +189,16 @@ class GaussianNoise(_Checked):
         """Check ``std``."""
         check_float("std", self.std, low=0)
 
-    def _apply(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The corruption itself, for images and a generator already checked."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
+        """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
+        x = _check_call(x, generator)
         noise = torch.randn(x.shape, generator=generator, dtype=x.dtype)  # (N, H, W)
         # x~ = x + sigma * eps
         return x + self.std * noise, torch.ones_like(x, dtype=torch.bool)
 
 
 @dataclass(frozen=True)
-class PixelMask(_Checked):
+class PixelMask:
     """Hide a fixed share of single pixels, chosen at random in each image.
 
     Exactly ``round(ratio * H * W)`` pixels per image are set to ``fill``.
@@ -170,17 +218,16 @@ class PixelMask(_Checked):
         check_float("ratio", self.ratio, low=0, high=1, high_inclusive=False)
         check_float("fill", self.fill)
 
-    def _apply(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The corruption itself, for images and a generator already checked."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
+        """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
+        x = _check_call(x, generator)
         n, h, w = x.shape
         mask = _exact_mask(n, h * w, self.ratio, generator, "pixels").view(n, h, w)
         return x.masked_fill(mask, self.fill), mask
 
 
 @dataclass(frozen=True)
-class PatchMask(_Checked):
+class PatchMask:
     """Hide a fixed share of square patches on a grid aligned with the image.
 
     The image is cut into non-overlapping ``patch_size`` x ``patch_size``
@@ -205,10 +252,9 @@ class PatchMask(_Checked):
         check_int("patch_size", self.patch_size, minimum=1)
         check_float("fill", self.fill)
 
-    def _apply(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The corruption itself, for images and a generator already checked."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
+        """Corrupt images ``x`` ``(N, H, W)``; return them and the mask."""
+        x = _check_call(x, generator)
         n, h, w = x.shape
         p = self.patch_size
         if h % p or w % p:
@@ -235,21 +281,16 @@ class Compose:
 
     def __post_init__(self) -> None:
         """Check that every part is a corruption."""
-        if not isinstance(self.parts, tuple) or not self.parts:
-            raise TypeError(
-                f"parts must be a non-empty tuple of corruptions, got {self.parts!r}"
-            )
-        for part in self.parts:
-            if isinstance(part, type) or not isinstance(part, Corruption):
-                raise TypeError(f"parts must hold corruption instances, got {part!r}")
+        check_tuple("parts", self.parts, check_corruption)
 
-    def __call__(
-        self, x: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Apply every part to ``x`` ``(N, H, W)``; return it and the joint mask."""
+    def __call__(self, x: torch.Tensor, generator: torch.Generator) -> Corrupted:
+        """Apply every part to ``x`` ``(N, H, W)``; return it and the joint mask.
+
+        Each part's output is checked (:func:`corrupt`), naming the part.
+        """
         x = _check_call(x, generator)
         mask = torch.zeros_like(x, dtype=torch.bool)
-        for part in self.parts:
-            x, m = part(x, generator)
+        for i, part in enumerate(self.parts):
+            x, m = corrupt(part, x, generator, f"parts[{i}]")
             mask |= m
         return x, mask

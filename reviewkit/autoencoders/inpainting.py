@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from reviewkit.autoencoders.data import check_images
+from reviewkit.checks import check_tensor
 from reviewkit.measure import one_thread
 
 __all__ = ["inpaint_from_neighbours"]
@@ -35,9 +36,8 @@ def inpaint_from_neighbours(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor
         fill from and is refused.
     """
     x = check_images("x", x)
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
-        raise TypeError(f"mask must be a boolean torch.Tensor, got {got}")
+    if check_tensor("mask", mask).dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got {mask.dtype}")
     if mask.shape != x.shape:
         raise ValueError(
             f"mask must have the shape of x {tuple(x.shape)}, got {tuple(mask.shape)}"

@@ -23,13 +23,15 @@ from reviewkit.autoencoders.corruptions import (
     NoCorruption,
     PatchMask,
     PixelMask,
+    check_corruption,
 )
 from reviewkit.checks import (
     check_choice,
     check_float,
     check_generator,
+    check_instance,
     check_int,
-    check_seed,
+    seeded_generator,
 )
 
 __all__ = [
@@ -66,7 +68,7 @@ class AutoencoderConfig:
     hidden: int = 128
     # 32 numbers for 64 pixels: a real bottleneck that still keeps most detail.
     code_size: int = 32
-    # None by default: the plain (vanilla) autoencoder.
+    # NoCorruption by default: the plain (vanilla) autoencoder.
     corruption: Corruption = field(default_factory=NoCorruption)
     # "all": the usual choice; masked autoencoders may score hidden pixels only.
     loss_on: Literal["all", "masked"] = "all"
@@ -94,16 +96,7 @@ class AutoencoderConfig:
         check_choice("arch", self.arch, ("mlp", "conv"))
         check_int("hidden", self.hidden, minimum=1)
         check_int("code_size", self.code_size, minimum=1)
-        if isinstance(self.corruption, type):
-            raise TypeError(
-                "corruption must be a corruption instance such as "
-                f"{self.corruption.__name__}(), got the class itself"
-            )
-        if not isinstance(self.corruption, Corruption):
-            raise TypeError(
-                "corruption must be a corruption from reviewkit.corruptions, "
-                f"got {type(self.corruption).__name__}"
-            )
+        check_corruption("corruption", self.corruption)
         check_choice("loss_on", self.loss_on, ("all", "masked"))
         check_choice("target", self.target, ("clean", "corrupted"))
         check_int("epochs", self.epochs, minimum=1)
@@ -263,14 +256,8 @@ def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Mo
     Returns:
         An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder` (float32, CPU).
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
-    if isinstance(seed, torch.Generator):
-        generator = seed
-    else:
-        generator = torch.Generator().manual_seed(check_seed("seed", seed))
+    check_instance("config", config, AutoencoderConfig)
+    generator = seed if isinstance(seed, torch.Generator) else seeded_generator(seed)
     with torch.device("meta"):
         if config.arch == "conv":
             model = ConvAutoencoder(config.hidden, config.code_size)

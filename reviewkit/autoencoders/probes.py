@@ -14,17 +14,24 @@ over several seeds.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
-from reviewkit.checks import check_float, check_int, check_seed
+from reviewkit.checks import (
+    check_distinct,
+    check_float,
+    check_instance,
+    check_int,
+    check_seed,
+)
 from reviewkit.measure import one_thread
 
 __all__ = [
-    "FeatureArray",
     "LabelCurve",
     "ProbeConfig",
     "label_efficiency",
@@ -33,9 +40,6 @@ __all__ = [
     "rank_disagreements",
     "sample_per_class",
 ]
-
-#: Features or labels as a torch tensor or a numpy array.
-FeatureArray = torch.Tensor | np.ndarray
 
 
 @dataclass(frozen=True)
@@ -58,97 +62,59 @@ class ProbeConfig:
         check_int("max_iter", self.max_iter, minimum=1)
 
 
-def _as_matrix(name: str, features: object) -> np.ndarray:
-    """Features ``(N, ...)`` as a finite float64 matrix ``(N, D)``, or a clear error."""
-    if isinstance(features, torch.Tensor):
-        features = features.detach().cpu()
-        if features.dtype == torch.bfloat16:  # numpy has no bfloat16
-            features = features.float()
-        features = features.numpy()
-    if not isinstance(features, np.ndarray):
-        raise TypeError(
-            f"{name} must be a torch.Tensor or numpy array, "
-            f"got {type(features).__name__}"
-        )
-    if features.dtype == np.bool_ or not np.issubdtype(features.dtype, np.number):
-        raise TypeError(f"{name} must hold real numbers, got dtype {features.dtype}")
-    if np.issubdtype(features.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers, got dtype {features.dtype}")
-    if features.ndim < 2:
-        raise ValueError(
-            f"{name} must have shape (N, ...) with N samples, got {features.shape}"
-        )
-    if features.shape[0] == 0 or features[0].size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {features.shape}")
-    matrix = features.reshape(len(features), -1).astype(np.float64)
-    if not np.isfinite(matrix).all():
-        bad = int((~np.isfinite(matrix)).sum())
-        raise ValueError(
-            f"{name} must be finite, got {bad} NaN or infinite entries "
-            f"in shape {features.shape}"
-        )
-    return matrix
-
-
-def _as_labels(name: str, labels: object, n: int | None = None) -> np.ndarray:
-    """Class labels as a 1-D integer array, one per sample, or a clear error."""
-    if isinstance(labels, torch.Tensor):
-        labels = labels.detach().cpu().numpy()
-    if not isinstance(labels, (np.ndarray, list, tuple)):
-        raise TypeError(
-            f"{name} must be a tensor, array or list of integer class labels, "
-            f"got {type(labels).__name__}"
-        )
-    labels = np.asarray(labels)
-    if (
-        labels.ndim != 1
-        or labels.dtype == np.bool_
-        or not np.issubdtype(labels.dtype, np.integer)
-    ):
-        raise ValueError(
-            f"{name} must be a 1-D array of integer class labels, "
-            f"got dtype {labels.dtype} and shape {labels.shape}"
-        )
-    if len(labels) == 0:
-        raise ValueError(f"{name} must not be empty")
-    if n is not None and len(labels) != n:
-        raise ValueError(
-            f"{name} must have one label per sample ({n}), got {len(labels)}"
-        )
-    return labels
-
-
-def _check_config(config: object) -> ProbeConfig:
-    """The probe settings: ``config``, or the defaults for ``None``."""
-    if config is None:
-        return ProbeConfig()
-    if not isinstance(config, ProbeConfig):
-        raise TypeError(f"config must be a ProbeConfig, got {type(config).__name__}")
-    return config
-
-
-def _as_finite_vector(name: str, values: object) -> np.ndarray:
-    """Numbers as a finite 1-D float64 array, or a clear error naming ``name``."""
+def _validated(name: str, check: Callable[..., Any], value: object, **kw: Any) -> Any:
+    """Run a scikit-learn validator on ``value``; its error then names ``name``."""
+    if isinstance(value, torch.Tensor):  # numpy has no bfloat16
+        value = value.detach().cpu()
+        value = (value.float() if value.dtype == torch.bfloat16 else value).numpy()
     try:
-        arr = np.asarray(values, dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a sequence of numbers, got {type(values).__name__}"
-        ) from None
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must be finite, got {arr.tolist()}")
-    return arr
+        return check(value, **kw)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{name}: {err}") from None
 
 
-def _as_int_tuple(name: str, values: object, minimum: int) -> tuple[int, ...]:
-    """A sequence of ints, each at least ``minimum``, as a tuple."""
+def _features(name: str, features: object) -> np.ndarray:
+    """Features ``(N, ...)`` as a finite float64 matrix ``(N, D)``."""
+    from sklearn.utils import check_array
+
+    x = _validated(name, check_array, features, allow_nd=True, dtype=np.float64,
+                   input_name=name)  # fmt: skip
+    return _validated(name, check_array, x.reshape(len(x), -1), input_name=name)
+
+
+def _labels(name: str, labels: object, n: int | None = None) -> np.ndarray:
+    """Class labels as a 1-D array, one per sample (``n`` of them, if given)."""
+    from sklearn.utils import column_or_1d
+    from sklearn.utils.multiclass import check_classification_targets
+
+    y = _validated(name, column_or_1d, labels, input_name=name)
+    _validated(name, check_classification_targets, y)
+    if len(y) == 0:
+        raise ValueError(f"{name} must not be empty")
+    if n is not None and len(y) != n:
+        raise ValueError(f"{name} must hold one label per sample ({n}), got {len(y)}")
+    return y
+
+
+def _numbers(name: str, values: object) -> np.ndarray:
+    """A sequence of numbers as a finite 1-D float64 array."""
+    from sklearn.utils import check_array
+
+    return _validated(name, check_array, values, ensure_2d=False, dtype=np.float64,
+                      input_name=name).ravel()  # fmt: skip
+
+
+def _ints(name: str, values: object, minimum: int) -> tuple[int, ...]:
+    """Distinct ints, each at least ``minimum``, as a tuple."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise TypeError(
             f"{name} must be a sequence of ints, got {type(values).__name__}"
         )
-    return tuple(
+    ints = tuple(
         check_int(f"{name}[{i}]", v, minimum=minimum) for i, v in enumerate(values)
     )
+    check_distinct(name, ints)
+    return ints
 
 
 def probe_accuracy(
@@ -172,36 +138,21 @@ def probe_accuracy(
         Share of test samples classified correctly.
 
     Raises:
-        TypeError: If features are not tensors or arrays of real numbers, or
-            labels are not integers.
-        ValueError: If features hold NaN or infinite values, shapes disagree,
-            or the training labels hold fewer than two classes.
+        ValueError: Naming the argument, for features that are not finite
+            real numbers of at least two dimensions, labels that are not
+            classes, disagreeing shapes, or fewer than two training classes
+            (scikit-learn's ``check_array`` and label checks, named).
     """
-    config = _check_config(config)
-    # One thread: on these small matrices extra threads cost far more than
-    # they save (the limit is lifted when the block ends).
-    with one_thread():
-        return _fit_and_score(
-            train_features, train_labels, test_features, test_labels, config
-        )
-
-
-def _fit_and_score(
-    train_features: object,
-    train_labels: object,
-    test_features: object,
-    test_labels: object,
-    config: ProbeConfig,
-) -> float:
-    """:func:`probe_accuracy` without the thread limit (the caller sets it)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    xtr = _as_matrix("train_features", train_features)
-    ytr = _as_labels("train_labels", train_labels, len(xtr))
-    xte = _as_matrix("test_features", test_features)
-    yte = _as_labels("test_labels", test_labels, len(xte))
+    config = ProbeConfig() if config is None else config
+    check_instance("config", config, ProbeConfig)
+    xtr = _features("train_features", train_features)
+    ytr = _labels("train_labels", train_labels, len(xtr))
+    xte = _features("test_features", test_features)
+    yte = _labels("test_labels", test_labels, len(xte))
     if xte.shape[1] != xtr.shape[1]:
         raise ValueError(
             f"test_features must have {xtr.shape[1]} features like train_features, "
@@ -214,8 +165,10 @@ def _fit_and_score(
     probe = make_pipeline(
         StandardScaler(), LogisticRegression(C=config.C, max_iter=config.max_iter)
     )
-    probe.fit(xtr, ytr)
-    return float((probe.predict(xte) == yte).mean())
+    # one thread: on these small matrices extra threads cost more than they save
+    with one_thread():
+        probe.fit(xtr, ytr)
+        return float((probe.predict(xte) == yte).mean())
 
 
 def sample_per_class(
@@ -234,7 +187,7 @@ def sample_per_class(
     Raises:
         ValueError: If a class has fewer than ``per_class`` samples.
     """
-    labels = _as_labels("labels", labels)
+    labels = _labels("labels", labels)
     per_class = check_int("per_class", per_class, minimum=1)
     seed = check_seed("seed", seed)
     rng = np.random.default_rng(seed)
@@ -276,7 +229,7 @@ class LabelCurve:
 
 
 def label_efficiency(
-    featurize: Callable[[int], tuple[FeatureArray, FeatureArray]],
+    featurize: Callable[[int], tuple[torch.Tensor | np.ndarray, ...]],
     train_labels: torch.Tensor | np.ndarray,
     test_labels: torch.Tensor | np.ndarray,
     labels_per_class: Sequence[int],
@@ -306,11 +259,12 @@ def label_efficiency(
     """
     if not callable(featurize):
         raise TypeError(f"featurize must be callable, got {type(featurize).__name__}")
-    ytr = _as_labels("train_labels", train_labels)
-    _as_labels("test_labels", test_labels)
-    config = _check_config(config)
-    counts = _as_int_tuple("labels_per_class", labels_per_class, 1)
-    seeds = _as_int_tuple("seeds", seeds, 0)
+    ytr = _labels("train_labels", train_labels)
+    _labels("test_labels", test_labels)
+    config = ProbeConfig() if config is None else config
+    check_instance("config", config, ProbeConfig)
+    counts = _ints("labels_per_class", labels_per_class, 1)
+    seeds = _ints("seeds", seeds, 0)
     if not counts:
         raise ValueError("labels_per_class must not be empty")
     if len(seeds) < 2:
@@ -323,20 +277,17 @@ def label_efficiency(
                 "featurize must return a pair (train_features, test_features), "
                 f"got {type(out).__name__}"
             )
-        train_features, test_features = out
-        xtr = _as_matrix("train_features", train_features)
+        xtr = _features("train_features", out[0])
         if len(xtr) != len(ytr):
             raise ValueError(
                 f"featurize({seed}) must return one training feature row per "
                 f"label in train_labels ({len(ytr)}), got {len(xtr)}"
             )
-        # one thread limit for all counts: entering one costs milliseconds,
-        # about a third of a probe fitted on a few labels
-        with one_thread():
+        with one_thread():  # one limit for all counts (entering costs milliseconds)
             for j, count in enumerate(counts):
                 idx = sample_per_class(ytr, count, seed)
-                acc[i, j] = _fit_and_score(
-                    xtr[idx], ytr[idx], test_features, test_labels, config
+                acc[i, j] = probe_accuracy(
+                    xtr[idx], ytr[idx], out[1], test_labels, config
                 )
     return LabelCurve(counts, seeds, acc)
 
@@ -354,19 +305,13 @@ def rank_disagreements(
         Every pair ``(i, j)`` with ``losses[i] < losses[j]`` but
         ``scores[i] < scores[j]``: the variant with the lower loss does worse.
     """
-    losses = _as_finite_vector("losses", losses)
-    scores = _as_finite_vector("scores", scores)
+    losses, scores = _numbers("losses", losses), _numbers("scores", scores)
     if losses.shape != scores.shape:
         raise ValueError(
             f"scores must have one entry per loss ({len(losses)}), got {len(scores)}"
         )
-    n = len(losses)
-    return [
-        (i, j)
-        for i in range(n)
-        for j in range(n)
-        if losses[i] < losses[j] and scores[i] < scores[j]
-    ]
+    pairs = itertools.permutations(range(len(losses)), 2)
+    return [(i, j) for i, j in pairs if losses[i] < losses[j] and scores[i] < scores[j]]
 
 
 def mean_std(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
@@ -378,7 +323,7 @@ def mean_std(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
     Returns:
         ``(mean, std)``.
     """
-    arr = _as_finite_vector("values", values)
+    arr = _numbers("values", values)
     if len(arr) < 2:
         raise ValueError(f"values must hold at least two numbers, got {len(arr)}")
     return float(arr.mean()), float(arr.std(ddof=1))

@@ -17,6 +17,7 @@ configuration, the data and the seed, which is what lets
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,25 +25,33 @@ import torch
 from torch import nn
 
 from reviewkit.autoencoders.corruptions import (
+    Corrupted,
     Corruption,
-    GaussianNoise,
     NoCorruption,
-    PatchMask,
-    PixelMask,
+    check_corruption,
+    corrupt,
 )
 from reviewkit.autoencoders.data import check_images
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
-from reviewkit.checks import check_choice, check_seed
+from reviewkit.checks import check_choice, check_instance, check_seed, seeded_generator
 from reviewkit.measure import one_thread
 
 __all__ = [
+    "ImageRangeWarning",
     "TrainedAutoencoder",
     "check_training_data",
-    "model_input",
     "reconstruction_error",
     "train_autoencoder",
     "untrained_autoencoder",
 ]
+
+
+class ImageRangeWarning(UserWarning):
+    """Training images outside ``[0, 1]``: almost surely a mistake.
+
+    The decoder ends in a sigmoid, which cannot reach such values, so images
+    on a 0-255 scale train into a model that reconstructs nothing well.
+    """
 
 
 @dataclass
@@ -71,17 +80,14 @@ class TrainedAutoencoder:
         ``x`` is cast to the model's dtype; its images must have the size the
         model was built for (any even size for ``arch="conv"``).
         """
-        x = model_input(self.config, "x", x, self.dtype)
+        x = check_training_data(self.config, "x", x).to(self.dtype)
         with one_thread():
             return self.model.encode(x)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        """Decoder output for images ``x`` ``(N, H, W)``, same shape.
-
-        ``x`` is cast to the model's dtype, as in :meth:`encode`.
-        """
-        x = model_input(self.config, "x", x, self.dtype)
+        """Decoder output for images ``x`` ``(N, H, W)``, cast as in :meth:`encode`."""
+        x = check_training_data(self.config, "x", x).to(self.dtype)
         with one_thread():
             return self.model(x)
 
@@ -104,26 +110,15 @@ def _loss(
 def check_training_data(
     config: AutoencoderConfig, name: str, x: object
 ) -> torch.Tensor:
-    """Return images ``x`` ``(N, H, W)`` if a model with ``config`` can take them.
-
-    Args:
-        config: The model's configuration.
-        name: The argument's name, for the error message.
-        x: The images.
-
-    Returns:
-        ``x`` unchanged (its dtype too; see :func:`model_input` for the cast).
+    """Return images ``x`` ``(N, H, W)`` unchanged if a model of ``config`` takes them.
 
     Raises:
-        TypeError: If ``x`` is not a floating tensor.
-        ValueError: If it holds NaN or infinite values, or its image size does
-            not fit the model: ``config.image_shape`` for an MLP, even sides
-            for a convolutional model.
+        TypeError: If ``config`` is not a configuration, or ``x`` (called
+            ``name`` in the message) not a floating tensor.
+        ValueError: If ``x`` is not finite or its images do not fit the model:
+            ``config.image_shape`` for an MLP, even sides for a conv model.
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
+    check_instance("config", config, AutoencoderConfig)
     x = check_images(name, x)
     size = tuple(x.shape[1:])
     if config.arch == "mlp" and size != config.image_shape:
@@ -140,42 +135,18 @@ def check_training_data(
     return x
 
 
-def model_input(
-    config: AutoencoderConfig, name: str, x: object, dtype: torch.dtype
-) -> torch.Tensor:
-    """Images ``x`` ``(N, H, W)`` checked for the model and cast to ``dtype``.
-
-    The dtype policy: a model follows its parameters' dtype, and floating
-    inputs of another dtype (float64, float16, ...) are cast to it.
-
-    Args:
-        config: The model's configuration.
-        name: The argument's name, for the error message.
-        x: The images.
-        dtype: The model's dtype.
-
-    Returns:
-        ``x`` as a tensor of ``dtype``.
-    """
-    return check_training_data(config, name, x).to(dtype)
-
-
 def train_autoencoder(
     config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
 ) -> TrainedAutoencoder:
     """Train an autoencoder with Adam, recording train and validation loss.
 
     The seed fixes the initial weights, the minibatch order and every
-    corruption, so the same call gives the same model. Global random state is
-    left as it was. Training runs on one CPU thread (the previous setting is
-    restored afterwards): with matrices this small, extra threads only add
-    overhead, and the result does not depend on the machine's core count.
-
-    The initial weights are drawn from a :class:`torch.Generator` seeded with
-    ``seed`` (see :func:`~reviewkit.autoencoders.models.build_model`), so
-    models trained in several threads at once are bit-identical to models
-    trained one after the other. Images are cast to the model's dtype
-    (float32).
+    corruption, all drawn from generators of this call (the global random
+    state is untouched), so the same call gives the same model, also when
+    several threads train at once. Training runs on one CPU thread
+    (:func:`~reviewkit.measure.one_thread`): with matrices this small, more
+    only add overhead. Images are cast to float32; images outside ``[0, 1]``
+    train, with an :class:`ImageRangeWarning`.
 
     Args:
         config: Model, corruption and optimisation settings.
@@ -198,6 +169,16 @@ def train_autoencoder(
     x_train = check_training_data(config, "x_train", x_train)
     x_val = check_training_data(config, "x_val", x_val)
     seed = check_seed("seed", seed)
+    for name, x in (("x_train", x_train), ("x_val", x_val)):
+        low, high = x.min().item(), x.max().item()
+        if low < 0 or high > 1:
+            warnings.warn(
+                f"{name} ranges over [{low:.3g}, {high:.3g}], outside [0, 1]: the "
+                "decoder's sigmoid cannot reconstruct such values; scale the "
+                "images to [0, 1] first (divide 8-bit images by 255)",
+                ImageRangeWarning,
+                stacklevel=2,
+            )
     with one_thread():
         return _train(config, x_train.float(), x_val.float(), seed)
 
@@ -214,68 +195,30 @@ def untrained_autoencoder(config: AutoencoderConfig, seed: int) -> TrainedAutoen
     Returns:
         The model with empty loss curves.
     """
-    if not isinstance(config, AutoencoderConfig):
-        raise TypeError(
-            f"config must be an AutoencoderConfig, got {type(config).__name__}"
-        )
     seed = check_seed("seed", seed)
-    model = build_model(config, seed)
-    model.eval()
-    return TrainedAutoencoder(config, seed, model, [], [])
+    return TrainedAutoencoder(config, seed, build_model(config, seed).eval(), [], [])
 
 
 def _corrupt(
     corruption: Corruption,
     x: torch.Tensor,
     generator: torch.Generator,
-    loss_on: str,
-    where: str,
-    option: str = "loss_on",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Apply a corruption to ``x`` ``(N, H, W)`` and check what it returns.
+    on: str,
+    option: str,
+) -> Corrupted:
+    """Corrupt ``x`` ``(N, H, W)``; refuse an empty mask when the loss is masked.
 
-    A user's corruption that returns the wrong shapes or non-finite values
-    is named here rather than failing deep inside the loss; an empty mask
-    under ``loss_on="masked"`` is refused, since its loss would be 0.
+    A loss over no pixel would be exactly 0, so nothing would be learned
+    (``option`` names the setting that asked for it).
     """
-    out = corruption(x, generator)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise TypeError(
-            f"corruption={corruption!r} must return (corrupted, mask), "
-            f"got {type(out).__name__}"
-        )
-    x_in, mask = out
-    if not isinstance(x_in, torch.Tensor) or x_in.shape != x.shape:
-        raise ValueError(
-            f"corruption={corruption!r} must return corrupted images of shape "
-            f"{tuple(x.shape)}, got {getattr(x_in, 'shape', type(x_in).__name__)}"
-        )
-    if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
-        raise TypeError(f"corruption={corruption!r} must return a boolean mask")
-    if mask.shape != x.shape:
-        raise ValueError(
-            f"corruption={corruption!r} must return a mask of shape "
-            f"{tuple(x.shape)}, got {tuple(mask.shape)}"
-        )
-    if not bool(torch.isfinite(x_in).all()):
-        raise ValueError(
-            f"corruption={corruption!r} returned NaN or infinite values in a "
-            f"{where} batch"
-        )
-    if loss_on == "masked" and not bool(mask.any()):
+    x_in, mask = corrupt(corruption, x, generator)
+    if on == "masked" and not bool(mask.any()):
         raise ValueError(
             f"{option}='masked' needs a corruption that hides pixels, but "
-            f"corruption={corruption!r} hid none in a {where} batch: "
-            "the loss would be exactly 0"
+            f"corruption={corruption!r} hid none in a batch: the loss would be "
+            "exactly 0"
         )
-    return x_in.to(x.dtype), mask
-
-
-#: The package's own corruptions: given checked images they return finite
-#: images of the same shape and dtype with a boolean mask of that shape, so
-#: the training loop checks them once, on the validation images, not on every
-#: batch (exact types only: a subclass may change what ``__call__`` does).
-_PACKAGE_CORRUPTIONS = (NoCorruption, GaussianNoise, PixelMask, PatchMask)
+    return x_in, mask
 
 
 def _train(
@@ -284,14 +227,11 @@ def _train(
     # init and training draws come from two generators seeded alike, which
     # reproduces the weights of torch.manual_seed(seed) + build (see build_model)
     model = build_model(config, seed)
-    gen = torch.Generator().manual_seed(seed)
-    val_gen = torch.Generator().manual_seed(seed + 1)
-    val_in, val_mask = _corrupt(
-        config.corruption, x_val, val_gen, config.loss_on, "validation"
-    )
+    gen = seeded_generator(seed)
+    val_gen = seeded_generator((seed + 1) % 2**63)  # the validation corruption's
+    corruption, loss_on = config.corruption, config.loss_on
+    val_in, val_mask = _corrupt(corruption, x_val, val_gen, loss_on, "loss_on")
     val_target = x_val if config.target == "clean" else val_in
-    corruption = config.corruption
-    checked_once = type(corruption) in _PACKAGE_CORRUPTIONS
     # foreach: one call per operation over all parameters, the same result as
     # the default per-tensor loop (tested) with less overhead per small tensor
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
@@ -303,12 +243,9 @@ def _train(
         total = 0.0
         for start in range(0, n, config.batch_size):
             x = x_train[order[start : start + config.batch_size]]  # (B, H, W)
-            if checked_once:  # same draws as corruption(x, gen), minus the checks
-                x_in, mask = corruption._apply(x, gen)
-            else:
-                x_in, mask = _corrupt(corruption, x, gen, config.loss_on, "training")
+            x_in, mask = _corrupt(corruption, x, gen, loss_on, "loss_on")
             target = x if config.target == "clean" else x_in
-            loss = _loss(model(x_in), target, mask, config.loss_on)
+            loss = _loss(model(x_in), target, mask, loss_on)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -316,15 +253,12 @@ def _train(
         train_curve.append(total / n)
         model.eval()
         with torch.no_grad():
-            val = _loss(model(val_in), val_target, val_mask, config.loss_on)
+            val = _loss(model(val_in), val_target, val_mask, loss_on)
         val_curve.append(val.item())
         if not (math.isfinite(train_curve[-1]) and math.isfinite(val_curve[-1])):
             raise ValueError(
                 f"training diverged: the loss is not finite after epoch {epoch + 1} "
-                f"(train {train_curve[-1]}, validation {val_curve[-1]}) with "
-                f"config.lr={config.lr}; x_train ranges over "
-                f"[{x_train.min().item():.3g}, {x_train.max().item():.3g}], "
-                "images are expected in [0, 1]"
+                f"with config.lr={config.lr}; are x_train's images in [0, 1]?"
             )
     model.eval()
     return TrainedAutoencoder(config, seed, model, train_curve, val_curve)
@@ -356,20 +290,12 @@ def reconstruction_error(
         ValueError: If ``on="masked"`` and the corruption hid no pixel (the
             mean over no pixels is undefined), or an argument is out of range.
     """
-    if not isinstance(trained, TrainedAutoencoder):
-        raise TypeError(
-            f"trained must be a TrainedAutoencoder, got {type(trained).__name__}"
-        )
-    x = model_input(trained.config, "x", x, trained.dtype)
+    check_instance("trained", trained, TrainedAutoencoder)
+    x = check_training_data(trained.config, "x", x).to(trained.dtype)
     corruption = NoCorruption() if corruption is None else corruption
-    if not isinstance(corruption, Corruption):
-        raise TypeError(
-            "corruption must be a corruption (callable (x, generator) -> "
-            f"(corrupted, mask)) or None, got {type(corruption).__name__}"
-        )
+    check_corruption("corruption", corruption)
     check_choice("on", on, ("all", "masked"))
-    seed = check_seed("seed", seed)
+    gen = seeded_generator(seed)
     with one_thread():
-        gen = torch.Generator().manual_seed(seed)
-        x_in, mask = _corrupt(corruption, x, gen, on, "evaluation", "on")
+        x_in, mask = _corrupt(corruption, x, gen, on, "on")
         return _loss(trained.model(x_in), x, mask, on).item()

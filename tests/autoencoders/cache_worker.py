@@ -1,37 +1,25 @@
-"""A process that asks a shared model cache for one small model (test helper).
+"""A process that holds a model cache key's lock while it writes the file (test helper).
 
-Run by tests/autoencoders/test_cache.py in several processes at once through
-multiprocessing (spawn), so it lives in an importable module of its own.
+Run by tests/autoencoders/test_cache.py as
+``python cache_worker.py LOCK SOURCE TARGET``: it takes the lock file, says
+``locked`` on stdout, waits half a second (a training in progress), then
+puts SOURCE's bytes at TARGET the way the cache does (a temporary file
+renamed into place) and releases the lock. It imports no torch, so it
+starts in a fraction of a second.
 """
 
-import hashlib
-import warnings
+import os
+import sys
+import time
 
-import torch
+from filelock import FileLock
 
-
-def get_and_report(directory: str, seed: int, barrier, queue) -> None:
-    """Get a small model from the cache in ``directory``, all processes at once.
-
-    Every process loads its data, then waits at ``barrier`` so that all of
-    them ask the cache at the same moment, and puts
-    ``(hits, misses, weight digest, warnings seen)`` on ``queue``.
-    """
-    from reviewkit.autoencoders.cache import ModelCache
-    from reviewkit.autoencoders.data import load_digits_split
-    from reviewkit.autoencoders.models import AutoencoderConfig
-
-    torch.set_num_threads(1)
-    d = load_digits_split(seed=0)
-    # 20 epochs (about half a second): long enough that without the lock
-    # every process would find no file and train
-    config = AutoencoderConfig(hidden=16, code_size=4, epochs=20)
-    cache = ModelCache(directory)
-    barrier.wait(120)
-    with warnings.catch_warnings(record=True) as seen:
-        warnings.simplefilter("always")
-        trained = cache.get(config, d.x_train[:200], d.x_val[:50], seed)
-    digest = hashlib.sha256()
-    for value in trained.model.state_dict().values():
-        digest.update(value.numpy().tobytes())
-    queue.put((cache.hits, cache.misses, digest.hexdigest(), len(seen)))
+if __name__ == "__main__":
+    lock, source, target = sys.argv[1:]
+    with FileLock(lock):
+        print("locked", flush=True)
+        time.sleep(0.5)
+        tmp = f"{target}.{os.getpid()}.tmp"
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            dst.write(src.read())
+        os.replace(tmp, target)

@@ -1,17 +1,26 @@
-"""Tests for reviewkit.autoencoders.cache: hits, copies, damage, locks, pruning."""
+"""Tests for reviewkit.autoencoders.cache: keys, hits, copies, damage, locks, prune."""
 
-import multiprocessing
+import hashlib
+import io
 import os
+import subprocess
+import sys
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import torch
 from autoencoders.tiny import TINY, same_weights, tiny_data
 
-from reviewkit.autoencoders.cache import ModelCache, default_cache_dir
-from reviewkit.autoencoders.cache_key import ModelCacheWarning
+from reviewkit.autoencoders import cache as cache_module
+from reviewkit.autoencoders.cache import (
+    ModelCache,
+    ModelCacheWarning,
+    default_cache_dir,
+)
+from reviewkit.autoencoders.corruptions import Compose, GaussianNoise, PixelMask
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.training import train_autoencoder
 
@@ -59,6 +68,37 @@ def test_get_returns_an_independent_copy_every_time(tmp_path):
     assert same_weights(second, train_autoencoder(TINY, x_train, x_val, seed=1))
 
 
+def test_key_follows_seed_config_and_data_but_not_dtype():
+    """The key changes with the seed, the config and the images, not with float64."""
+    x_train, x_val = tiny_data(100, 30)
+    cache = ModelCache(disk=False)
+    base = cache.key(TINY, x_train, x_val, 0)
+    assert cache.key(TINY, x_train.double(), x_val.double(), 0) == base
+    assert cache.key(TINY, x_train, x_val, 1) != base
+    other = AutoencoderConfig(hidden=17, code_size=4, epochs=3)
+    assert cache.key(other, x_train, x_val, 0) != base
+    noisy = AutoencoderConfig(corruption=Compose((GaussianNoise(0.1), PixelMask(0.5))))
+    assert cache.key(noisy, x_train, x_val, 0) != cache.key(
+        AutoencoderConfig(corruption=GaussianNoise(0.1)), x_train, x_val, 0
+    )
+    changed = x_train.clone()
+    changed[0, 0, 0] += 0.5
+    assert cache.key(TINY, changed, x_val, 0) != base
+
+
+def test_key_follows_the_training_code(monkeypatch):
+    """Editing a training module (here: its bytes as read) gives a new key."""
+    x_train, x_val = tiny_data(100, 30)
+    cache = ModelCache(disk=False)
+    base = cache.key(TINY, x_train, x_val, 0)
+    cache_module._code_digest.cache_clear()
+    monkeypatch.setattr(cache_module, "_TRAINING_CODE", cache_module._TRAINING_CODE[1:])
+    try:
+        assert cache.key(TINY, x_train, x_val, 0) != base
+    finally:
+        cache_module._code_digest.cache_clear()
+
+
 def test_cache_misses_on_a_different_config_seed_or_data(tmp_path):
     """Changing the config, the seed or the training data trains a new model."""
     x_train, x_val = tiny_data()
@@ -69,6 +109,28 @@ def test_cache_misses_on_a_different_config_seed_or_data(tmp_path):
     cache.get(TINY, x_train[:100], x_val, seed=1)
     assert (cache.hits, cache.misses) == (0, 4)
     assert len(list(tmp_path.glob("*.pt"))) == 4
+
+
+class _Darken:
+    """A user's corruption: code outside reviewkit, which the key cannot follow."""
+
+    def __call__(self, x, generator):
+        return x * 0.5, torch.ones_like(x, dtype=torch.bool)
+
+
+def test_a_config_with_user_code_is_trained_every_time_and_never_stored(tmp_path):
+    """A custom corruption (also in Compose) trains on every get, writing nothing."""
+    x_train, x_val = tiny_data(100, 30)
+    cache = ModelCache(tmp_path)
+    for corruption in (_Darken(), Compose((GaussianNoise(0.1), _Darken()))):
+        config = AutoencoderConfig(
+            hidden=16, code_size=4, epochs=2, corruption=corruption
+        )
+        a = cache.get(config, x_train, x_val, 0)
+        b = cache.get(config, x_train, x_val, 0)
+        assert same_weights(a, b)
+    assert (cache.hits, cache.misses) == (0, 4)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_string_seed_is_refused_not_served_the_model_of_seed_0(tmp_path):
@@ -96,6 +158,12 @@ def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
     assert ModelCache().directory == tmp_path
 
 
+def test_an_empty_directory_is_refused():
+    """ModelCache('') raises a ValueError naming directory, not the default folder."""
+    with pytest.raises(ValueError, match="directory must name a folder, got ''"):
+        ModelCache("")
+
+
 def test_unwritable_cache_folder_warns_and_falls_back_to_memory(tmp_path):
     """A folder that cannot be created is named in a warning; models stay in memory."""
     blocker = tmp_path / "file"
@@ -110,79 +178,55 @@ def test_unwritable_cache_folder_warns_and_falls_back_to_memory(tmp_path):
     assert same_weights(first, second)
 
 
-def _damage_heals(tmp_path, damage, match):
-    """Damage the one cached file, then check a new cache warns, retrains, replaces."""
+def _file_with_header(content: bytes) -> bytes:
+    """Bytes of a model file holding ``content`` under a correct hash header."""
+    digest = hashlib.sha256(content).hexdigest().encode()
+    return cache_module._MAGIC + digest + b"\n" + content
+
+
+def _pickled_object() -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"key": ModelCache, "state_dict": {}}, buffer)
+    return buffer.getvalue()
+
+
+def _flip_a_bit(data: bytes) -> bytes:
+    data = bytearray(data)
+    data[-200] ^= 0x10  # inside the tensor data, near the end
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (lambda data, other: data[: len(data) // 2], "does not match the hash"),
+        (lambda data, other: _flip_a_bit(data), "does not match the hash"),
+        (lambda data, other: b"hello", "not a reviewkit model file"),
+        (lambda data, other: other, "holds another model"),
+        (lambda data, other: _file_with_header(_pickled_object()), "cannot be loaded"),
+    ],
+    ids=["truncated", "flipped bit", "garbage", "another model", "pickled object"],
+)
+def test_a_damaged_file_is_reported_retrained_and_replaced(tmp_path, damage, match):
+    """A damaged, foreign or unsafe file is named in a warning, retrained, replaced."""
+    # The pickled object is refused by torch.load(weights_only=True), and the warning
+    # never passes on torch's advice to load it unsafely.
     x_train, x_val = tiny_data()
-    original = ModelCache(tmp_path).get(TINY, x_train, x_val, seed=3)
-    path = _only_file(tmp_path)
-    damage(path)
-    cache = ModelCache(tmp_path)
+    original = ModelCache(tmp_path / "main").get(TINY, x_train, x_val, seed=3)
+    ModelCache(tmp_path / "other").get(TINY, x_train, x_val, seed=4)
+    path, other = _only_file(tmp_path / "main"), _only_file(tmp_path / "other")
+    path.write_bytes(damage(path.read_bytes(), other.read_bytes()))
+    cache = ModelCache(tmp_path / "main")
     with pytest.warns(ModelCacheWarning, match=match) as record:
         healed = cache.get(TINY, x_train, x_val, seed=3)
-    message = str(record[0].message)
-    assert str(path) in message
-    assert "weights_only=False" not in message and "False" not in message
-    assert (cache.hits, cache.misses) == (0, 1)
-    assert same_weights(healed, original)
+    assert str(path) in str(record[0].message)
+    assert "weights_only" not in str(record[0].message)
+    assert (cache.hits, cache.misses) == (0, 1) and same_weights(healed, original)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the replaced file loads silently
-        again = ModelCache(tmp_path)
+        again = ModelCache(tmp_path / "main")
         assert same_weights(again.get(TINY, x_train, x_val, seed=3), original)
     assert (again.hits, again.misses) == (1, 0)
-
-
-def test_truncated_file_is_reported_retrained_and_replaced(tmp_path):
-    """A file cut short is named in a warning, retrained and replaced."""
-
-    def truncate(path):
-        data = path.read_bytes()
-        path.write_bytes(data[: len(data) // 2])
-
-    _damage_heals(tmp_path, truncate, "does not match the hash")
-
-
-def test_flipped_bit_is_reported_retrained_and_replaced(tmp_path):
-    """One flipped bit in the stored weights fails the hash check: never served."""
-
-    def flip(path):
-        data = bytearray(path.read_bytes())
-        data[-200] ^= 0x10  # inside the tensor data, near the end
-        path.write_bytes(bytes(data))
-
-    _damage_heals(tmp_path, flip, "does not match the hash")
-
-
-def test_garbage_file_is_reported_retrained_and_replaced(tmp_path):
-    """A file that is not a model file at all is reported and replaced."""
-    _damage_heals(
-        tmp_path, lambda p: p.write_bytes(b"hello"), "not a reviewkit model file"
-    )
-
-
-def test_another_models_file_under_this_name_is_reported(tmp_path):
-    """A valid file of another model, copied under this key's name, is not served."""
-    x_train, x_val = tiny_data()
-    other_folder = tmp_path / "other"
-    ModelCache(other_folder).get(TINY, x_train, x_val, seed=4)
-    other = _only_file(other_folder).read_bytes()
-    _damage_heals(tmp_path / "main", lambda p: p.write_bytes(other), "different model")
-
-
-def test_content_that_weights_only_refuses_is_reported(tmp_path):
-    """A well-hashed file holding a pickled object is refused by weights_only=True."""
-    import hashlib
-    import io
-
-    from reviewkit.autoencoders import cache as cache_module
-
-    def pickled_object(path):
-        buffer = io.BytesIO()
-        torch.save({"key": ModelCache, "state_dict": {}}, buffer)
-        content = buffer.getvalue()
-        digest = hashlib.sha256(content).hexdigest().encode()
-        path.write_bytes(cache_module._MAGIC + digest + b"\n" + content)
-
-    _damage_heals(tmp_path, pickled_object, "objects other than tensors")
 
 
 def test_loads_use_weights_only(tmp_path, monkeypatch):
@@ -218,43 +262,49 @@ def test_four_threads_on_one_key_train_once_and_get_the_same_model(tmp_path):
     assert len({id(r.model) for r in results}) == 4
 
 
-def test_concurrent_processes_on_one_key_train_once(tmp_path):
-    """Three processes asking at once: one trains, the others load its file."""
-    from autoencoders.cache_worker import get_and_report
+def test_another_process_training_a_key_makes_get_wait_and_load_its_file(tmp_path):
+    """A process holding a key's lock (training) makes get wait, then load its file."""
+    # The other process (tests/autoencoders/cache_worker.py) takes the lock, waits half
+    # a second and only then writes the file: without the lock, get would find no file
+    # and train (a miss). It imports no torch, so the test takes well under a second.
+    x_train, x_val = tiny_data()
+    source = ModelCache(tmp_path / "source")
+    trained = source.get(TINY, x_train, x_val, seed=6)
+    cache = ModelCache(tmp_path / "shared")
+    cache.directory.mkdir()
+    path = cache.path(cache.key(TINY, x_train, x_val, 6))
+    worker = Path(__file__).with_name("cache_worker.py")
+    files = (path.with_suffix(".lock"), _only_file(source.directory), path)
+    with subprocess.Popen(
+        [sys.executable, str(worker), *map(str, files)],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdout.readline().strip() == "locked"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loaded = cache.get(TINY, x_train, x_val, seed=6)
+    assert process.returncode == 0
+    assert (cache.hits, cache.misses) == (1, 0) and same_weights(loaded, trained)
 
-    ctx = multiprocessing.get_context("spawn")
-    barrier, queue = ctx.Barrier(3), ctx.Queue()
-    workers = [
-        ctx.Process(target=get_and_report, args=(str(tmp_path), 6, barrier, queue))
-        for _ in range(3)
-    ]
-    for w in workers:
-        w.start()
-    reports = [queue.get(timeout=300) for _ in workers]
-    for w in workers:
-        w.join(60)
-        assert w.exitcode == 0
-    assert sum(misses for _, misses, _, _ in reports) == 1
-    assert sum(hits for hits, _, _, _ in reports) == 2
-    assert len({digest for _, _, digest, _ in reports}) == 1
-    assert all(seen == 0 for *_, seen in reports)
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+def _ages(files, *ages):
+    """Set the files' access and modification times, oldest first."""
+    for path, age in zip(files, ages, strict=True):
+        os.utime(path, (1_000_000 + age, 1_000_000 + age))
 
 
 def test_prune_removes_least_recently_used_files_first(tmp_path):
     """prune(max_bytes) keeps the most recently used files that fit; prune() empties."""
     x_train, x_val = tiny_data()
     cache = ModelCache(tmp_path)
+    files = []
     for seed in (0, 1, 2):
         cache.get(TINY, x_train, x_val, seed)
-    files = {
-        seed: cache.path(cache.key(TINY, x_train, x_val, seed)) for seed in (0, 1, 2)
-    }
-    for age, seed in enumerate((1, 0, 2)):  # seed 1 oldest, seed 2 newest
-        os.utime(files[seed], (1_000_000 + age, 1_000_000 + age))
+        files.append(cache.path(cache.key(TINY, x_train, x_val, seed)))
+    _ages(files, 1, 0, 2)  # seed 1 oldest, seed 2 newest
     size = files[0].stat().st_size
-    removed = cache.prune(max_bytes=2 * size)
-    assert removed == [files[1]]
+    assert cache.prune(max_bytes=2 * size) == [files[1]]
     assert cache.prune() == [files[0], files[2]]
     assert list(tmp_path.glob("*.pt")) == []
 
@@ -263,8 +313,8 @@ def test_prune_removes_stale_temporary_files_only(tmp_path):
     """prune() removes a crashed writer's old temp file, not one being written now."""
     cache = ModelCache(tmp_path)
     stale, fresh = tmp_path / "a.pt.1.2.tmp", tmp_path / "b.pt.3.4.tmp"
-    stale.write_bytes(b"x")
-    fresh.write_bytes(b"y")
+    stale.write_bytes(cache_module._MAGIC + b"x")
+    fresh.write_bytes(cache_module._MAGIC + b"y")
     os.utime(stale, (1_000_000, 1_000_000))
     assert cache.prune() == [stale]
     assert fresh.exists()
@@ -282,17 +332,39 @@ def test_size_cap_prunes_after_each_write(tmp_path):
     assert len(list((tmp_path / "capped").glob("*.pt"))) == 1
 
 
+def test_a_users_files_in_the_folder_survive_prune_and_max_bytes(tmp_path):
+    """A user's checkpoint and temp file in the folder outlive prune and the cap."""
+    # They are older than every model file, so a prune by age alone would remove them
+    # first; the old cache deleted any ``*.pt``.
+    x_train, x_val = tiny_data()
+    checkpoint, scratch = tmp_path / "my_checkpoint.pt", tmp_path / "notes.tmp"
+    torch.save(
+        train_autoencoder(TINY, x_train, x_val, 9).model.state_dict(), checkpoint
+    )
+    scratch.write_bytes(b"draft")
+    _ages((checkpoint, scratch), 0, 0)
+    cache = ModelCache(tmp_path, max_bytes=1)  # room for no model at all
+    for seed in (0, 1):
+        cache.get(TINY, x_train, x_val, seed)
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["my_checkpoint.pt"]
+    assert cache.prune() == [] and checkpoint.exists() and scratch.exists()
+    assert torch.load(checkpoint, weights_only=True).keys()
+
+
 @pytest.mark.parametrize(
     ("call", "error", "name"),
     [
         (lambda: ModelCache(3), TypeError, "directory"),
+        (lambda: ModelCache(""), ValueError, "directory"),
         (lambda: ModelCache(disk="yes"), TypeError, "disk"),
         (lambda: ModelCache(max_bytes=-1), ValueError, "max_bytes"),
-        (lambda: ModelCache(lock_timeout=float("nan")), ValueError, "lock_timeout"),
         (lambda: ModelCache(disk=False).prune(max_bytes=1.5), TypeError, "max_bytes"),
+        (lambda: ModelCache(disk=False).key("cfg", torch.zeros(1, 8, 8),
+                                            torch.zeros(1, 8, 8), 0), TypeError,
+         "config"),
     ],
-)
+)  # fmt: skip
 def test_bad_cache_arguments_name_the_argument(call, error, name):
-    """Bad constructor or prune arguments raise errors naming the argument."""
+    """Bad constructor, key or prune arguments raise errors naming the argument."""
     with pytest.raises(error, match=name):
         call()

@@ -11,11 +11,13 @@ from reviewkit.autoencoders.corruptions import (
     NoCorruption,
     PatchMask,
     PixelMask,
+    corrupt,
 )
+from reviewkit.checks import seeded_generator
 
 
 def _gen(seed: int = 0) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
+    return seeded_generator(seed)
 
 
 @given(
@@ -25,11 +27,7 @@ def _gen(seed: int = 0) -> torch.Generator:
     seed=st.integers(0, 100),
 )
 def test_pixel_mask_hides_exactly_the_ratio(ratio, h, w, seed):
-    """PixelMask hides round(ratio * H * W) pixels of every image, set to `fill`.
-
-    A positive ratio that rounds to none or all of the pixels is refused with
-    an error naming ``ratio`` instead.
-    """
+    """PixelMask hides round(ratio * H * W) pixels per image (or refuses none/all)."""
     x = torch.rand(5, h, w, generator=_gen(seed)) + 1
     k = round(ratio * h * w)
     if ratio > 0 and k in (0, h * w):
@@ -49,10 +47,7 @@ def test_pixel_mask_hides_exactly_the_ratio(ratio, h, w, seed):
     seed=st.integers(0, 100),
 )
 def test_patch_mask_hides_whole_aligned_patches(ratio, p, tiles, seed):
-    """PatchMask hides round(ratio * patches) whole patches on the aligned grid.
-
-    A positive ratio that rounds to none or all of the patches is refused.
-    """
+    """PatchMask hides round(ratio * patches) whole aligned patches (or refuses)."""
     side = p * tiles
     x = torch.rand(4, side, side, generator=_gen(seed))
     k = round(ratio * tiles * tiles)
@@ -152,18 +147,46 @@ def test_bad_input_names_the_argument(call, error, name):
         call()
 
 
+class _FloatMask:
+    """A user's corruption that returns a 0/1 float mask instead of a boolean one."""
+
+    def __call__(self, x, generator):
+        return x.clone(), torch.ones_like(x)
+
+
+class _OneMask:
+    """A user's corruption with one (1, H, W) mask for the batch (it broadcasts)."""
+
+    def __call__(self, x, generator):
+        return x.clone(), torch.ones(1, *x.shape[1:], dtype=torch.bool)
+
+
+class _Pair:
+    """A user's corruption that returns its images only."""
+
+    def __call__(self, x, generator):
+        return x
+
+
 @pytest.mark.parametrize(
-    "corruption",
+    ("part", "error", "match"),
     [
-        NoCorruption(),
-        GaussianNoise(std=0.3),
-        PixelMask(ratio=0.75),
-        PatchMask(ratio=0.5, patch_size=2),
+        (_FloatMask(), TypeError, r"parts\[1\]=.*boolean mask.*mask.bool\(\)"),
+        (_OneMask(), ValueError, r"parts\[1\]=.*a mask of the input's shape"),
+        (_Pair(), TypeError, r"parts\[1\]=.*a pair \(corrupted, mask\)"),
     ],
 )
-def test_unchecked_apply_draws_what_the_call_draws(corruption):
-    """The training loop's unchecked ``_apply`` gives exactly what calling gives."""
-    x = torch.rand(5, 8, 8, generator=torch.Generator().manual_seed(0))
-    a_in, a_mask = corruption(x, torch.Generator().manual_seed(3))
-    b_in, b_mask = corruption._apply(x, torch.Generator().manual_seed(3))
-    assert torch.equal(a_in, b_in) and torch.equal(a_mask, b_mask)
+def test_compose_checks_each_parts_output_and_names_the_part(part, error, match):
+    """A Compose part returning a float, broadcast or missing mask is named."""
+    with pytest.raises(error, match=match):
+        Compose((GaussianNoise(0.1), part))(torch.rand(3, 8, 8), _gen())
+
+
+def test_corrupt_casts_a_user_corruptions_images_to_the_input_dtype():
+    """corrupt() returns a user's float64 output in the float32 dtype of the input."""
+
+    def double(x, generator):
+        return x.double() * 0.5, torch.ones_like(x, dtype=torch.bool)
+
+    out, mask = corrupt(double, torch.ones(2, 4, 4), _gen())
+    assert out.dtype == torch.float32 and bool((out == 0.5).all()) and mask.all()

@@ -16,9 +16,7 @@ def test_split_sizes_are_disjoint_and_cover_the_digits():
     d = load_digits_split(seed=0)
     assert (len(d.x_train), len(d.x_val), len(d.x_test)) == (1257, 180, 360)
     flat = torch.cat([d.x_train, d.x_val, d.x_test]).flatten(1)
-    assert (
-        torch.unique(flat, dim=0).shape[0] >= 1797 - 20
-    )  # digits has a few duplicates
+    assert torch.unique(flat, dim=0).shape[0] >= 1797 - 20  # a few duplicates
     assert d.x_train.shape[1:] == (8, 8)
     assert d.x_train.min() >= 0 and d.x_train.max() <= 1
 
@@ -30,6 +28,16 @@ def test_split_is_stratified_and_seeded():
         assert set(y.tolist()) == set(range(10))
     assert torch.equal(a.x_train, b.x_train)
     assert not torch.equal(a.x_train, c.x_train)
+
+
+def test_numpy_fractions_split_like_python_floats():
+    """NumPy float fractions (float32 too) give the split of the same Python floats."""
+    import numpy as np
+
+    a = load_digits_split(
+        0, val_fraction=np.float32(0.1), test_fraction=np.float64(0.2)
+    )
+    assert torch.equal(a.x_train, load_digits_split(0).x_train)
 
 
 def test_upsampled_digits_have_correlated_neighbours():

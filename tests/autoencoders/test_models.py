@@ -47,11 +47,9 @@ def test_build_model_follows_the_architecture():
 )
 @pytest.mark.parametrize("seed", [0, 7])
 def test_generator_init_reproduces_torch_default_init(config, seed):
-    """Weights drawn from a seeded generator equal torch's own init after manual_seed.
-
-    The reference is PyTorch's ``reset_parameters`` run under the global RNG;
-    build_model must match it bit for bit without touching the global state.
-    """
+    """Weights drawn from a seeded generator equal torch's init after manual_seed."""
+    # The reference is PyTorch's ``reset_parameters`` run under the global RNG;
+    # build_model must match it bit for bit without touching the global state.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         if config.arch == "conv":

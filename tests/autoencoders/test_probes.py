@@ -32,6 +32,13 @@ def test_probe_separates_separable_classes_and_flattens_maps():
     assert probe_accuracy(torch.tensor(x), torch.tensor(y), x, y) == 1.0
 
 
+def test_probe_takes_what_scikit_learn_takes():
+    """Nested lists and integral float labels probe like the arrays they hold."""
+    x, y = _blobs()
+    expected = probe_accuracy(x, y, x, y)
+    assert probe_accuracy(x.tolist(), (y * 1.0).tolist(), x, y) == expected
+
+
 def test_sample_per_class_takes_the_count_of_every_class_with_a_seed():
     """sample_per_class picks exactly per_class indices of each class, reproducibly."""
     y = _digit_labels()
@@ -81,7 +88,7 @@ def test_mean_std_uses_the_sample_spread():
     [
         (lambda: sample_per_class(_digit_labels(), 500, 0), ValueError, "per_class"),
         (lambda: sample_per_class(_digit_labels(), 0, 0), ValueError, "per_class"),
-        (lambda: sample_per_class(np.zeros(5), 1, 0), ValueError, "labels"),
+        (lambda: sample_per_class(np.linspace(0, 1, 5), 1, 0), ValueError, "labels"),
         (
             lambda: probe_accuracy(
                 np.zeros((4, 2)), np.zeros(4, int), np.zeros((2, 2)), np.zeros(2, int)
@@ -107,8 +114,8 @@ def test_mean_std_uses_the_sample_spread():
             lambda: probe_accuracy(
                 [1, 2], np.arange(2), np.zeros((2, 3)), np.zeros(2, int)
             ),
-            TypeError,
-            "train_features",
+            ValueError,
+            "train_features: Expected 2D array",
         ),
         (
             lambda: label_efficiency(

@@ -1,15 +1,18 @@
 """Tests for reviewkit.autoencoders.training."""
 
+import threading
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
 from autoencoders.tiny import TINY, same_weights, tiny_data
 
-from reviewkit.autoencoders.corruptions import GaussianNoise, PixelMask
+from reviewkit.autoencoders.corruptions import GaussianNoise, NoCorruption, PixelMask
 from reviewkit.autoencoders.data import load_digits_split
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
 from reviewkit.autoencoders.training import (
+    ImageRangeWarning,
     reconstruction_error,
     train_autoencoder,
     untrained_autoencoder,
@@ -29,11 +32,9 @@ def test_training_is_deterministic_and_leaves_global_rng_alone():
 
 
 def test_training_in_threads_is_bit_identical_to_training_in_sequence():
-    """Four seeds trained in four threads at once give the weights trained one by one.
-
-    Weights come from per-call generators, never the global RNG, so threads
-    cannot interleave their draws; the global RNG is left untouched too.
-    """
+    """Four seeds trained in four threads at once give the weights of one by one."""
+    # Weights come from per-call generators, never the global RNG, so threads cannot
+    # interleave their draws; the global RNG is left untouched too.
     x_train, x_val = tiny_data()
     config = AutoencoderConfig(hidden=16, code_size=4, epochs=2)
     seeds = [0, 1, 2, 3]
@@ -153,12 +154,10 @@ def test_bad_input_names_the_argument(call, error, name):
         call()
 
 
-def test_a_subclass_of_a_package_corruption_is_checked_on_every_batch():
-    """Only the package's own corruptions skip per-batch checks; subclasses do not.
-
-    The subclass below behaves on the validation images and returns NaN on
-    the first training batch, which must be named as such.
-    """
+def test_a_corruption_that_goes_bad_on_a_training_batch_is_named():
+    """Each batch's corruption output is checked: NaN in a training batch raises."""
+    # The corruption (a subclass of a package corruption, which once skipped the per-
+    # batch check) behaves on the validation images only.
     calls = []
 
     class NaNOnSecondCall(GaussianNoise):
@@ -169,9 +168,82 @@ def test_a_subclass_of_a_package_corruption_is_checked_on_every_batch():
 
     x_train, x_val = tiny_data()
     config = AutoencoderConfig(hidden=16, code_size=4, corruption=NaNOnSecondCall())
-    with pytest.raises(ValueError, match="NaN or infinite values in a training batch"):
+    with pytest.raises(ValueError, match="corruption=.*returned NaN or infinite"):
         train_autoencoder(config, x_train, x_val, seed=0)
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("scale", [255.0, -1.0])
+def test_images_outside_the_unit_range_warn_naming_the_argument(scale):
+    """Images on a 0-255 scale (or negative) train, with an ImageRangeWarning."""
+    x_train, x_val = tiny_data()
+    with pytest.warns(
+        ImageRangeWarning, match=r"x_train ranges over .* outside \[0, 1\]"
+    ):
+        train_autoencoder(TINY, x_train * scale, x_val, seed=0)
+
+
+def test_images_in_the_unit_range_train_silently():
+    """Digits in [0, 1] give no warning at all."""
+    x_train, x_val = tiny_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train_autoencoder(TINY, x_train, x_val, seed=0)
+
+
+class _Gate(NoCorruption):
+    """No corruption, but its first call runs ``on_first`` (inside training)."""
+
+    def __init__(self, on_first):
+        self.on_first, self.calls = on_first, 0
+
+    def __call__(self, x, generator):
+        self.calls += 1
+        if self.calls == 1:
+            self.on_first()
+        return super().__call__(x, generator)
+
+
+def _blas_threads():
+    """Threads of each BLAS library loaded (OpenBLAS's pool is process-wide)."""
+    from threadpoolctl import threadpool_info
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_a_training_that_ends_in_one_thread_leaves_another_on_one_thread():
+    """Run A starts, B starts, A ends: B still trains on one thread; all is restored."""
+    # B's corruption reads the process-wide BLAS setting after A has returned, from
+    # inside B's training. The old, uncounted thread limit gave B two BLAS threads there
+    # (A restored its saved setting on the way out).
+    x_train, x_val = tiny_data()  # loads scikit-learn's BLAS too
+    torch.set_num_threads(2)
+    before = (torch.get_num_threads(), _blas_threads())
+    a_in, b_in, a_done, seen = (*(threading.Event() for _ in range(3)), [])
+
+    def wait_for_b():
+        a_in.set()
+        b_in.wait(10)
+
+    def watch():
+        b_in.set()
+        a_done.wait(10)
+        seen.append((torch.get_num_threads(), _blas_threads()))
+
+    def run(corruption):
+        config = AutoencoderConfig(
+            hidden=8, code_size=2, epochs=1, corruption=corruption
+        )
+        return train_autoencoder(config, x_train, x_val, 0)
+
+    a = threading.Thread(target=lambda: (run(_Gate(wait_for_b)), a_done.set()))
+    b = threading.Thread(target=lambda: (a_in.wait(10), run(_Gate(watch))))
+    for t in (a, b):
+        t.start()
+    for t in (a, b):
+        t.join(30)
+    assert seen == [(1, [1] * len(before[1]))]
+    assert (torch.get_num_threads(), _blas_threads()) == before
 
 
 def _run_adam(model, make_opt, steps, seed):
@@ -189,18 +261,18 @@ def _run_adam(model, make_opt, steps, seed):
 
 @pytest.mark.parametrize("arch", ["mlp", "conv"])
 def test_foreach_adam_matches_the_default_adam_bit_for_bit(arch):
-    """Training's foreach Adam gives exactly the weights of the per-tensor one."""
+    """Training's foreach Adam matches per-tensor Adam bit for bit over 50 steps."""
     config = AutoencoderConfig(arch=arch, hidden=16, code_size=4)
     fast = _run_adam(
         build_model(config, 0),
         lambda p: torch.optim.Adam(p, lr=3e-3, foreach=True),
-        200,
+        50,
         seed=1,
     )
     ref = _run_adam(
         build_model(config, 0),
         lambda p: torch.optim.Adam(p, lr=3e-3, foreach=False),
-        200,
+        50,
         seed=1,
     )
     assert all(torch.equal(a, b) for a, b in zip(fast, ref, strict=True))

@@ -52,19 +52,31 @@ beforeEach(() => {
 
 test("only the first committed answer to a question counts", () => {
   assert.deepEqual(recordAnswer("1a", { correct: false, chapter: "autoencoders" }),
-    { correct: false, chapter: "autoencoders", first: true });
+    { correct: false, chapter: "autoencoders", revealed: false, first: true });
   assert.equal(recordAnswer("1a", { correct: true, chapter: "autoencoders" }).first, false);
   recordAnswer("1b", { correct: true, chapter: "autoencoders" });
   recordAnswer("3a", { correct: true, chapter: "beam" });
-  assert.deepEqual(chapterScore("autoencoders"), { answered: 2, correct: 1, total: 2 });
-  assert.deepEqual(chapterScore("beam"), { answered: 1, correct: 1, total: 1 });
-  assert.deepEqual(chapterScore("rnn"), { answered: 0, correct: 0, total: 0 });
+  assert.deepEqual(chapterScore("autoencoders"), { answered: 2, correct: 1, revealed: 0, total: 2 });
+  assert.deepEqual(chapterScore("beam"), { answered: 1, correct: 1, revealed: 0, total: 1 });
+  assert.deepEqual(chapterScore("rnn"), { answered: 0, correct: 0, revealed: 0, total: 0 });
 });
 
 test("given the chapter's question ids, the total is their number and only they count", () => {
   recordAnswer("2a", { correct: true, chapter: "rnn" });
   recordAnswer("2z", { correct: true, chapter: "rnn" }); // not in this site's list
-  assert.deepEqual(chapterScore("rnn", ["2a", "2b", "2c"]), { answered: 1, correct: 1, total: 3 });
+  assert.deepEqual(chapterScore("rnn", ["2a", "2b", "2c"]), { answered: 1, correct: 1, revealed: 0, total: 3 });
+});
+
+test("an answer opened without committing counts as revealed, never as correct", () => {
+  const first = recordAnswer("2b", { correct: false, chapter: "rnn", revealed: true });
+  assert.equal(first.revealed, true);
+  assert.equal(recordAnswer("2b", { correct: true, chapter: "rnn" }).revealed, true);
+  assert.deepEqual(chapterScore("rnn", ["2a", "2b", "2c"]),
+    { answered: 1, correct: 0, revealed: 1, total: 3 });
+  assert.throws(() => recordAnswer("2c", { correct: true, chapter: "rnn", revealed: true }),
+    /cannot count as correct/);
+  assert.throws(() => recordAnswer("2c", { correct: false, chapter: "rnn", revealed: "yes" }),
+    /revealed must be true or false/);
 });
 
 test("keys live under the reviewkit: prefix and reset removes them and nothing else", () => {
@@ -78,7 +90,7 @@ test("keys live under the reviewkit: prefix and reset removes them and nothing e
   assert.equal(resetProgress(), 2);
   assert.deepEqual([...s.map.keys()], ["theme"]);
   assert.equal(streak("beam"), 0);
-  assert.deepEqual(chapterScore("autoencoders"), { answered: 0, correct: 0, total: 0 });
+  assert.deepEqual(chapterScore("autoencoders"), { answered: 0, correct: 0, revealed: 0, total: 0 });
 });
 
 test("a streak counts right variants in a row; a wrong one ends it", () => {
@@ -108,7 +120,7 @@ test("with no localStorage at all, or one whose getter throws, nothing throws", 
   assert.equal(recordVariant("beam", true), 1);
   assert.equal(streak("beam"), 1); // kept in memory for the page's life
   recordAnswer("3a", { correct: true, chapter: "beam" });
-  assert.deepEqual(chapterScore("beam"), { answered: 1, correct: 1, total: 1 });
+  assert.deepEqual(chapterScore("beam"), { answered: 1, correct: 1, revealed: 0, total: 1 });
   Object.defineProperty(globalThis, "localStorage", {
     configurable: true,
     get() {

@@ -68,20 +68,30 @@ function checkName(name, value) {
  * question counts: later calls leave the record as it is.
  *
  * @param {string} questionId - E.g. "1a".
- * @param {{correct: boolean, chapter: string}} answer - Whether it was right,
- *   and the chapter it belongs to (e.g. "autoencoders").
- * @returns {{correct: boolean, chapter: string, first: boolean}} The record
- *   that counts, and whether this call made it.
+ * @param {{correct: boolean, chapter: string, revealed?: boolean}} answer -
+ *   Whether it was right, the chapter it belongs to (e.g. "autoencoders"),
+ *   and whether the reader opened the answer without committing ("Show the
+ *   answer anyway": recorded as not right, and counted as revealed).
+ * @returns {{correct: boolean, chapter: string, revealed: boolean, first: boolean}}
+ *   The record that counts, and whether this call made it.
  */
-export function recordAnswer(questionId, { correct, chapter } = {}) {
+export function recordAnswer(questionId, { correct, chapter, revealed = false } = {}) {
   checkName("questionId", questionId);
   checkName("chapter", chapter);
   if (typeof correct !== "boolean") {
     throw new TypeError(`correct must be true or false, got ${JSON.stringify(correct)}`);
   }
+  if (typeof revealed !== "boolean") {
+    throw new TypeError(`revealed must be true or false, got ${JSON.stringify(revealed)}`);
+  }
+  if (revealed && correct) {
+    throw new RangeError("an answer revealed without committing cannot count as correct");
+  }
   const old = read(`answer:${questionId}`);
-  if (old && typeof old.correct === "boolean") return { ...old, first: false };
-  const record = { correct, chapter };
+  if (old && typeof old.correct === "boolean") {
+    return { revealed: false, ...old, first: false };
+  }
+  const record = { correct, chapter, revealed };
   write(`answer:${questionId}`, record);
   return { ...record, first: true };
 }
@@ -110,7 +120,9 @@ function answerKeys() {
  * @param {string[]} [questions] - The ids of the chapter's questions (from
  *   the question source). With them, only these count and `total` is their
  *   number; without them, `total` is the number answered so far.
- * @returns {{answered: number, correct: number, total: number}} The score.
+ * @returns {{answered: number, correct: number, revealed: number, total: number}}
+ *   The score (`revealed` counts answers opened without committing; they are
+ *   answered, not correct).
  */
 export function chapterScore(chapter, questions) {
   checkName("chapter", chapter);
@@ -128,6 +140,7 @@ export function chapterScore(chapter, questions) {
   return {
     answered,
     correct: records.filter((r) => r.correct).length,
+    revealed: records.filter((r) => r.revealed === true).length,
     total: questions === undefined ? answered : questions.length,
   };
 }
