@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from benchmarks.floor import floor_search
-from benchmarks.grid import BOS, EOS, EOS_LENGTH_PENALTY, reviewkit_options
+from benchmarks.grid import BOS, EOS, EOS_LENGTH_PENALTY, reviewkit_rules
 from benchmarks.hf_model import RNNForCausalLM, hf_config, hf_generate
 from reviewkit.beam.charlm import RNNLanguageModel
 from reviewkit.beam.search import beam_search
@@ -191,7 +191,7 @@ def check_cell(
     prompt = torch.full((1,), BOS, dtype=torch.long)
 
     def compare_at(n: int) -> dict[str, Any]:
-        ours = beam_search(lm, n, beam_size, prompt=prompt, **reviewkit_options(eos))
+        ours = beam_search(lm, n, beam_size, prompt=prompt, rules=reviewkit_rules(eos))
         theirs = hf_generate(hf, hf_config(beam_size, n, scores=True, eos=eos))
         floor = None if eos else floor_search(lm, beam_size, n)
         return compare(ours, theirs, floor, beam_size, eos=eos)

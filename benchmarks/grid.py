@@ -9,7 +9,8 @@ the committed results and :data:`QUICK` a few cells for development.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from reviewkit.beam.rules import SearchRules
 
 __all__ = [
     "BOS",
@@ -19,7 +20,7 @@ __all__ = [
     "FULL",
     "QUICK",
     "Grid",
-    "reviewkit_options",
+    "reviewkit_rules",
 ]
 
 #: Token every decode starts from (a one-token prompt, the same for all three).
@@ -33,9 +34,11 @@ EOS_LENGTH_PENALTY = 1.0
 EOS_PROBABILITY = 0.05
 
 
-def reviewkit_options(eos: bool) -> dict[str, Any]:
-    """reviewkit's options for a cell: none, or the end token and the penalty."""
-    return {"eos": EOS, "length_penalty": EOS_LENGTH_PENALTY} if eos else {}
+def reviewkit_rules(eos: bool) -> SearchRules:
+    """reviewkit's rules for a cell: plain, or the end token and the penalty."""
+    if eos:
+        return SearchRules(eos=EOS, length_penalty=EOS_LENGTH_PENALTY)
+    return SearchRules()
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,13 @@ import transformers
 
 import reviewkit
 import reviewkit.beam.charlm
+import reviewkit.beam.hypothesis
 import reviewkit.beam.interface
 import reviewkit.beam.pool
 import reviewkit.beam.rules
 import reviewkit.beam.search
 import reviewkit.beam.selection
+import reviewkit.beam.validation
 
 __all__ = ["HARNESS", "machine", "versions"]
 
@@ -89,7 +91,9 @@ def versions() -> dict[str, str]:
         commit, dirty = "unknown", ""
     sources = hashlib.sha256()
     for module in (
+        reviewkit.beam.hypothesis,
         reviewkit.beam.interface,
+        reviewkit.beam.validation,
         reviewkit.beam.rules,
         reviewkit.beam.search,
         reviewkit.beam.pool,

@@ -20,7 +20,7 @@ import torch
 
 from benchmarks.agreement import check_cell
 from benchmarks.floor import floor_search
-from benchmarks.grid import BOS, Grid, reviewkit_options
+from benchmarks.grid import BOS, Grid, reviewkit_rules
 from benchmarks.hf_model import RNNForCausalLM, hf_config, hf_generate
 from reviewkit.beam.charlm import RNNLanguageModel
 from reviewkit.beam.search import beam_search
@@ -73,10 +73,10 @@ def runners(
     """The three timed decodes of one cell, as calls with no arguments."""
     prompt = torch.full((1,), BOS, dtype=torch.long)
     config = hf_config(beam_size, length, scores=False, eos=eos)
-    options = reviewkit_options(eos)
+    rules = reviewkit_rules(eos)
     return {
         "reviewkit": lambda: beam_search(
-            lm, length, beam_size, prompt=prompt, check=False, **options
+            lm, length, beam_size, prompt=prompt, rules=rules, check=False
         ),
         "transformers": lambda: hf_generate(hf, config),
         "floor": lambda: floor_search(lm, beam_size, length),

@@ -20,17 +20,20 @@ def row(model, prefix):
 
 def brute_force(model, length):
     """All sequences with scores summed in Python, best first, ties lexicographic."""
+    rows = {}  # one model call per prefix
     seqs = []
     for tokens in itertools.product(range(model.vocab_size), repeat=length):
         score = 0.0
         for i, tok in enumerate(tokens):
-            score = score + row(model, tokens[:i])[tok]
+            if tokens[:i] not in rows:
+                rows[tokens[:i]] = row(model, tokens[:i])
+            score = score + rows[tokens[:i]][tok]
         seqs.append((tokens, score))
     return sorted(seqs, key=lambda s: (-s[1], s[0]))
 
 
 def reference_beam(model, length, k):
-    """Plain-Python beam search with the documented tie-breaking."""
+    """Plain-Python beam search with the documented tie-breaking (all tokens kept)."""
     beam = [((), 0.0)]
     for _ in range(length):
         cands = []
@@ -110,6 +113,21 @@ def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
             if ngram and repeats((*prompt, *tokens, v), ngram):
                 continue
             stack.append(((*tokens, v), score + lp[v], (*gains, lp[v])))
+    return out
+
+
+def banned(rules, history, step, length, vocab):
+    """The token ids ``rules`` ban after ``history`` at ``step``, in plain Python."""
+    out = set()
+    if rules.eos is not None and step < rules.min_length:
+        out.add(rules.eos)
+    n = rules.no_repeat_ngram_size
+    if n:  # v is banned if (last n - 1 tokens, v) is an n-gram seen before
+        grams = {tuple(history[i : i + n]) for i in range(len(history) - n + 1)}
+        tail = tuple(history[len(history) - n + 1 :]) if n > 1 else ()
+        out |= {v for v in range(vocab) if (*tail, v) in grams}
+    if rules.force_eos and step == length - 1:
+        out |= set(range(vocab)) - {rules.eos}
     return out
 
 

@@ -18,7 +18,8 @@ import pytest
 import torch
 
 from reviewkit.beam.exact import exhaustive_search
-from reviewkit.beam.interface import Hypothesis
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.search import beam_search
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -403,9 +404,8 @@ def test_searches_with_an_end_token_agree(
     lm, hf = models[vocab_size]
     with torch.inference_mode():
         check = agreement.check_cell(lm, hf, beam_size, length, eos=True)
-        ours = beam_search(
-            lm, length, beam_size, prompt=[BOS], eos=EOS, length_penalty=1.0
-        )
+        rules = SearchRules(eos=EOS, length_penalty=1.0)
+        ours = beam_search(lm, length, beam_size, prompt=[BOS], rules=rules)
     assert check["same_hypotheses"] and check["max_floor_difference"] is None
     assert any(h.tokens[-1] == EOS for h in ours)  # the pool is exercised
 

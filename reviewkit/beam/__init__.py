@@ -1,25 +1,16 @@
 """The beam-search chapter: decoders for autoregressive models and models to decode.
 
-One interface for every decoder: each takes a model (a ``next_log_probs``
-callable or a :class:`~reviewkit.beam.interface.StatefulLanguageModel`) and
-returns :class:`~reviewkit.beam.interface.Hypothesis` objects, so a page can
-swap greedy for beam search in one word.
-
-* :mod:`~reviewkit.beam.interface`: the model interface, the hypothesis and
-  the output checks.
-* :mod:`~reviewkit.beam.rules`: end token, banned tokens, length
-  normalisation (:class:`~reviewkit.beam.rules.SearchRules`).
-* :mod:`~reviewkit.beam.search`: fast batched beam search
-  (:mod:`~reviewkit.beam.pool`: with a pool of finished hypotheses;
-  :mod:`~reviewkit.beam.selection`: its top-k and back-pointers).
-* :mod:`~reviewkit.beam.trace`: the readable one-prompt beam search that
-  records every candidate.
-* :mod:`~reviewkit.beam.exact`: greedy decoding, exhaustive and exact search.
-* :mod:`~reviewkit.beam.tree`: a language model given as a table.
-* :mod:`~reviewkit.beam.charlm`: a small character RNN, its corpus and
-  training.
-* :mod:`~reviewkit.beam.experiments`: search errors and timing.
-* :mod:`~reviewkit.beam.figures`: drawing a tree with its searches.
+Every decoder has one contract, ``decoder(model, length[, beam_size], *,
+prompt=None, rules=SearchRules(), check=True) -> list[Hypothesis]``, so a page
+can swap greedy for beam search in one word; instrumented versions return
+``(hypotheses, record)``: :func:`~reviewkit.beam.trace.beam_trace` (every
+step's candidates), :func:`~reviewkit.beam.exact.counted_exact_search` (the
+work done) and
+:func:`~reviewkit.beam.complexity.sheet_beam_search` (operation counts). The
+model is a ``next_log_probs`` callable or a
+:class:`~reviewkit.beam.interface.StatefulLanguageModel`. One module per
+concept: the readable loop is :mod:`~reviewkit.beam.plain`, the fast one
+:mod:`~reviewkit.beam.search`.
 """
 
 from reviewkit.beam.charlm import (
@@ -30,33 +21,38 @@ from reviewkit.beam.charlm import (
     train_char_lm,
 )
 from reviewkit.beam.exact import (
-    ExactSearchResult,
+    ExactSearchWork,
+    counted_exact_search,
     exact_search,
     exhaustive_search,
-    greedy_decode,
 )
-from reviewkit.beam.experiments import SearchErrors, search_errors, time_beam_search
+from reviewkit.beam.experiments import SearchErrors, search_errors
 from reviewkit.beam.figures import draw_tree
+from reviewkit.beam.hypothesis import Hypothesis
 from reviewkit.beam.interface import (
-    BeamOutput,
-    Hypothesis,
+    LanguageModel,
     PrefixAdapter,
     StatefulLanguageModel,
     as_stateful,
 )
+from reviewkit.beam.plain import plain_beam_search
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.search import beam_search, beam_search_batch
-from reviewkit.beam.trace import BeamStep, BeamTrace, beam_trace
-from reviewkit.beam.tree import TreeLanguageModel, random_tree, worked_example
+from reviewkit.beam.search import beam_search, beam_search_batch, greedy_decode
+from reviewkit.beam.trace import BeamStep, beam_trace
+from reviewkit.beam.tree import (
+    TreeLanguageModel,
+    ending_example,
+    random_tree,
+    worked_example,
+)
 
 __all__ = [
-    "BeamOutput",
     "BeamStep",
-    "BeamTrace",
     "CharLMConfig",
     "CharVocabulary",
-    "ExactSearchResult",
+    "ExactSearchWork",
     "Hypothesis",
+    "LanguageModel",
     "PrefixAdapter",
     "RNNLanguageModel",
     "SearchErrors",
@@ -67,14 +63,16 @@ __all__ = [
     "beam_search",
     "beam_search_batch",
     "beam_trace",
+    "counted_exact_search",
     "draw_tree",
+    "ending_example",
     "exact_search",
     "exhaustive_search",
     "generate_corpus",
     "greedy_decode",
+    "plain_beam_search",
     "random_tree",
     "search_errors",
-    "time_beam_search",
     "train_char_lm",
     "worked_example",
 ]

@@ -18,13 +18,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from reviewkit.beam.interface import check_token_ids
+from reviewkit.beam.validation import check_id_list, check_id_tensor, check_token_ids
 from reviewkit.checks import (
     check_choice,
     check_float,
+    check_instance,
     check_int,
     check_seed,
     check_tensor,
+    seeded_generator,
 )
 
 __all__ = [
@@ -50,13 +52,10 @@ class RNNLanguageModel(nn.Module):
         h_0 = 0, \\quad h_t = \\mathrm{cell}(E y_t, h_{t-1}), \\quad
         \\log p(y_{t+1} \\mid y_{\\le t}) = \\log\\mathrm{softmax}(W h_t + b).
 
-    Args:
-        vocab_size: ``M``.
-        hidden_size: ``H`` (also the embedding size).
-        cell: ``"gru"`` or ``"rnn"`` (tanh).
-        seed: Seed of the initial weights, drawn from a ``torch.Generator``
-            of that seed (the global RNG is never used, so models built in
-            threads get the same weights as models built one by one).
+    ``vocab_size`` is ``M``, ``hidden_size`` is ``H`` (also the embedding
+    size), ``cell`` is ``"gru"`` or ``"rnn"`` (tanh). The initial weights are
+    drawn from a generator seeded by ``seed`` (never the global one, so models
+    built in threads get the weights of models built one by one).
     """
 
     def __init__(
@@ -67,7 +66,7 @@ class RNNLanguageModel(nn.Module):
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.cell = check_choice("cell", cell, ("gru", "rnn"))
         rnn_class = nn.GRU if cell == "gru" else nn.RNN
-        g = torch.Generator().manual_seed(check_seed("seed", seed))
+        g = seeded_generator(seed)
         # built without drawing weights, then drawn from g in PyTorch's own
         # order and distributions (the weights torch.manual_seed(seed) gave)
         # (on the meta device nothing is drawn; to_empty allocates real memory)
@@ -87,33 +86,44 @@ class RNNLanguageModel(nn.Module):
     def forward(
         self, tokens: torch.Tensor, hidden: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Read ``tokens`` and return the logits after each of them.
+        """Read tokens ``(N, L)``, ``L >= 1``, from ``hidden`` ``(1, N, H)`` (or zeros).
 
-        Args:
-            tokens: Token ids, shape ``(N, L)`` with ``L >= 1``.
-            hidden: State to start from, shape ``(1, N, H)``; zeros if omitted.
-
-        Returns:
-            Logits ``(N, L, M)``, where position ``i`` scores token ``i + 1``,
-            and the final hidden state ``(1, N, H)``.
+        Returns the logits ``(N, L, M)`` (position ``i`` scores token ``i + 1``)
+        and the final hidden state ``(1, N, H)``.
         """
-        self._check_tokens("tokens", tokens)
-        out, hidden = self.rnn(self.embedding(tokens), hidden)  # (N, L, H)
+        self._check_shape("tokens", tokens, ndim=2, empty=False)
+        out, hidden = self.rnn(self._embed("tokens", tokens), hidden)  # (N, L, H)
         return self.head(out), hidden
 
-    def _check_tokens(self, name: str, tokens: Any) -> None:
-        """Raise unless ``tokens`` holds ids in range, shape ``(N, L)``, ``L >= 1``."""
-        check_tensor(name, tokens, ndim=2)
-        if tokens.is_floating_point() or tokens.dtype == torch.bool:
-            raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
-        if tokens.shape[1] == 0:
-            raise ValueError(f"{name} must hold at least one token per row, got L = 0")
+    def check_tokens(self, name: str, tokens: Any, *, empty: bool = False) -> None:
+        """Raise unless ``tokens`` is ``(N, L)`` of ids in ``[0, M)``, ``L >= 1``.
+
+        ``empty`` accepts ``L = 0`` (an empty prompt); ``name`` is the
+        argument's name, for the message.
+        """
+        self._check_shape(name, tokens, ndim=2, empty=empty)
         check_token_ids(name, tokens, self.vocab_size)
+
+    def _check_shape(self, name: str, tokens: Any, ndim: int, empty: bool) -> None:
+        """Raise unless ``tokens`` is an integer tensor of ``ndim`` dimensions."""
+        check_id_tensor(name, tokens, ndim)
+        if not empty and tokens.shape[-1] == 0:
+            raise ValueError(f"{name} must hold at least one token per row, got L = 0")
+
+    def _embed(self, name: str, tokens: torch.Tensor) -> torch.Tensor:
+        """``embedding(tokens)``, its ``IndexError`` replaced by one naming ``name``.
+
+        (Checking the ids first would cost a pass over them at every step.)
+        """
+        try:
+            return self.embedding(tokens)
+        except IndexError:
+            check_token_ids(name, tokens, self.vocab_size)  # raises, by name
+            raise
 
     def initial_state(self, n: int) -> torch.Tensor:
         """The zero state :math:`h_0` for ``n`` rows, shape ``(1, n, H)``."""
-        weight = self.head.weight
-        return weight.new_zeros(1, n, self.hidden_size)
+        return self.head.weight.new_zeros(1, n, self.hidden_size)
 
     def sequence_logits(self, tokens: torch.Tensor) -> torch.Tensor:
         """Logits for every token of ``tokens`` ``(N, L)``, first one included.
@@ -121,7 +131,7 @@ class RNNLanguageModel(nn.Module):
         Returns:
             Logits ``(N, L, M)``: position ``i`` scores ``tokens[:, i]``.
         """
-        self._check_tokens("tokens", tokens)
+        self.check_tokens("tokens", tokens)
         first = self.head(self.initial_state(tokens.shape[0])[0])  # (N, M)
         if tokens.shape[1] == 1:
             return first[:, None]
@@ -130,11 +140,14 @@ class RNNLanguageModel(nn.Module):
 
     # -- stateful decoding interface (reviewkit.beam.interface)
 
-    def start(self, prompts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def start(
+        self, prompts: torch.Tensor, *, name: str = "prompts"
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Read prompts ``(N, P)``, ``P >= 0``; return log-probs ``(N, M)`` and state.
 
         The state is the hidden state, shape ``(1, N, H)``.
         """
+        self.check_tokens(name, prompts, empty=True)
         if prompts.shape[1] == 0:
             hidden = self.initial_state(prompts.shape[0])
             last = hidden[0]  # (N, H)
@@ -147,7 +160,19 @@ class RNNLanguageModel(nn.Module):
         self, tokens: torch.Tensor, state: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Feed one token per row ``(N,)``; return log-probs ``(N, M)`` and state."""
-        out, hidden = self.rnn(self.embedding(tokens[:, None]), state)  # (N, 1, H)
+        # one cheap test per decoding step; the detailed checks only if it fails
+        ok = isinstance(tokens, torch.Tensor) and tokens.dtype == torch.long
+        ok = ok and tokens.ndim == 1 and isinstance(state, torch.Tensor)
+        if not (ok and state.shape == (1, len(tokens), self.hidden_size)):
+            self._check_shape("tokens", tokens, ndim=1, empty=True)
+            want = (1, tokens.shape[0], self.hidden_size)
+            if check_tensor("state", state, ndim=3).shape != want:
+                raise ValueError(
+                    f"state must have shape {want} (one hidden state per token), "
+                    f"got {tuple(state.shape)}"
+                )
+        emb = self._embed("tokens", tokens[:, None])  # (N, 1, H)
+        out, hidden = self.rnn(emb, state)  # (N, 1, H)
         return torch.log_softmax(self.head(out[:, 0]), dim=-1), hidden
 
     def select(self, state: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -158,15 +183,11 @@ class RNNLanguageModel(nn.Module):
 
     def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
         """Re-read each prefix ``(N, t)`` from scratch; log-probs ``(N, M)``."""
-        return self.start(prefixes)[0]
+        return self.start(prefixes, name="prefixes")[0]
 
 
 class CharVocabulary:
-    """Characters <-> token ids.
-
-    Args:
-        chars: The alphabet, one character per token id, in id order.
-    """
+    """Characters <-> token ids: ``chars`` is the alphabet, in id order."""
 
     def __init__(self, chars: str) -> None:
         if not isinstance(chars, str):
@@ -191,14 +212,9 @@ class CharVocabulary:
 
     def decode(self, tokens: Sequence[int]) -> str:
         """The text of ``tokens`` (ids in ``[0, M)``)."""
-        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
-        bad = [t for t in ids if t >= len(self.chars)]
-        if bad:
-            raise ValueError(
-                f"tokens[i] must be < {len(self.chars)} (the vocabulary size), "
-                f"got {bad[0]}"
-            )
-        return "".join(self.chars[t] for t in ids)
+        return "".join(
+            self.chars[t] for t in check_id_list("tokens", tokens, len(self))
+        )
 
 
 #: Word lists and sampling weights of the grammar behind the generated corpus.
@@ -229,17 +245,9 @@ GRAMMAR: dict[str, tuple[tuple[str, float], ...]] = {
 
 
 def generate_corpus(n_sentences: int, *, seed: int) -> list[str]:
-    """Sentences from :data:`GRAMMAR`: ``det noun verb det object.``
-
-    Args:
-        n_sentences: How many sentences.
-        seed: Seed of the generator.
-
-    Returns:
-        The sentences, each ending with ``"."``.
-    """
+    """Seeded sentences from :data:`GRAMMAR`: ``det noun verb det object.``"""
     n_sentences = check_int("n_sentences", n_sentences, minimum=1, maximum=10**7)
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
 
     def pick(part: str, n: int) -> list[str]:
         words, weights = zip(*GRAMMAR[part], strict=True)
@@ -259,36 +267,26 @@ def train_language_model(
     lr: float,
     seed: int,
 ) -> list[float]:
-    """Fit ``model`` to ``sequences`` by maximum likelihood with Adam.
+    """Fit ``model`` (in place) to ``sequences`` by maximum likelihood with Adam.
 
     .. math::
 
         \\mathcal{L} = -\\frac{1}{NL} \\sum_{n, i} \\log p(y^{(n)}_i \\mid
         y^{(n)}_{<i})
 
-    Args:
-        model: The model to train (in place).
-        sequences: Token ids, shape ``(S, L)``; each row starts at a sentence
-            start, where the model's state is zero.
-        steps: Number of minibatch steps.
-        batch_size: Rows per step.
-        lr: Adam learning rate.
-        seed: Seed of the minibatch sampling.
-
-    Returns:
-        The loss (mean negative log-likelihood per token, nats) of every step.
+    ``sequences`` are token ids ``(S, L)``, each row starting at a sentence
+    start (where the model's state is zero); every step draws ``batch_size``
+    rows with a generator seeded by ``seed``. Returns the loss (nats per
+    token) of every step.
     """
-    if not isinstance(model, RNNLanguageModel):
-        raise TypeError(
-            f"model must be an RNNLanguageModel, got {type(model).__name__}"
-        )
-    model._check_tokens("sequences", sequences)
+    check_instance("model", model, RNNLanguageModel)
+    model.check_tokens("sequences", sequences)
     if sequences.shape[0] == 0:
         raise ValueError("sequences must hold at least one row, got shape (0, L)")
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, low=0.0, low_inclusive=False)
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     model.train()
@@ -344,17 +342,12 @@ def train_char_lm(config: CharLMConfig | None = None) -> TrainedCharLM:
     """Generate the corpus, build the vocabulary and train a character RNN.
 
     Training rows are ``chunk_length`` characters of the sentences joined by
-    spaces, each starting at the start of a sentence.
-
-    Args:
-        config: Settings; the defaults of :class:`CharLMConfig` if omitted.
-
-    Returns:
-        The trained model, its vocabulary, the corpus and the loss curve.
+    spaces, each starting at the start of a sentence; ``config`` defaults to
+    :class:`CharLMConfig`'s.
     """
-    config = CharLMConfig() if config is None else config
-    if not isinstance(config, CharLMConfig):
-        raise TypeError(f"config must be a CharLMConfig, got {type(config).__name__}")
+    config = check_instance(
+        "config", CharLMConfig() if config is None else config, CharLMConfig
+    )
     corpus = generate_corpus(config.n_sentences, seed=config.seed)
     vocab = CharVocabulary("".join(sorted(set(" ".join(corpus)))))
     text = " ".join(corpus)

@@ -1,28 +1,19 @@
 """What beam search costs, counted: the review sheet's algorithm, instrumented.
 
-The review sheet describes beam search as: for each of the ``k`` hypotheses,
-take its ``k`` most likely next tokens; then sort the ``k^2`` candidates and
-keep the ``k`` best. :func:`sheet_beam_search` runs exactly that, one
-hypothesis at a time in plain Python, and counts the work of each part:
-
-* the model's floating-point operations, from PyTorch's own FLOP counter
-  (``torch.utils.flop_counter.FlopCounterMode``), which for a recurrent
-  language model is :math:`O(k(H^2 + HM))` a step;
-* the comparisons of the per-hypothesis top-``k`` (quickselect over the
-  ``M`` log-probabilities: :math:`O(M)` expected, whatever ``k``);
-* the comparisons of the sort of the ``k^2`` candidates,
-  :math:`O(k^2 \\log k)`.
-
-:func:`sheet_cost` gives the matching terms of the derivation,
-:math:`T k (H^2 + HM)`, :math:`T k M` and :math:`T k^2 \\log_2 k`, so a test
-(and the 3e page) can set each count beside its term. Keeping only the ``k``
-best tokens of each hypothesis loses nothing: the ``k`` best of all ``kM``
-candidates hold at most ``k`` children of any one hypothesis, so the search
-returns what :func:`~reviewkit.beam.search.beam_search` returns.
+The sheet's beam search takes the ``k`` most likely next tokens of each of the
+``k`` hypotheses, then sorts the ``k^2`` candidates and keeps the ``k`` best.
+:func:`sheet_beam_search` runs exactly that in plain Python and counts each
+part's work (:class:`OperationCounts`): the model's FLOPs (PyTorch's own
+``FlopCounterMode``), the comparisons of the per-hypothesis quickselect and
+those of the sort. :func:`sheet_cost` gives the derivation's matching terms,
+so a test (and the 3e page) can set each count beside its term. Keeping only
+each hypothesis' ``k`` best tokens loses nothing (the ``k`` best of all ``kM``
+candidates hold at most ``k`` children of any one hypothesis).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -31,7 +22,9 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from reviewkit.beam.interface import Hypothesis, as_stateful
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.interface import LanguageModel, advance, decoder_inputs, start
+from reviewkit.beam.rules import SearchRules
 from reviewkit.checks import check_int, check_seed
 
 __all__ = ["CostTerms", "OperationCounts", "sheet_beam_search", "sheet_cost"]
@@ -41,48 +34,24 @@ __all__ = ["CostTerms", "OperationCounts", "sheet_beam_search", "sheet_cost"]
 class OperationCounts:
     """The work one run of :func:`sheet_beam_search` did, by part.
 
-    Attributes:
-        steps: Steps run, ``T``.
-        model_rows: Hypothesis-steps the model computed (``k`` a step once the
-            beam is full).
-        model_flops: Floating-point operations of the model's calls after the
-            first (PyTorch's FLOP counter: two per multiply-add of a matrix
-            product); the first call reads the prompt and is not counted.
-        log_probs_read: Log-probabilities the per-hypothesis top-``k`` looked
-            at, ``M`` per hypothesis-step.
-        topk_comparisons: Comparisons made by the per-hypothesis top-``k``
-            (quickselect).
-        sort_comparisons: Comparisons made sorting the candidates.
-        hypotheses: The final beam, best first.
+    The first model call reads the prompt and is not counted.
     """
 
-    steps: int
-    model_rows: int
-    model_flops: int
-    log_probs_read: int
-    topk_comparisons: int
-    sort_comparisons: int
-    hypotheses: tuple[Hypothesis, ...]
+    steps: int  #: steps run, ``T``
+    model_rows: int  #: hypothesis-steps the model computed (``k`` a full step)
+    model_flops: int  #: FLOPs of the model calls (two per multiply-add)
+    log_probs_read: int  #: log-probs the top-``k`` looked at, ``M`` per row
+    topk_comparisons: int  #: comparisons of the per-hypothesis quickselect
+    sort_comparisons: int  #: comparisons sorting the candidates
 
 
 @dataclass(frozen=True)
 class CostTerms:
-    """The terms of the derived cost :math:`O(T(kM + k^2\\log k) + Tk(H^2 + HM))`.
+    """The terms of the derived cost :math:`O(T(kM + k^2\\log k) + Tk(H^2 + HM))`."""
 
-    Attributes:
-        model: :math:`T k (H^2 + H M)`, the network's matrix products.
-        topk: :math:`T k M`, a top-``k`` over each hypothesis' ``M`` scores.
-        sort: :math:`T k^2 \\log_2 k`, sorting the ``k^2`` candidates.
-    """
-
-    model: float
-    topk: float
-    sort: float
-
-    def dominant(self) -> str:
-        """Name of the largest term (``"model"``, ``"topk"`` or ``"sort"``)."""
-        terms = {"model": self.model, "topk": self.topk, "sort": self.sort}
-        return max(terms, key=terms.__getitem__)
+    model: float  #: :math:`T k (H^2 + H M)`, the network's matrix products
+    topk: float  #: :math:`T k M`, a top-``k`` over each hypothesis' scores
+    sort: float  #: :math:`T k^2 \\log_2 k`, sorting the ``k^2`` candidates
 
 
 def sheet_cost(
@@ -96,14 +65,8 @@ def sheet_cost(
         + \\underbrace{T k M}_{\\text{top-}k\\text{ per hypothesis}}
         + \\underbrace{T k^2 \\log_2 k}_{\\text{sort } k^2}
 
-    Args:
-        length: ``T >= 1``.
-        beam_size: ``k >= 1``.
-        vocab_size: ``M >= 1``.
-        hidden_size: ``H >= 1``.
-
-    Returns:
-        The three terms, without constant factors.
+    Each size (``T``, ``k``, ``M``, ``H``) is at least 1; the terms carry no
+    constant factors.
     """
     T = check_int("length", length, minimum=1)
     k = check_int("beam_size", beam_size, minimum=1)
@@ -132,12 +95,10 @@ def _top_tokens(
 ) -> list[int]:
     """The ``k`` best tokens of one row, unordered, by quickselect.
 
-    Keys are ``(log-prob, -token)``, all distinct, so of equal log-probs the
-    lower token wins. A random pivot splits the keys into those above and
-    below it, one comparison each; the search goes on in the part that holds
-    the ``k``-th best. Expected comparisons: :math:`O(M)` whatever ``k``
-    (at most about :math:`3.4M`). The tokens come back unordered: the sort
-    of all candidates that follows orders them.
+    Keys ``(log-prob, -token)`` are distinct (ties go to the lower token). A
+    random pivot splits them in two, one comparison each, and the search goes
+    on in the part that holds the ``k``-th best: :math:`O(M)` comparisons
+    expected, whatever ``k``.
     """
     items = [(lp, -v) for v, lp in enumerate(row) if lp != -math.inf]  # banned: skip
     chosen: list[tuple[float, int]] = []
@@ -160,23 +121,16 @@ def _top_tokens(
     return [-t for _, t in chosen]
 
 
-class _Key:
-    """A candidate's sort key that counts its comparisons."""
-
-    __slots__ = ("counter", "value")
-
-    def __init__(self, value: tuple, counter: _Counter) -> None:
-        self.value = value
-        self.counter = counter
-
-    def __lt__(self, other: _Key) -> bool:
-        return self.counter.less(self.value, other.value)
-
-
-@torch.inference_mode()
 def sheet_beam_search(
-    model: Any, length: int, beam_size: int, *, prompt: Any = None, seed: int = 0
-) -> OperationCounts:
+    model: LanguageModel,
+    length: int,
+    beam_size: int,
+    *,
+    prompt: Any = None,
+    rules: SearchRules = SearchRules(),
+    check: bool = True,
+    seed: int = 0,
+) -> tuple[list[Hypothesis], OperationCounts]:
     """The review sheet's beam search, with every part's work counted.
 
     .. math::
@@ -186,58 +140,51 @@ def sheet_beam_search(
         B_t = \\operatorname{top}_k C_t \\text{ (by sorting } C_t)
 
     Ties go as in :func:`~reviewkit.beam.search.beam_search`: a higher score,
-    then the better-ranked parent, then the lower token id.
+    then the better-ranked parent, then the lower token id. The other
+    arguments are every decoder's (:func:`~reviewkit.beam.search.beam_search`;
+    ``rules`` must be plain: the sheet's recipe has no end token).
 
     Args:
-        model: A ``next_log_probs`` callable or a
-            :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
-        length: Tokens to generate, ``T >= 1``.
-        beam_size: Beam width ``k >= 1``.
-        prompt: Token ids to condition on, shape ``(P,)``; empty by default.
         seed: Seeds quickselect's pivots; it changes the counts a little,
             never the result.
 
     Returns:
-        The counts and the final beam.
+        The final beam, best first, and the counts.
     """
-    T = check_int("length", length, minimum=1)
+    model, T, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
+    if not rules.plain:
+        raise ValueError(f"rules must be plain here, got {rules}: use beam_search")
     rng = random.Random(check_seed("seed", seed))
-    model = as_stateful(model)
-    start = torch.zeros(1, 0, dtype=torch.long)
-    if prompt is not None:
-        start = torch.as_tensor(prompt, dtype=torch.long).reshape(1, -1)
     topk_counter, sort_counter = _Counter(), _Counter()
-    rows = flops = read = 0
-    log_probs, state = model.start(start)  # (1, M)
-    beam = [Hypothesis((), 0.0, ())]
-    for t in range(T):
-        candidates = []
-        for parent, (h, row) in enumerate(zip(beam, log_probs.tolist(), strict=True)):
-            read += len(row)
-            for v in _top_tokens(row, k, topk_counter, rng):  # k of M, O(M)
-                # s(y v) = s(y) + log p(v | y)
-                score = h.score + row[v]
-                key = _Key((-score, parent, v), sort_counter)
-                candidates.append((key, parent, Hypothesis((*h.tokens, v), score)))
-        candidates.sort(key=lambda c: c[0])  # k^2 candidates, O(k^2 log k)
-        best = candidates[:k]
-        beam = [h for _, _, h in best]
-        if t + 1 == T:
-            break
-        state = model.select(state, torch.tensor([p for _, p, _ in best]))
-        with FlopCounterMode(display=False) as counter:
-            log_probs, state = model.advance(
-                torch.tensor([h.tokens[-1] for h in beam]), state
-            )  # (k, M)
-        flops += counter.get_total_flops()
-        rows += len(beam)
-    return OperationCounts(
-        steps=T,
-        model_rows=rows,
-        model_flops=flops,
-        log_probs_read=read,
-        topk_comparisons=topk_counter.n,
-        sort_comparisons=sort_counter.n,
-        hypotheses=tuple(beam),
+    # keys (-score, parent, token) are distinct: each "<" of the sort is counted
+    by_counted_key = functools.cmp_to_key(
+        lambda a, b: -1 if sort_counter.less(a[0], b[0]) else 1
     )
+    rows = flops = read = 0
+    beam = [Hypothesis((), 0.0, ())]
+    with torch.inference_mode():
+        log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
+        for t in range(T):
+            candidates = []
+            rows_now = log_probs.tolist()  # one row of M log-probs per hypothesis
+            for parent, (h, row) in enumerate(zip(beam, rows_now, strict=True)):
+                read += len(row)
+                for v in _top_tokens(row, k, topk_counter, rng):  # k of M, O(M)
+                    # s(y v) = s(y) + log p(v | y)
+                    score = h.score + row[v]
+                    child = Hypothesis((*h.tokens, v), score, (*h.token_scores, row[v]))
+                    candidates.append(((-score, parent, v), parent, child))
+            candidates.sort(key=by_counted_key)  # k^2 candidates, O(k^2 log k)
+            best = candidates[:k]
+            beam = [h for _, _, h in best]
+            if t + 1 == T:
+                break
+            state = model.select(state, torch.tensor([p for _, p, _ in best]))
+            last = torch.tensor([h.tokens[-1] for h in beam])
+            with FlopCounterMode(display=False) as counter:
+                log_probs, state = advance(model, last, state, check=check)  # (k, M)
+            flops += counter.get_total_flops()
+            rows += len(beam)
+    counts = OperationCounts(T, rows, flops, read, topk_counter.n, sort_counter.n)
+    return beam, counts

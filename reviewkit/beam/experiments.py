@@ -1,44 +1,30 @@
-"""Experiments of the beam-search chapter: search errors and timing.
-
-:func:`search_errors` runs exact search and beam search of several widths
-from many prompts and reports how often beam search misses the mode;
-:func:`time_beam_search` times one batched beam search with
-:func:`reviewkit.measure.time_call`.
-"""
+"""The beam-search chapter's experiment: how often beam search misses the mode."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 
-from reviewkit.beam.exact import exact_search
-from reviewkit.beam.interface import as_prompts
+from reviewkit.beam.exact import counted_exact_search
+from reviewkit.beam.interface import LanguageModel
 from reviewkit.beam.search import beam_search_batch
-from reviewkit.checks import check_float, check_int
-from reviewkit.measure import time_call
+from reviewkit.beam.validation import as_prompts
+from reviewkit.checks import check_distinct, check_float, check_int
 
-__all__ = ["SearchErrors", "search_errors", "time_beam_search"]
+__all__ = ["SearchErrors", "search_errors"]
 
 
 @dataclass(frozen=True)
 class SearchErrors:
-    """Beam search against exact search on many prompts.
+    """Beam search against exact search on ``P`` prompts and ``K`` beam widths."""
 
-    Attributes:
-        beam_sizes: The beam widths tried, ``(K,)``.
-        exact: The mode's log-probability for each prompt, ``(P,)``.
-        beam: Beam search's best log-probability, shape ``(P, K)``.
-        expanded: Nodes exact search expanded for each prompt, ``(P,)``.
-    """
-
-    beam_sizes: tuple[int, ...]
-    exact: torch.Tensor
-    beam: torch.Tensor
-    expanded: torch.Tensor
+    beam_sizes: tuple[int, ...]  #: the beam widths tried, ``(K,)``
+    exact: torch.Tensor  #: the mode's log-probability for each prompt, ``(P,)``
+    beam: torch.Tensor  #: beam search's best log-probability, ``(P, K)``
+    expanded: torch.Tensor  #: nodes exact search expanded per prompt, ``(P,)``
 
     def miss_rate(self, tol: float = 1e-4) -> torch.Tensor:
         """Fraction of prompts where beam's best scores below the mode, ``(K,)``."""
@@ -57,28 +43,21 @@ class SearchErrors:
 
 
 def search_errors(
-    model: Any,
+    model: LanguageModel,
     prompts: Sequence[Sequence[int]],
     length: int,
     beam_sizes: Sequence[int],
 ) -> SearchErrors:
-    """Run exact search and beam search (each ``k``) from every prompt.
+    """Run exact search, and beam search with each of ``beam_sizes`` (distinct).
 
-    Beam search runs batched over prompts of equal length.
-
-    Args:
-        model: The language model.
-        prompts: Token-id prompts (lengths may differ).
-        length: Tokens to generate after each prompt.
-        beam_sizes: Beam widths to try.
-
-    Returns:
-        Scores of the mode and of beam search's best, per prompt and ``k``.
+    ``length`` tokens are decoded after each prompt (prompts may differ in
+    length; beam search runs batched over prompts of one length).
     """
     length = check_int("length", length, minimum=1)
     beam_sizes = tuple(check_int("beam_sizes[i]", k, minimum=1) for k in beam_sizes)
     if not beam_sizes:
         raise ValueError("beam_sizes must hold at least one beam width, got none")
+    check_distinct("beam_sizes", beam_sizes)
     if isinstance(prompts, str | torch.Tensor) or not len(prompts):
         raise ValueError(
             "prompts must be a non-empty list of token-id sequences, "
@@ -87,62 +66,21 @@ def search_errors(
     prompts = [as_prompts(p, batch=False)[0].tolist() for p in prompts]
     exact, expanded = [], []
     for p in prompts:
-        result = exact_search(model, length, prompt=p, check=False)
-        if not result.hypotheses:
+        found, work = counted_exact_search(model, length, prompt=p, check=False)
+        if not found:
             raise ValueError(
                 f"prompts hold {p}, after which nothing has probability > 0"
             )
-        exact.append(result.best.score)
-        expanded.append(result.expanded)
+        exact.append(found[0].score)
+        expanded.append(work.expanded)
     beam = torch.empty(len(prompts), len(beam_sizes), dtype=torch.float64)
     groups: dict[int, list[int]] = {}
     for i, p in enumerate(prompts):
         groups.setdefault(len(p), []).append(i)
-    for rows in groups.values():
-        batch = torch.tensor([list(prompts[i]) for i in rows], dtype=torch.long)
-        batch = batch.reshape(len(rows), -1)
+    for rows in groups.values():  # one batch per prompt length
+        batch = torch.tensor([prompts[i] for i in rows]).long().reshape(len(rows), -1)
         for j, k in enumerate(beam_sizes):
-            out = beam_search_batch(model, batch, length, k, check=False)
-            beam[rows, j] = out.scores[:, 0].double()
-    return SearchErrors(
-        beam_sizes,
-        torch.tensor(exact, dtype=torch.float64),
-        beam,
-        torch.tensor(expanded),
-    )
-
-
-def time_beam_search(
-    model: Any,
-    prompts: torch.Tensor | None,
-    length: int,
-    beam_size: int,
-    *,
-    repeats: int = 5,
-    statistic: str = "median",
-) -> float:
-    """Wall time of :func:`~reviewkit.beam.search.beam_search_batch`, in seconds.
-
-    Output checks are off (``check=False``): this times the search, not the
-    checks. One untimed warm-up run comes first (see
-    :func:`reviewkit.measure.time_call`).
-
-    Args:
-        model: A ``next_log_probs`` callable or a
-            :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
-        prompts: Token ids, shape ``(N, P)``; ``None`` for one empty prompt.
-        length: Number of tokens to generate.
-        beam_size: Beam width.
-        repeats: Number of timed runs.
-        statistic: ``"median"`` or ``"min"`` of the timed runs.
-
-    Returns:
-        The chosen statistic of the timed runs.
-    """
-    length = check_int("length", length, minimum=1)
-    beam_size = check_int("beam_size", beam_size, minimum=1)
-    return time_call(
-        lambda: beam_search_batch(model, prompts, length, beam_size, check=False),
-        repeats=repeats,
-        statistic=statistic,
-    )
+            out = beam_search_batch(model, length, k, prompts=batch, check=False)
+            beam[rows, j] = torch.tensor([hyps[0].score for hyps in out]).double()
+    exact_scores = torch.tensor(exact, dtype=torch.float64)
+    return SearchErrors(beam_sizes, exact_scores, beam, torch.tensor(expanded))

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reviewkit.beam.tree import TreeLanguageModel
-from reviewkit.checks import check_int
+from reviewkit.beam.validation import check_id_list
+from reviewkit.checks import check_instance, check_int
 from reviewkit.plotting import PALETTE
 
 if TYPE_CHECKING:
@@ -28,35 +29,26 @@ def draw_tree(
     paths: Mapping[str, Sequence[int]] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Draw the tree to ``depth`` with probabilities on the edges.
+    """Draw ``depth`` levels of the tree below its root, on ``ax`` (or a new figure).
 
-    Each edge shows the conditional probability and its log; each leaf
-    shows the sequence's total log-probability. ``paths`` maps a legend
-    label to a token sequence to highlight (greedy, beam, mode, ...).
-
-    Args:
-        tree: The tree to draw.
-        depth: Number of levels below the root to draw.
-        paths: Label -> tokens of each path to highlight (at most 6).
-        ax: Axes to draw on; a new figure if omitted.
-
-    Returns:
-        The axes.
+    Each edge shows the conditional probability and its log; each leaf shows
+    the sequence's total log-probability. ``paths`` maps a legend label to the
+    tokens of a path to highlight (greedy, beam, mode, ...: at most 6).
     """
-    if not isinstance(tree, TreeLanguageModel):
-        raise TypeError(f"tree must be a TreeLanguageModel, got {type(tree).__name__}")
+    check_instance("tree", tree, TreeLanguageModel)
     depth = check_int("depth", depth, minimum=1)
-    deepest = max(len(prefix) for prefix in tree.table) + 1
-    if depth > deepest:
+    if depth > tree.depth:
         raise ValueError(
-            f"depth must be <= {deepest} (the longest sequence the tree scores), "
-            f"got {depth}"
+            f"depth must be <= {tree.depth} (the longest sequence the tree "
+            f"scores), got {depth}"
         )
     paths = dict(paths or {})
     if len(paths) > len(PALETTE):
         raise ValueError(
             f"paths must hold at most {len(PALETTE)} paths, got {len(paths)}"
         )
+    for label, path in paths.items():
+        check_id_list(f"paths[{label!r}]", path, tree.vocab_size)
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -70,7 +62,10 @@ def draw_tree(
         width = m ** (depth - len(prefix))
         return first + (width - 1) / 2
 
-    highlight = list((paths or {}).items())
+    highlight = list(paths.items())
+    white = {"fc": "white", "ec": "none"}
+    edge_text = {"ha": "center", "va": "center", "fontsize": 7.5, "zorder": 3}
+    word_text = {"ha": "center", "va": "top", "fontsize": 8, "zorder": 4}
     for t in range(depth):
         for prefix in itertools.product(range(m), repeat=t):
             for v in range(m):
@@ -80,45 +75,23 @@ def draw_tree(
                 for j, (_, path) in enumerate(highlight):
                     if tuple(path[: t + 1]) == child:
                         off = (j - (len(highlight) - 1) / 2) * 0.06
+                        xs = [x0 + off, x1 + off]
                         ax.plot(
-                            [x0 + off, x1 + off],
-                            [y0, y1],
-                            color=PALETTE[j],
-                            lw=3,
-                            alpha=0.85,
-                            zorder=2,
+                            xs, [y0, y1], color=PALETTE[j], lw=3, alpha=0.85, zorder=2
                         )
-                p = tree.table[prefix][v]
-                ax.text(
-                    (x0 + x1) / 2,
-                    (y0 + y1) / 2,
-                    f"{p:g}\n({math.log(p):.2f})",
-                    ha="center",
-                    va="center",
-                    fontsize=7.5,
-                    bbox={"fc": "white", "ec": "none", "pad": 0.5},
-                    zorder=3,
-                )
+                p, mid = tree.table[prefix][v], ((x0 + x1) / 2, (y0 + y1) / 2)
+                label = f"{p:g}\n({math.log(p):.2f})"
+                ax.text(*mid, label, bbox={**white, "pad": 0.5}, **edge_text)
                 ax.text(
                     x1,
                     y1 - 0.02,
                     tree.vocab[v],
-                    ha="center",
-                    va="top",
-                    fontsize=8,
-                    bbox={"fc": "white", "ec": "none", "pad": 0.3},
-                    zorder=4,
+                    bbox={**white, "pad": 0.3},
+                    **word_text,
                 )
     for leaf in itertools.product(range(m), repeat=depth):
-        ax.text(
-            x_of(leaf),
-            -depth - 0.3,
-            f"{tree.sequence_log_prob(leaf):.3f}",
-            ha="center",
-            va="top",
-            fontsize=8,
-            fontweight="bold",
-        )
+        score = f"{tree.sequence_log_prob(leaf):.3f}"
+        ax.text(x_of(leaf), -depth - 0.3, score, fontweight="bold", **word_text)
     ax.plot([x_of(())], [0], "o", color="#333333")
     for j, (label, _) in enumerate(highlight):
         ax.plot([], [], color=PALETTE[j], lw=3, label=label)

@@ -1,17 +1,12 @@
 """Beam search with a pool of finished hypotheses, as the toolkits run it.
 
 fairseq, OpenNMT-py, transformers and tensor2tensor keep ``k`` live
-hypotheses and move each one that ends into a separate pool, which keeps the
-``k`` best finished ones by rank :math:`s / f(L)`; a finished hypothesis
-never takes a live one's slot. :func:`pool_loop` is that loop, batched;
-:func:`~reviewkit.beam.search.beam_search_batch` calls it for
-``finished="pool"`` (the default with an end token).
-
-**Stopping.** A prompt is done when its pool holds ``k`` and no live
-hypothesis can still beat the worst of them under the ranking (see
-:meth:`~reviewkit.beam.rules.SearchRules.best_possible`), or, with
-``early_stopping``, as soon as the pool holds ``k`` (fairseq's rule), or
-when no live hypothesis is left.
+hypotheses and move each one that ends into a pool of the ``k`` best finished
+ones by rank :math:`s / f(L)`. :func:`pool_loop` is that loop, batched. A
+prompt is done when its pool holds ``k`` and no live hypothesis can still
+beat the worst of them (:meth:`~reviewkit.beam.rules.SearchRules.best_possible`),
+or, with ``early_stopping``, as soon as it holds ``k`` (fairseq's rule), or
+when nothing live is left.
 """
 
 from __future__ import annotations
@@ -21,12 +16,8 @@ from dataclasses import dataclass
 
 import torch
 
-from reviewkit.beam.interface import (
-    BeamOutput,
-    StatefulLanguageModel,
-    _advance,
-    _start,
-)
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.interface import StatefulLanguageModel, advance, start
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.selection import finish, read_back, top_k
 
@@ -40,27 +31,20 @@ def pool_loop(
     k: int,
     rules: SearchRules,
     check: bool,
-) -> BeamOutput:
+) -> list[list[Hypothesis]]:
     """``k`` live hypotheses plus a pool of the ``k`` best finished ones.
 
     Each step: the ``2k`` best candidates by score; an ``eos`` candidate among
     the first ``k`` joins the pool; the first ``k`` others form the next beam.
-
-    Args:
-        model: The model, already stateful.
-        prompts: Token ids, shape ``(N, P)``, checked.
-        length: Most tokens to generate, ``T``.
-        k: Beam width.
-        rules: The search rules (with an end token).
-        check: Validate every model output.
-
-    Returns:
-        Up to ``k`` hypotheses per prompt, best first by rank.
+    At ``length``, live hypotheses compete with the pool unfinished. Arguments
+    as :func:`~reviewkit.beam.search.beam_search_batch` checked them (``rules``
+    with an end token); returns up to ``k`` hypotheses per prompt, by rank.
     """
     n, eos = prompts.shape[0], rules.eos
     assert eos is not None
     with torch.inference_mode():
-        log_probs, state, vocab = _start(model, prompts, check)  # (N, M)
+        log_probs, state = start(model, prompts, check=check)  # (N, M)
+        vocab = log_probs.shape[1]
         rules.check_vocab(vocab)
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): live hypotheses
@@ -103,7 +87,12 @@ def pool_loop(
             parents.append(parent)
             chosen.append(token)
             totals.append(scores)
-            done = done | _stop(rules, pool, scores[:, 0], t + 1, length)
+            # done: the pool holds k and nothing live can beat its worst
+            full, best_live = pool.rank[:, -1] > -math.inf, scores[:, 0]  # (N,)
+            if not rules.early_stopping:
+                bound = rules.best_possible(best_live, t + 1, length)  # (N,)
+                full = full & (bound <= pool.rank[:, -1])
+            done = done | full | (best_live == -math.inf)
             all_done, any_done = torch.stack([done.all(), done.any()]).tolist()
             if t + 1 == length or all_done:
                 break
@@ -112,7 +101,7 @@ def pool_loop(
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
             state = model.select(state, rows)
-            log_probs, state = _advance(model, token.reshape(-1), state, vocab, check)
+            log_probs, state = advance(model, token.reshape(-1), state, check=check)
         steps = len(chosen)
         if steps == length:  # hypotheses still live at T compete unfinished
             rank = torch.where(done[:, None], -math.inf, scores)
@@ -128,18 +117,16 @@ def pool_loop(
         eos_gain = (pool.score.double() - gains.sum(2))[..., None]  # (N, k, 1)
         gains.scatter_(2, at, torch.where(ends, eos_gain, gains.gather(2, at)))
         lengths = pool.step + 1 + pool.eos.long()
-        return finish(tokens, pool.score, lengths, pool.rank, gains, length, eos)
+        return finish(tokens, pool.score, lengths, pool.rank, gains)
 
 
 @dataclass(frozen=True)
 class FinishedPool:
     """The ``k`` best finished hypotheses of each prompt, by rank.
 
-    An entry names its hypothesis by its parent (the step of the parent's
-    last token and its slot in that step's beam, as
-    :func:`~reviewkit.beam.selection.read_back` reads them) and whether
-    ``eos`` follows the parent; at the maximum length, hypotheses cut
-    there join without ``eos``. Empty entries have rank ``-inf``.
+    An entry names its parent (as :func:`~reviewkit.beam.selection.read_back`
+    reads it) and whether ``eos`` follows it (hypotheses cut at the maximum
+    length join without). Empty entries have rank ``-inf``.
     """
 
     rank: torch.Tensor  # (N, k): s / f(L); -inf for an empty entry
@@ -163,10 +150,7 @@ class FinishedPool:
         slot: torch.Tensor,
         eos: bool,
     ) -> FinishedPool:
-        """Add new entries ``(N, c)`` (rank ``-inf``: none) and keep the k best.
-
-        A stable sort keeps older entries ahead of newer ones on equal rank.
-        """
+        """Add entries ``(N, c)`` (rank -inf: none); keep the best k, older first."""
         k = self.rank.shape[1]
         both = torch.cat([self.rank, rank], dim=1)  # (N, k + c)
         keep = torch.sort(both, dim=1, descending=True, stable=True).indices[:, :k]
@@ -178,23 +162,3 @@ class FinishedPool:
         )
         merged = [torch.cat(p, dim=1).gather(1, keep) for p in parts]
         return FinishedPool(both.gather(1, keep), *merged)
-
-
-def _stop(
-    rules: SearchRules,
-    pool: FinishedPool,
-    best_live: torch.Tensor,
-    steps: int,
-    length: int,
-) -> torch.Tensor:
-    """Which prompts are done after ``steps`` steps, shape ``(N,)``."""
-    full = pool.rank[:, -1] > -math.inf  # the pool holds k
-    if rules.early_stopping:
-        return full | (best_live == -math.inf)
-    if rules.length_penalty == 0.0:
-        bound = best_live  # a score only falls as a sequence grows
-    elif steps >= length:  # live ones are cut here: this is their rank
-        bound = best_live / rules.normaliser(length)
-    else:
-        bound = best_live / max(rules.normaliser(steps + 1), rules.normaliser(length))
-    return (full & (bound <= pool.rank[:, -1])) | (best_live == -math.inf)

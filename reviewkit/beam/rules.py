@@ -1,30 +1,16 @@
 """The rules a search follows besides the scores: ending, banning, normalising.
 
-:class:`SearchRules` holds every option the toolkits offer on top of plain
-beam search (fairseq, OpenNMT-py and transformers name them the same way):
-
-* an **end token** ``eos``, and what happens to a hypothesis that emits it
-  (``finished="pool"``: it leaves the beam for a pool of finished ones;
-  ``"beam"``: it stays in the beam and competes for a slot);
-* a **minimum length**: ``eos`` is banned while fewer than ``min_length``
-  tokens have been generated;
-* **n-gram blocking**: a token that would repeat an n-gram already in the
-  sequence (prompt included) is banned;
-* **forcing the end token** at the last step (fairseq's ``max_len``);
-* **length normalisation** of the final ranking, :math:`s / L^{\\alpha}`
-  (``"power"``) or :math:`s / ((5 + L) / 6)^{\\alpha}` (``"gnmt"``), where
-  :math:`L` counts the generated tokens, the end token included.
-
-A banned token gets log-probability :math:`-\\infty`; the rest of the row is
-left as it is (not renormalised), as in the toolkits. The rules are applied
-the same way by the fast search, the readable trace and the exact searches.
+:class:`SearchRules` holds the options the toolkits (fairseq, OpenNMT-py,
+transformers) offer on top of plain beam search, written once: every decoder
+takes them as one argument, ``rules=SearchRules(...)``, and applies them the
+same way. A banned token gets log-probability :math:`-\\infty`; the rest of
+the row is left as it is (not renormalised), as in the toolkits.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 
@@ -37,20 +23,37 @@ __all__ = ["SearchRules"]
 class SearchRules:
     """Options of a search beyond the beam width, checked when built.
 
+    The defaults are plain beam search: no end token, nothing banned, ranked
+    by total log-probability.
+
     Raises:
         TypeError: If an option has the wrong type.
         ValueError: If an option is out of range or needs ``eos`` and has
             none.
     """
 
-    eos: int | None = None  #: end-of-sequence token id (None, no end token)
-    finished: str | None = None  #: "pool" or "beam" (None means "pool" with eos)
-    min_length: int = 0  #: eos is banned before this many generated tokens
-    no_repeat_ngram_size: int = 0  #: ban tokens that repeat an n-gram (0 is off)
-    length_penalty: float = 0.0  #: alpha of the final ranking (0 ranks by score)
-    length_norm: str = "power"  #: "power" (s over L to the alpha) or "gnmt"
-    force_eos: bool = False  #: at the last step only eos is allowed
-    early_stopping: bool = False  #: with a pool, stop once k have finished
+    #: End-of-sequence token id; ``None``: no end token.
+    eos: int | None = None
+    #: With ``eos``: ``"pool"`` (the default) moves a finished hypothesis to a
+    #: pool of the ``k`` best finished ones; ``"beam"`` keeps it in the beam,
+    #: continuing with ``eos`` at log-probability 0, competing for a slot.
+    finished: str | None = None
+    #: ``eos`` is banned before this many generated tokens.
+    min_length: int = 0
+    #: Ban any token that would repeat an n-gram of this size (prompt
+    #: included); 0 turns it off.
+    no_repeat_ngram_size: int = 0
+    #: :math:`\alpha` of the final ranking :math:`s / f(L)`, any real; 0 ranks
+    #: by score. Needs ``eos`` (without it every hypothesis has length ``T``).
+    length_penalty: float = 0.0
+    #: ``"power"``, :math:`f(L) = L^\alpha`, or ``"gnmt"``,
+    #: :math:`f(L) = ((5 + L) / 6)^\alpha`.
+    length_norm: str = "power"
+    #: At the last step only ``eos`` is allowed (fairseq's ``max_len``).
+    force_eos: bool = False
+    #: With a pool, stop a prompt as soon as ``k`` have finished (fairseq's
+    #: rule); otherwise it stops once no live hypothesis can beat the pool.
+    early_stopping: bool = False
 
     def __post_init__(self) -> None:
         """Check every option and resolve the default of ``finished``."""
@@ -88,6 +91,12 @@ class SearchRules:
                 f"finished={self.finished!r}"
             )
 
+    def __repr__(self) -> str:
+        """The options that differ from plain beam search's defaults."""
+        options = [(f.name, getattr(self, f.name), f.default) for f in fields(self)]
+        changed = ", ".join(f"{n}={v!r}" for n, v, default in options if v != default)
+        return f"SearchRules({changed})"
+
     @property
     def plain(self) -> bool:
         """Whether these are the rules of plain beam search (nothing to apply)."""
@@ -118,13 +127,15 @@ class SearchRules:
             return score
         return score / self.normaliser(n_tokens)
 
-    def best_possible(self, score: float, n_tokens: int, length: int) -> float:
+    def best_possible(
+        self, score: float | torch.Tensor, n_tokens: int, length: int
+    ) -> float | torch.Tensor:
         """The best rank a live hypothesis of ``n_tokens`` tokens can still reach.
 
-        It ends with between ``n_tokens + 1`` and ``length`` tokens, with a
-        score at most ``score`` (every log-probability is at most 0), so its
-        rank is at most ``score / f(L)`` for the largest ``f(L)`` on that
-        range; ``f`` is monotone, so that is at one end.
+        It ends with ``n_tokens + 1`` to ``length`` tokens and a score at most
+        ``score``, so its rank is at most ``score / f(L)`` for the largest
+        ``f(L)`` on that range (``f`` is monotone: at one end). ``score`` may
+        be a tensor (one per prompt).
         """
         if self.length_penalty == 0.0:
             return score
@@ -133,35 +144,6 @@ class SearchRules:
         longest = max(self.normaliser(n_tokens + 1), self.normaliser(length))
         return score / longest
 
-    def banned(
-        self, history: Sequence[int], step: int, length: int, vocab: int
-    ) -> set[int]:
-        """Token ids banned after ``history`` at ``step`` (0-based), one hypothesis.
-
-        Args:
-            history: Every token so far, prompt included.
-            step: How many tokens have been generated so far.
-            length: The maximum number of generated tokens ``T``.
-            vocab: The vocabulary size ``M``.
-
-        Returns:
-            The banned ids (with ``force_eos`` at the last step, every id but
-            ``eos``).
-        """
-        out: set[int] = set()
-        if self.eos is not None and step < self.min_length:
-            out.add(self.eos)
-        n = self.no_repeat_ngram_size
-        if n and len(history) >= n:
-            suffix = tuple(history[len(history) - n + 1 :])
-            for i in range(len(history) - n + 1):
-                # an earlier n-gram starting with the last n - 1 tokens
-                if tuple(history[i : i + n - 1]) == suffix:
-                    out.add(history[i + n - 1])
-        if self.force_eos and step == length - 1:
-            out |= set(range(vocab)) - {self.eos}
-        return out
-
     def mask(
         self,
         log_probs: torch.Tensor,
@@ -169,17 +151,12 @@ class SearchRules:
         step: int,
         length: int,
     ) -> torch.Tensor:
-        """Set banned tokens to :math:`-\\infty` in every row at once.
+        """Set banned tokens to :math:`-\\infty` in log-probs ``(R, M)``, all rows.
 
-        Args:
-            log_probs: Next-token log-probs, shape ``(R, M)``; not modified.
-            history: Every row's tokens so far, prompt included, shape
-                ``(R, P + step)``; needed only for n-gram blocking.
-            step: How many tokens have been generated so far.
-            length: The maximum number of generated tokens ``T``.
-
-        Returns:
-            ``log_probs`` itself when nothing is banned, else a masked copy.
+        ``history`` is every row's tokens so far, prompt included,
+        ``(R, P + step)`` (needed only for n-gram blocking); ``step`` tokens
+        have been generated of at most ``length``. Returns ``log_probs`` itself
+        when nothing is banned, else a masked copy.
         """
         eos, n = self.eos, self.no_repeat_ngram_size
         ban_eos = eos is not None and step < self.min_length

@@ -1,10 +1,9 @@
-"""The two pieces of bookkeeping under the fast beam search.
+"""The bookkeeping under the fast beam search: selection, back-pointers, results.
 
 * :func:`top_k` picks the ``k`` best candidates of every row with the
-  chapter's tie rule (higher score first, then the lower index), without
-  sorting whole rows.
-* :func:`finish` sorts the final hypotheses into a
-  :class:`~reviewkit.beam.interface.BeamOutput`.
+  chapter's tie rule (higher score first, then the lower index).
+* :func:`finish` sorts the final hypotheses into n-best lists of
+  :class:`~reviewkit.beam.hypothesis.Hypothesis`.
 * :func:`read_back` follows the back-pointers stored at each step to read
   the token paths (and each token's log-probability) of any set of
   hypotheses at the end, so prefixes are never copied during the search.
@@ -16,7 +15,7 @@ import math
 
 import torch
 
-from reviewkit.beam.interface import BeamOutput
+from reviewkit.beam.hypothesis import Hypothesis
 
 __all__ = ["finish", "read_back", "top_k"]
 
@@ -25,11 +24,8 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
 
     One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
-    arbitrarily, so ties are settled afterwards, and only where they matter:
-    a tie across the cut (entry ``k`` equals entry ``k + 1``) decides which
-    entries are kept, and is resolved exactly for that row; a tie inside the
-    kept set only decides their order, which a sort of the ``k`` kept entries
-    fixes. Neither ever sorts a whole row.
+    arbitrarily, so a row where two of those ``k + 1`` values tie (rare on a
+    real model) is sorted in full, stably, which settles the tie by index.
 
     Args:
         scores: Candidate scores, shape ``(N, W)``.
@@ -38,36 +34,18 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     Returns:
         Values and column indices, each of shape ``(N, min(k, W))``.
     """
-    width = scores.shape[1]
-    if k >= width:
+    if k >= scores.shape[1]:
         return torch.sort(scores, dim=1, descending=True, stable=True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
-    if not bool(equal.any()):  # the common case: one check per step
-        return values[:, :k], index[:, :k]
-    for row in equal[:, k - 1].nonzero().flatten().tolist():  # the cut splits a tie
-        values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
-    return _order_by_value_then_index(values[:, :k], index[:, :k])
-
-
-def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The ``k`` best entries of one row ``(W,)`` with ties to the lower index."""
-    cut = torch.topk(row, k).values[-1]  # the k-th best value
-    above = (row > cut).nonzero().flatten()  # all of these are kept (< k)
-    tied = (row == cut).nonzero().flatten()[: k - above.numel()]  # lowest first
-    index = torch.cat([above, tied])  # (k,)
-    values, index = _order_by_value_then_index(row[index][None], index[None])
-    return values[0], index[0]
-
-
-def _order_by_value_then_index(
-    values: torch.Tensor, index: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Reorder each row of ``(N, k)`` pairs: value descending, then index ascending."""
-    by_index = torch.argsort(index, dim=1)
-    values, index = values.gather(1, by_index), index.gather(1, by_index)
-    by_value = torch.sort(values, dim=1, descending=True, stable=True).indices
-    return values.gather(1, by_value), index.gather(1, by_value)
+    if bool(equal.any()):  # one check per step; then only the tied rows
+        rows = equal.any(1).nonzero().flatten()
+        by_index = torch.sort(scores[rows], dim=1, descending=True, stable=True)
+        values[rows], index[rows] = (
+            by_index.values[:, : k + 1],
+            by_index.indices[:, : k + 1],
+        )
+    return values[:, :k], index[:, :k]
 
 
 def read_back(
@@ -87,9 +65,10 @@ def read_back(
     A hypothesis is named by the step of its last token and its slot there.
 
     Args:
-        pointers: Back-pointers of each step, ``T'`` tensors ``(N, w_t)``.
-        tokens: Tokens of each step, ``T'`` tensors ``(N, w_t)``.
-        scores: Total scores of each step, ``T'`` tensors ``(N, w_t)``.
+        pointers: ``T'`` tensors ``(N, w_t)``, as above; so are ``tokens``
+            and ``scores``.
+        tokens: Tokens of each step.
+        scores: Total scores of each step.
         last: Step of each hypothesis' last token, shape ``(N, J)``; ``-1``
             for the empty hypothesis.
         slot: Its slot in that step's beam, shape ``(N, J)``.
@@ -144,42 +123,26 @@ def finish(
     lengths: torch.Tensor,
     ranking: torch.Tensor,
     gains: torch.Tensor,
-    length: int,
-    eos: int | None,
     ranked: bool = False,
-) -> BeamOutput:
-    """Assemble the final hypotheses into a batch of n-best lists.
+) -> list[list[Hypothesis]]:
+    """Each prompt's n-best list from ``J`` hypotheses ``(N, J[, T'])`` a prompt.
 
-    Sorts by ``ranking`` (unless ``ranked``: already in order), blanks empty
-    slots (score ``-inf``: length 0, no per-token scores) and pads to
-    ``length`` tokens with ``eos`` (or 0).
-
-    Args:
-        tokens: Tokens, shape ``(N, J, T')``.
-        scores: Total log-probabilities, shape ``(N, J)``.
-        lengths: Tokens per hypothesis, shape ``(N, J)``.
-        ranking: What to rank by, shape ``(N, J)``.
-        gains: Per-token log-probabilities, shape ``(N, J, T')``.
-        length: The maximum length ``T``.
-        eos: The end token, or ``None``.
-        ranked: Whether the hypotheses are in order already.
-
-    Returns:
-        The batch's n-best lists.
+    Sorts by ``ranking`` (unless ``ranked``: in order already), cuts each to
+    its length and leaves out empty slots (score ``-inf``).
     """
     if not ranked:
         order = torch.sort(ranking, dim=1, descending=True, stable=True).indices
-        scores, lengths, ranking = (
-            x.gather(1, order) for x in (scores, lengths, ranking)
-        )
+        scores, lengths = scores.gather(1, order), lengths.gather(1, order)
         index = order[..., None].expand_as(tokens)
         tokens, gains = tokens.gather(1, index), gains.gather(1, index)
-    empty = scores == -math.inf  # (N, k'): no hypothesis here
-    if bool(empty.any()):
-        lengths = torch.where(empty, 0, lengths)
-        gains = torch.where(empty[..., None], 0.0, gains)
-    if tokens.shape[2] < length:
-        fill = (*tokens.shape[:2], length - tokens.shape[2])
-        tokens = torch.cat([tokens, tokens.new_full(fill, eos or 0)], dim=2)
-        gains = torch.cat([gains, gains.new_zeros(fill)], dim=2)
-    return BeamOutput(tokens, scores, lengths, ranking, gains)
+    # one conversion per tensor, then plain Python
+    lists = (tokens.tolist(), scores.tolist(), lengths.tolist(), gains.tolist())
+    rows = zip(*lists, strict=True)
+    return [
+        [
+            Hypothesis(tuple(t[:n]), s, tuple(g[:n]))
+            for t, s, n, g in zip(*row, strict=True)
+            if s > -math.inf
+        ]
+        for row in rows
+    ]

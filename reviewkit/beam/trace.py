@@ -1,70 +1,74 @@
-"""Beam search as a reader would write it: one prompt, plain Python, every candidate.
+"""Beam search with every rule, one prompt, plain Python, every candidate recorded.
 
-:func:`beam_trace` is the beam search of the chapter's pages, in one screen of
-code: hold the beam as a list of ``(tokens, score)`` pairs, extend each by
-every token, sort the candidates, keep the best ``k``. It records every
-candidate of every step (:class:`BeamStep`), which is what the worked example
-tabulates. The fast, batched :func:`reviewkit.beam.search.beam_search_batch`
-is tested against it.
+:func:`beam_trace` is :func:`~reviewkit.beam.plain.plain_beam_search` plus the
+rules of :class:`~reviewkit.beam.rules.SearchRules`, each concern in its own
+small function: the candidates of a step (``_expand``), which go on and which
+end (``_choose``), and when to stop (``_done``). It records every step
+(:class:`BeamStep`, what the pages tabulate) and returns what the fast
+:func:`~reviewkit.beam.search.beam_search` returns (the tests check it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from reviewkit.beam.interface import (
-    Hypothesis,
-    _advance,
-    _start,
-    as_prompts,
-    as_stateful,
-)
+from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.interface import LanguageModel, advance, decoder_inputs, start
 from reviewkit.beam.rules import SearchRules
 from reviewkit.checks import check_int
 
-__all__ = ["BeamStep", "BeamTrace", "beam_trace"]
+__all__ = ["BeamStep", "beam_trace"]
 
 
 @dataclass(frozen=True)
 class BeamStep:
     """Every candidate beam search scored at one step, for one prompt.
 
-    Attributes:
-        step: The step, from 1 to ``T``.
-        candidates: Each candidate's tokens so far, in the order scored
-            (parent beam rank, then token id).
-        scores: Each candidate's total log-probability.
-        kept: Whether each candidate made it into the beam.
-        rank: The candidate's rank in the new beam (0 = best), or ``None``.
-        finished: Whether each candidate ended and moved to the pool of
-            finished hypotheses (``finished="pool"``); all ``False``
-            otherwise.
+    The candidates are in the order scored: by parent (its rank in the beam),
+    then token id; the other fields hold one entry per candidate.
     """
 
-    step: int
-    candidates: tuple[tuple[int, ...], ...]
-    scores: tuple[float, ...]
-    kept: tuple[bool, ...]
-    rank: tuple[int | None, ...]
+    step: int  #: the step, from 1 to ``T``
+    candidates: tuple[tuple[int, ...], ...]  #: each candidate's tokens so far
+    scores: tuple[float, ...]  #: its total log-probability
+    kept: tuple[bool, ...]  #: whether it made it into the beam
+    rank: tuple[int | None, ...]  #: its rank in the new beam (0 = best), or None
+    #: whether it ended and moved to the pool (``finished="pool"``)
     finished: tuple[bool, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        step: int,
+        candidates: Sequence[Hypothesis],
+        kept: Sequence[int],
+        ended: Sequence[int],
+    ) -> BeamStep:
+        """Record a step: ``kept``, the new beam best first; ``ended``, to the pool."""
+        rank = {i: r for r, i in enumerate(kept)}
+        every = range(len(candidates))
+        return cls(
+            step,
+            tuple(c.tokens for c in candidates),
+            tuple(c.score for c in candidates),
+            tuple(i in rank for i in every),
+            tuple(rank.get(i) for i in every),
+            tuple(i in ended for i in every),
+        )
 
     def markdown(
         self, spell: Callable[[tuple[int, ...]], str] | None = None, digits: int = 3
     ) -> str:
         """This step as a Markdown table, best candidate first.
 
-        Args:
-            spell: Turns a token tuple into text; token ids if omitted.
-            digits: Decimals of the log-probabilities.
-
-        Returns:
-            A table with one row per candidate: sequence, total
-            log-probability, probability, and whether it was kept.
+        One row per candidate: its tokens (spelled by ``spell``, ids if
+        omitted), total log-probability (``digits`` decimals), probability,
+        and whether it was kept.
         """
         spell = spell or (lambda tokens: " ".join(map(str, tokens)))
         digits = check_int("digits", digits, minimum=0, maximum=12)
@@ -85,43 +89,15 @@ class BeamStep:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class BeamTrace:
-    """A traced beam search: every step's candidates and the final n-best list.
-
-    Iterating over it (or indexing it) gives the steps.
-
-    Attributes:
-        steps: One :class:`BeamStep` per step the search ran.
-        hypotheses: The n-best list, best first (as
-            :func:`~reviewkit.beam.search.beam_search` returns it).
-    """
-
-    steps: tuple[BeamStep, ...]
-    hypotheses: tuple[Hypothesis, ...]
-
-    def __iter__(self) -> Iterator[BeamStep]:
-        """The steps, first to last."""
-        return iter(self.steps)
-
-    def __len__(self) -> int:
-        """The number of steps."""
-        return len(self.steps)
-
-    def __getitem__(self, i: int) -> BeamStep:
-        """Step ``i`` (0-based)."""
-        return self.steps[i]
-
-
 def beam_trace(
-    model: Any,
+    model: LanguageModel,
     length: int,
     beam_size: int,
     *,
     prompt: Any = None,
+    rules: SearchRules = SearchRules(),
     check: bool = True,
-    **options: Any,
-) -> BeamTrace:
+) -> tuple[list[Hypothesis], list[BeamStep]]:
     """Run beam search for one prompt, the readable way, and record every step.
 
     .. math::
@@ -130,92 +106,82 @@ def beam_trace(
         : y \\in B_{t-1},\\ v \\in V \\}
 
     Hold the beam as a list of hypotheses, extend each by every allowed
-    token, sort the candidates (a stable sort of candidates listed by parent,
-    then token id: ties go to the better parent, then the lower id), keep the
-    best ``k``. With an end token the rules of
-    :func:`~reviewkit.beam.search.beam_search_batch` apply, written out one
-    hypothesis at a time; it returns what that fast search returns.
-
-    Args:
-        model: A ``next_log_probs`` callable or a
-            :class:`~reviewkit.beam.interface.StatefulLanguageModel`.
-        length: Most tokens to generate, ``T >= 1``.
-        beam_size: Beam width ``k >= 1``.
-        prompt: Token ids to condition on, shape ``(P,)``; empty by default.
-        check: Validate every model output (shape, NaN, normalisation).
-        **options: ``eos``, ``finished``, ``min_length``,
-            ``no_repeat_ngram_size``, ``length_penalty``, ``length_norm``,
-            ``force_eos`` and ``early_stopping``, as in
-            :func:`~reviewkit.beam.search.beam_search_batch`.
-
-    Returns:
-        Every step's candidates and the final n-best list.
+    token, sort the candidates stably (ties go to the better parent, then the
+    lower id), keep the best ``k``; with an end token, as
+    :func:`~reviewkit.beam.search.beam_search_batch` describes. Returns the
+    n-best list, best first, and one :class:`BeamStep` per step run.
     """
-    length = check_int("length", length, minimum=1)
+    model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
-    rules = SearchRules(**options)
-    eos, pool_mode = rules.eos, rules.finished == "pool"
-    model = as_stateful(model)
-    prompts = as_prompts(prompt, batch=False)
     before = prompts[0].tolist()
-    steps: list[BeamStep] = []
-    live = [Hypothesis((), 0.0, ())]  # the beam, best first
+    ngrams = rules.no_repeat_ngram_size > 0
+    beam = [Hypothesis((), 0.0, ())]  # best first
     pool: list[Hypothesis] = []  # finished hypotheses, best first
+    steps: list[BeamStep] = []
     done = False
     with torch.inference_mode():
-        log_probs, state, vocab = _start(model, prompts, check)  # (1, M)
-        rules.check_vocab(vocab)
+        log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
+        rules.check_vocab(log_probs.shape[1])
         for t in range(length):
-            rows = log_probs.tolist()  # one row of M log-probs per hypothesis
-            candidates, parent_of = [], []
-            for parent, h in enumerate(live):
-                if not pool_mode and h.tokens and h.tokens[-1] == eos:
-                    candidates.append(h)  # finished: stays as it is
-                    parent_of.append(parent)
-                    continue
-                banned = rules.banned(before + list(h.tokens), t, length, vocab)
-                for v, lp in enumerate(rows[parent]):
-                    if v in banned or lp == -math.inf:
-                        continue  # a token of probability 0 starts nothing
-                    # s(y v) = s(y) + log p(v | x, y)
-                    candidates.append(
-                        Hypothesis((*h.tokens, v), h.score + lp, (*h.token_scores, lp))
-                    )
-                    parent_of.append(parent)
-            order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
-            ended = []
-            if pool_mode:  # eos among the first k ends; the first k others go on
-                ended = [i for i in order[:k] if candidates[i].tokens[-1] == eos]
-                best = [i for i in order if candidates[i].tokens[-1] != eos][:k]
-                pool = _best(pool + [candidates[i] for i in ended], k, rules)
-            else:
-                best = order[:k]
-            rank = {i: r for r, i in enumerate(best)}
-            steps.append(
-                BeamStep(
-                    t + 1,
-                    tuple(c.tokens for c in candidates),
-                    tuple(c.score for c in candidates),
-                    tuple(i in rank for i in range(len(candidates))),
-                    tuple(rank.get(i) for i in range(len(candidates))),
-                    tuple(i in ended for i in range(len(candidates))),
-                )
+            # every row's tokens so far, for n-gram blocking
+            history = (
+                torch.tensor([[*before, *h.tokens] for h in beam]) if ngrams else None
             )
-            live = [candidates[i] for i in best]
-            if pool_mode:
-                done = _done(rules, pool, live, k, t + 1, length)
-            elif all(h.tokens[-1] == eos for h in live):
+            rows = rules.mask(log_probs, history, t, length).tolist()  # banned: -inf
+            candidates, parents = _expand(beam, rows, rules)
+            kept, ended = _choose(candidates, k, rules)
+            steps.append(BeamStep.of(t + 1, candidates, kept, ended))
+            pool = _best(pool + [candidates[i] for i in ended], k, rules)
+            beam = [candidates[i] for i in kept]
+            done = _done(rules, pool, beam, k, t + 1, length)
+            if done or t + 1 == length:
                 break
-            if done or not live or t + 1 == length:
-                break
-            state = model.select(state, torch.tensor([parent_of[i] for i in best]))
-            last = torch.tensor([h.tokens[-1] for h in live])
-            log_probs, state = _advance(model, last, state, vocab, check)
-    if pool_mode:
-        final = _best(pool + ([] if done else live), k, rules)
-    else:
-        final = sorted(live, key=lambda h: -rules.rank(h.score, len(h.tokens)))
-    return BeamTrace(tuple(steps), tuple(final))
+            state = model.select(state, torch.tensor([parents[i] for i in kept]))
+            last = torch.tensor([h.tokens[-1] for h in beam])
+            log_probs, state = advance(model, last, state, check=check)
+    if rules.finished == "pool" and not done:  # cut at T: compete unfinished
+        pool += beam
+    return _best(pool if rules.finished == "pool" else beam, k, rules), steps
+
+
+def _expand(
+    beam: list[Hypothesis], rows: list[list[float]], rules: SearchRules
+) -> tuple[list[Hypothesis], list[int]]:
+    """Every candidate of one step (parent by parent, then by token id), and
+    each one's parent rank. A hypothesis that ended stays as it is
+    (``finished="beam"``); a token of probability 0 (or banned) starts nothing.
+    """
+    candidates, parents = [], []
+    for parent, (h, row) in enumerate(zip(beam, rows, strict=True)):
+        if h.tokens and h.tokens[-1] == rules.eos:  # in the beam, finished
+            candidates.append(h)
+            parents.append(parent)
+            continue
+        for v, lp in enumerate(row):
+            if lp > -math.inf:
+                # s(y v) = s(y) + log p(v | x, y)
+                candidates.append(
+                    Hypothesis((*h.tokens, v), h.score + lp, (*h.token_scores, lp))
+                )
+                parents.append(parent)
+    return candidates, parents
+
+
+def _choose(
+    candidates: list[Hypothesis], k: int, rules: SearchRules
+) -> tuple[list[int], list[int]]:
+    """Which candidates form the next beam (best first), and which end in the pool.
+
+    In the beam (or without an end token) the ``k`` best go on. With a pool,
+    an ``eos`` candidate among the ``k`` best ends, and the ``k`` best of the
+    others go on.
+    """
+    order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    if rules.finished != "pool":
+        return order[:k], []
+
+    ends = [c.tokens[-1] == rules.eos for c in candidates]
+    return [i for i in order if not ends[i]][:k], [i for i in order[:k] if ends[i]]
 
 
 def _best(hypotheses: list[Hypothesis], k: int, rules: SearchRules) -> list[Hypothesis]:
@@ -227,17 +193,22 @@ def _best(hypotheses: list[Hypothesis], k: int, rules: SearchRules) -> list[Hypo
 def _done(
     rules: SearchRules,
     pool: list[Hypothesis],
-    live: list[Hypothesis],
+    beam: list[Hypothesis],
     k: int,
     steps: int,
     length: int,
 ) -> bool:
-    """Whether a pool search can stop: nothing live can still beat the pool."""
-    if not live:
+    """Whether the search can stop: in the beam, once every hypothesis ended;
+    with a pool, once it holds ``k`` and nothing live can still beat its worst
+    (with ``early_stopping``, once it holds ``k``), or nothing is live.
+    """
+    if rules.finished != "pool":
+        return all(h.tokens[-1] == rules.eos for h in beam)
+    if not beam:
         return True
     if len(pool) < k:
         return False
     if rules.early_stopping:
         return True
     worst = rules.rank(pool[-1].score, len(pool[-1].tokens))
-    return rules.best_possible(live[0].score, steps, length) <= worst
+    return rules.best_possible(beam[0].score, steps, length) <= worst

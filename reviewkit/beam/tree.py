@@ -1,9 +1,11 @@
 """A language model given as a table, so every number of a search can be checked.
 
-:class:`TreeLanguageModel` stores the next-token distribution of every prefix;
-:func:`worked_example` is the chapter's two-word tree and :func:`random_tree`
-makes random ones for tests. Drawing a tree is
-:func:`reviewkit.beam.figures.draw_tree`.
+:class:`TreeLanguageModel` stores the next-token distribution of every prefix.
+:func:`worked_example` is the chapter's two-word tree;
+:func:`ending_example` is a small tree with an end token on which the two ways
+of keeping finished sequences (a pool, or the beam) return different
+sequences with ``k = 2`` and ``T = 4``; :func:`random_tree` makes random ones
+for tests. Drawing a tree is :func:`reviewkit.beam.figures.draw_tree`.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-from reviewkit.checks import check_float, check_int, check_seed, check_tensor
+from reviewkit.beam.validation import check_id_list, check_id_tensor
+from reviewkit.checks import check_float, check_instance, check_int, seeded_generator
 
 __all__ = [
+    "ENDING_EXAMPLE_TABLE",
+    "ENDING_EXAMPLE_VOCAB",
     "MAX_TREE_PREFIXES",
     "WORKED_EXAMPLE_TABLE",
     "TreeLanguageModel",
+    "ending_example",
     "random_tree",
     "worked_example",
 ]
@@ -32,12 +38,9 @@ MAX_TREE_PREFIXES = 200_000
 class TreeLanguageModel:
     """A language model given as a table: prefix -> next-token probabilities.
 
-    Args:
-        table: Maps each prefix (a tuple of token ids, ``()`` for the start)
-            to the probabilities of the next token, one per vocabulary entry.
-            Every prefix a decoder may query must be present.
-        vocab: The words or symbols, one per token id.
-        dtype: Floating type of the returned log-probabilities.
+    ``table`` maps each prefix (a tuple of token ids, ``()`` for the start)
+    to the next token's probabilities, one per word of ``vocab``; every prefix
+    a decoder may query must be present. Log-probabilities come in ``dtype``.
     """
 
     def __init__(
@@ -46,7 +49,7 @@ class TreeLanguageModel:
         vocab: Sequence[str],
         dtype: torch.dtype = torch.float64,
     ) -> None:
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        if not check_instance("dtype", dtype, torch.dtype).is_floating_point:
             raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
         if isinstance(vocab, str) or not all(isinstance(w, str) for w in vocab):
             raise TypeError(f"vocab must be a sequence of str, got {vocab!r}")
@@ -60,12 +63,7 @@ class TreeLanguageModel:
             )
         self.table: dict[tuple[int, ...], tuple[float, ...]] = {}
         for prefix, probs in table.items():
-            prefix = tuple(prefix)
-            if not all(isinstance(t, int) and 0 <= t < self.vocab_size for t in prefix):
-                raise ValueError(
-                    f"table keys must be tuples of token ids in [0, "
-                    f"{self.vocab_size}), got {prefix}"
-                )
+            prefix = tuple(check_id_list("table keys", prefix, self.vocab_size))
             probs = tuple(float(p) for p in probs)
             if not all(math.isfinite(p) for p in probs):
                 raise ValueError(f"table[{prefix}] must be finite, got {probs}")
@@ -78,24 +76,15 @@ class TreeLanguageModel:
                 raise ValueError(
                     f"table[{prefix}] must be positive and sum to 1, got {probs}"
                 )
-            self.table[tuple(prefix)] = probs
+            self.table[prefix] = probs
         self._log = {
             k: torch.tensor([math.log(p) for p in v], dtype=dtype)
             for k, v in self.table.items()
         }
 
     def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:
-        """Look up the next-token log-probabilities of each prefix.
-
-        Args:
-            prefixes: Token ids, shape ``(N, t)``.
-
-        Returns:
-            Log-probabilities, shape ``(N, M)``.
-        """
-        check_tensor("prefixes", prefixes, ndim=2)
-        if prefixes.is_floating_point() or prefixes.dtype == torch.bool:
-            raise TypeError(f"prefixes must hold integer ids, got {prefixes.dtype}")
+        """The next-token log-probabilities ``(N, M)`` of prefixes ``(N, t)``."""
+        check_id_tensor("prefixes", prefixes, ndim=2)
         rows = []
         for row in prefixes.tolist():
             key = tuple(row)
@@ -116,22 +105,9 @@ class TreeLanguageModel:
         """The length of the longest sequence the tree scores (longest prefix + 1)."""
         return max(len(prefix) for prefix in self.table) + 1
 
-    def _ids(self, tokens: Sequence[int]) -> list[int]:
-        """``tokens`` as a list of ids in ``[0, M)``, or a clear error."""
-        if isinstance(tokens, str | bytes):
-            raise TypeError(f"tokens must be token ids, got {type(tokens).__name__}")
-        ids = [check_int("tokens[i]", t, minimum=0) for t in tokens]
-        bad = [t for t in ids if t >= self.vocab_size]
-        if bad:
-            raise ValueError(
-                f"tokens[i] must be < {self.vocab_size} (the vocabulary size), "
-                f"got {bad[0]}"
-            )
-        return ids
-
     def sequence_log_prob(self, tokens: Sequence[int]) -> float:
         """Total log-probability of ``tokens``, summed along the tree."""
-        ids = self._ids(tokens)
+        ids = check_id_list("tokens", tokens, self.vocab_size)
         if len(ids) > self.depth:
             raise ValueError(
                 f"tokens must be at most {self.depth} long (the tree's depth), "
@@ -143,7 +119,9 @@ class TreeLanguageModel:
 
     def words(self, tokens: Sequence[int]) -> str:
         """Spell ``tokens`` with the vocabulary, separated by spaces."""
-        return " ".join(self.vocab[t] for t in self._ids(tokens))
+        return " ".join(
+            self.vocab[t] for t in check_id_list("tokens", tokens, self.vocab_size)
+        )
 
 
 #: Next-token probabilities of the chapter's worked example, one row per prefix
@@ -162,13 +140,42 @@ WORKED_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float]] = {
 
 
 def worked_example() -> TreeLanguageModel:
-    """The two-word, length-3 tree the chapter decodes with ``k = 2``.
-
-    Returns:
-        A tree over the vocabulary ``("neural", "network")`` with the
-        probabilities in :data:`WORKED_EXAMPLE_TABLE`.
-    """
+    """The chapter's two-word, length-3 tree, :data:`WORKED_EXAMPLE_TABLE`."""
     return TreeLanguageModel(WORKED_EXAMPLE_TABLE, ("neural", "network"))
+
+
+#: The words of :func:`ending_example`; token 2 is the end-of-sequence token.
+ENDING_EXAMPLE_VOCAB: tuple[str, str, str] = ("neural", "network", "<end>")
+
+#: Next-token probabilities of the prefixes that decide the example, one row
+#: per prefix (neural, network, <end>). "network" is unlikely first but then
+#: almost surely ends; "neural neural" goes on strongly for one step and then
+#: spreads out. Every other prefix up to length 3 is uniform.
+ENDING_EXAMPLE_TABLE: dict[tuple[int, ...], tuple[float, float, float]] = {
+    (): (0.75, 0.2, 0.05),
+    (0,): (0.9, 0.06, 0.04),
+    (1,): (0.05, 0.05, 0.9),
+    (0, 0): (0.5, 0.4, 0.1),
+    (0, 0, 0): (0.4, 0.35, 0.25),
+    (0, 0, 1): (0.45, 0.35, 0.2),
+}
+
+
+def ending_example() -> TreeLanguageModel:
+    """The endings page's tree: :data:`ENDING_EXAMPLE_TABLE`, uniform elsewhere.
+
+    Decoded with ``eos=2``, ``k = 2`` and ``T = 4``, the pool convention
+    returns *network <end>*, the most likely sequence, while the in-beam
+    convention drops it at step 3 for two live prefixes that both fall below
+    it at step 4.
+    """
+    uniform = (1 / 3, 1 / 3, 1 / 3)
+    table = {
+        prefix: ENDING_EXAMPLE_TABLE.get(prefix, uniform)
+        for t in range(4)
+        for prefix in itertools.product(range(3), repeat=t)
+    }
+    return TreeLanguageModel(table, ENDING_EXAMPLE_VOCAB)
 
 
 def random_tree(
@@ -179,20 +186,13 @@ def random_tree(
     concentration: float = 1.0,
     levels: int | None = None,
 ) -> TreeLanguageModel:
-    """A random full tree: every prefix up to ``depth - 1`` gets a distribution.
+    """A random full tree over ``M`` tokens whose longest sequence has ``T`` tokens.
 
-    Args:
-        vocab_size: ``M >= 1``.
-        depth: Longest sequence it can score, ``T >= 1``.
-        seed: Seed of the generator.
-        concentration: Weights are :math:`w_i = (-\\log u_i)^{1/c}`, ``u``
-            uniform, then normalised: ``c = 1`` is a uniform Dirichlet draw,
-            smaller ``c`` gives more peaked distributions.
-        levels: If given, probabilities are drawn from ``levels`` equally
-            spaced weights before normalising, so exact ties are common.
-
-    Returns:
-        The tree, with float64 log-probabilities.
+    Every prefix shorter than ``depth`` gets a distribution, from weights
+    :math:`w_i = (-\\log u_i)^{1/c}`, ``u`` uniform, then normalised (``c =
+    concentration``: 1 is a uniform Dirichlet draw, smaller is more peaked),
+    or with ``levels``, from that many equally spaced weights, so that exact
+    ties are common.
     """
     vocab_size = check_int("vocab_size", vocab_size, minimum=1)
     depth = check_int("depth", depth, minimum=1)
@@ -201,18 +201,14 @@ def random_tree(
     )
     if levels is not None:
         levels = check_int("levels", levels, minimum=1)
-    size, level = 0, 1  # sum of M**t for t < depth, stopping past the limit
-    for _ in range(depth):
-        size, level = size + level, level * vocab_size
-        if size > MAX_TREE_PREFIXES:
-            break
+    m = vocab_size  # sum of M**t for t < T (past 64 levels, M >= 2 is over anyway)
+    size = depth if m == 1 else (m ** min(depth, 64) - 1) // (m - 1)
     if size > MAX_TREE_PREFIXES:
         raise ValueError(
-            f"random_tree would fill over {MAX_TREE_PREFIXES} prefixes "
-            f"(vocab_size={vocab_size}, "
-            f"depth={depth}); the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
+            f"random_tree would fill {size} prefixes (vocab_size={m}, depth={depth}) "
+            f"or more; the limit is MAX_TREE_PREFIXES={MAX_TREE_PREFIXES}"
         )
-    g = torch.Generator().manual_seed(check_seed("seed", seed))
+    g = seeded_generator(seed)
     prefixes = [
         prefix
         for t in range(depth)

@@ -31,14 +31,15 @@ from reviewkit.beam import (
     exhaustive_search,
     generate_corpus,
     greedy_decode,
+    plain_beam_search,
     random_tree,
     search_errors,
-    time_beam_search,
     train_char_lm,
     worked_example,
 )
 from reviewkit.beam.charlm import train_language_model
-from reviewkit.beam.interface import check_log_probs
+from reviewkit.beam.complexity import sheet_beam_search
+from reviewkit.beam.validation import check_log_probs
 
 TREE = worked_example()  # M = 2, depth 3
 RNN = RNNLanguageModel(5, 4, seed=0)
@@ -69,112 +70,133 @@ CASES = [
     ("2-d prompt", lambda: beam_search(RNN, 3, 2, prompt=[[1]]), ValueError, "prompt"),
     (
         "ragged prompts",
-        lambda: beam_search_batch(RNN, [[1], [1, 2]], 3, 2),
-        TypeError,
-        "prompts",
+        lambda: beam_search_batch(RNN, 3, 2, prompts=[[1], [1, 2]]),
+        ValueError,
+        "prompts are ragged (prompts of lengths [1, 2])",
     ),
     (
         "empty batch",
-        lambda: beam_search_batch(RNN, torch.zeros(0, 1, dtype=torch.long), 3, 2),
+        lambda: beam_search_batch(
+            RNN, 3, 2, prompts=torch.zeros(0, 1, dtype=torch.long)
+        ),
         ValueError,
         "prompts",
     ),
     (
         "1-d batch",
-        lambda: beam_search_batch(RNN, torch.zeros(3, dtype=torch.long), 3, 2),
+        lambda: beam_search_batch(RNN, 3, 2, prompts=torch.zeros(3, dtype=torch.long)),
         ValueError,
         "prompts",
     ),
     (
         "float batch",
-        lambda: beam_search_batch(RNN, torch.zeros(2, 1), 3, 2),
+        lambda: beam_search_batch(RNN, 3, 2, prompts=torch.zeros(2, 1)),
         TypeError,
         "prompts",
     ),
-    ("eos=-1", lambda: beam_search(TREE, 3, 2, eos=-1), ValueError, "eos"),
-    ("eos=M", lambda: beam_search(TREE, 3, 2, eos=2), ValueError, "eos"),
-    ("eos=1.0", lambda: beam_search(TREE, 3, 2, eos=1.0), TypeError, "eos"),
+    (
+        "eos=-1",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=-1)),
+        ValueError,
+        "eos",
+    ),
+    (
+        "eos=M",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=2)),
+        ValueError,
+        "eos",
+    ),
+    (
+        "eos=1.0",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1.0)),
+        TypeError,
+        "eos",
+    ),
     (
         "finished=x",
-        lambda: beam_search(TREE, 3, 2, eos=1, finished="x"),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, finished="x")),
         ValueError,
         "finished",
     ),
     (
         "finished, no eos",
-        lambda: beam_search(TREE, 3, 2, finished="pool"),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(finished="pool")),
         ValueError,
         "finished",
     ),
     (
         "min_length=-1",
-        lambda: beam_search(TREE, 3, 2, eos=1, min_length=-1),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, min_length=-1)),
         ValueError,
         "min_length",
     ),
     (
         "min_length, no eos",
-        lambda: beam_search(TREE, 3, 2, min_length=2),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(min_length=2)),
         ValueError,
         "min_length",
     ),
     (
         "ngram=-1",
-        lambda: beam_search(TREE, 3, 2, no_repeat_ngram_size=-1),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(no_repeat_ngram_size=-1)),
         ValueError,
         "no_repeat_ngram_size",
     ),
     (
         "ngram=1.5",
-        lambda: beam_search(TREE, 3, 2, no_repeat_ngram_size=1.5),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(no_repeat_ngram_size=1.5)),
         TypeError,
         "no_repeat_ngram_size",
     ),
     (
         "penalty=nan",
-        lambda: beam_search(TREE, 3, 2, eos=1, length_penalty=math.nan),
+        lambda: beam_search(
+            TREE, 3, 2, rules=SearchRules(eos=1, length_penalty=math.nan)
+        ),
         ValueError,
         "length_penalty",
     ),
     (
         "penalty='1'",
-        lambda: beam_search(TREE, 3, 2, eos=1, length_penalty="1"),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_penalty="1")),
         TypeError,
         "length_penalty",
     ),
     (
         "penalty, no eos",
-        lambda: beam_search(TREE, 3, 2, length_penalty=1.0),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(length_penalty=1.0)),
         ValueError,
         "length_penalty",
     ),
     (
         "length_norm=x",
-        lambda: beam_search(TREE, 3, 2, eos=1, length_norm="x"),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_norm="x")),
         ValueError,
         "length_norm",
     ),
     (
         "force_eos=1",
-        lambda: beam_search(TREE, 3, 2, eos=1, force_eos=1),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, force_eos=1)),
         TypeError,
         "force_eos",
     ),
     (
         "force_eos, no eos",
-        lambda: beam_search(TREE, 3, 2, force_eos=True),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(force_eos=True)),
         ValueError,
         "force_eos",
     ),
     (
         "early_stopping, beam",
-        lambda: beam_search(TREE, 3, 2, eos=1, finished="beam", early_stopping=True),
+        lambda: beam_search(
+            TREE, 3, 2, rules=SearchRules(eos=1, finished="beam", early_stopping=True)
+        ),
         ValueError,
         "early_stopping",
     ),
     (
         "early_stopping='y'",
-        lambda: beam_search(TREE, 3, 2, eos=1, early_stopping="y"),
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, early_stopping="y")),
         TypeError,
         "early_stopping",
     ),
@@ -236,10 +258,15 @@ CASES = [
     ),
     # -- the other decoders
     ("greedy length", lambda: greedy_decode(TREE, 0), ValueError, "length"),
-    ("greedy eos", lambda: greedy_decode(TREE, 3, eos=7), ValueError, "eos"),
+    (
+        "greedy eos",
+        lambda: greedy_decode(TREE, 3, rules=SearchRules(eos=7)),
+        ValueError,
+        "eos",
+    ),
     (
         "greedy min_length",
-        lambda: greedy_decode(TREE, 3, min_length=1),
+        lambda: greedy_decode(TREE, 3, rules=SearchRules(min_length=1)),
         ValueError,
         "min_length",
     ),
@@ -277,7 +304,7 @@ CASES = [
     ("trace beam_size", lambda: beam_trace(TREE, 3, 0), ValueError, "beam_size"),
     (
         "trace option",
-        lambda: beam_trace(TREE, 3, 2, eos=1, finished="x"),
+        lambda: beam_trace(TREE, 3, 2, rules=SearchRules(eos=1, finished="x")),
         ValueError,
         "finished",
     ),
@@ -292,12 +319,6 @@ CASES = [
         lambda: BeamStep(1, ((0,),), (0.0,), (True,), (0,)).markdown(digits=-1),
         ValueError,
         "digits",
-    ),
-    (
-        "hypotheses row",
-        lambda: beam_search_batch(TREE, None, 3, 2).hypotheses(1),
-        ValueError,
-        "row",
     ),
     (
         "PrefixAdapter vocab_size",
@@ -533,17 +554,78 @@ CASES = [
         ValueError,
         "length",
     ),
+    # -- issue 22 and the one contract: each failed (or passed silently) before
     (
-        "time statistic",
-        lambda: time_beam_search(RNN, None, 2, 2, statistic="mean"),
+        "rnn next_log_probs id",
+        lambda: RNN.next_log_probs(torch.tensor([[1, 5]])),
         ValueError,
-        "statistic",
+        "prefixes must hold token ids < 5",
     ),
     (
-        "time repeats",
-        lambda: time_beam_search(RNN, None, 2, 2, repeats=0),
+        "rnn start id",
+        lambda: RNN.start(torch.tensor([[7]])),
         ValueError,
-        "repeats",
+        "prompts must hold token ids < 5",
+    ),
+    (
+        "rnn advance id",
+        lambda: RNN.advance(torch.tensor([0, 5]), RNN.initial_state(2)),
+        ValueError,
+        "tokens must hold token ids < 5",
+    ),
+    (
+        "rnn advance negative id",
+        lambda: RNN.advance(torch.tensor([-2]), RNN.initial_state(1)),
+        ValueError,
+        "tokens must hold token ids >= 0",
+    ),
+    (
+        "draw path id",
+        lambda: draw_tree(TREE, 3, {"beam": (0, 5, 0)}),
+        ValueError,
+        "paths['beam'] must hold token ids < 2",
+    ),
+    (
+        "sheet prompt id",
+        lambda: sheet_beam_search(TREE, 2, 2, prompt=[5]),
+        ValueError,
+        "prompt must hold token ids < 2",
+    ),
+    (
+        "sheet float prompt",
+        lambda: sheet_beam_search(RNN, 2, 2, prompt=[1.5]),
+        TypeError,
+        "prompt must hold integer token ids",
+    ),
+    (
+        "check=None",
+        lambda: beam_search(TREE, 3, 2, check=None),
+        TypeError,
+        "check must be a bool",
+    ),
+    (
+        "rules as a dict",
+        lambda: beam_search(TREE, 3, 2, rules={"eos": 1}),
+        TypeError,
+        "rules must be of type SearchRules",
+    ),
+    (
+        "plain loop with eos",
+        lambda: plain_beam_search(TREE, 3, 2, rules=SearchRules(eos=1)),
+        ValueError,
+        "rules must be plain",
+    ),
+    (
+        "exact length penalty",
+        lambda: exact_search(TREE, 3, rules=SearchRules(eos=1, length_penalty=1.0)),
+        ValueError,
+        "rules.length_penalty must be 0",
+    ),
+    (
+        "search_errors repeated k",
+        lambda: search_errors(RNN, [[1]], 3, (1, 1)),
+        ValueError,
+        "beam_sizes must not repeat a value, got 1",
     ),
 ]
 
@@ -565,8 +647,8 @@ def test_the_table_is_large_enough():
 
 def test_numpy_integers_are_accepted():
     """numpy ints work wherever an int is asked for, and give the same result."""
-    a = beam_search(TREE, np.int64(3), np.int32(2), eos=np.int64(1))
-    assert a == beam_search(TREE, 3, 2, eos=1)
+    a = beam_search(TREE, np.int64(3), np.int32(2), rules=SearchRules(eos=np.int64(1)))
+    assert a == beam_search(TREE, 3, 2, rules=SearchRules(eos=1))
 
 
 values = st.one_of(
@@ -582,7 +664,7 @@ values = st.one_of(
 def test_beam_search_gives_a_clear_error_or_a_true_answer(length, k, eos):
     """Random arguments: TypeError/ValueError, or hypotheses whose scores are true."""
     try:
-        got = beam_search(TREE, length, k, eos=eos)
+        got = beam_search(TREE, length, k, rules=SearchRules(eos=eos))
     except (TypeError, ValueError):
         return
     assert 1 <= len(got) <= k
@@ -604,12 +686,13 @@ def test_odd_prompts_give_a_clear_error_or_a_true_answer(shape, dtype, fill):
         else (torch.zeros(tuple(shape), dtype=torch.bool))
     )
     try:
-        got = beam_search_batch(RNN, prompt, 3, 2)
+        got = beam_search_batch(RNN, 3, 2, prompts=prompt)
     except (TypeError, ValueError):
         return
     assert prompt.ndim == 2 and prompt.shape[0] >= 1 and dtype == torch.long
-    for row in range(prompt.shape[0]):
-        for h in got.hypotheses(row):
+    assert len(got) == prompt.shape[0]
+    for hypotheses in got:
+        for h in hypotheses:
             assert math.isfinite(h.score)
             assert sum(h.token_scores) == pytest.approx(h.score, abs=1e-5)
 
@@ -649,10 +732,11 @@ def test_other_decoders_give_a_clear_error_or_a_true_answer(length, eos, min_len
     """greedy, exhaustive and exact search: a clear error, or true, ranked answers."""
     for decode in (greedy_decode, exhaustive_search, exact_search):
         try:
-            got = decode(TREE, length, eos=eos, min_length=min_length)
+            rules = SearchRules(eos=eos, min_length=min_length)
+            got = decode(TREE, length, rules=rules)
         except (TypeError, ValueError):
             continue
-        hyps = got.hypotheses if decode is exact_search else got
+        hyps = got
         scores = [h.score for h in hyps]
         assert scores == sorted(scores, reverse=True)
         for h in hyps:

@@ -22,8 +22,10 @@ def test_draw_tree_labels_every_leaf_and_highlights_paths():
 
 
 def test_draw_tree_rejects_bad_arguments():
-    """A depth beyond the tree or a non-tree is refused by name."""
+    """A depth beyond the tree, a non-tree or a path off the tree is refused by name."""
     with pytest.raises(ValueError, match="depth must be <= 3"):
         draw_tree(worked_example(), 4)
-    with pytest.raises(TypeError, match="tree must be a TreeLanguageModel"):
+    with pytest.raises(TypeError, match="tree must be of type TreeLanguageModel"):
         draw_tree("tree", 2)
+    with pytest.raises(ValueError, match=r"paths\['beam'\] must hold token ids < 2"):
+        draw_tree(worked_example(), 3, {"beam": (0, 2, 0)})

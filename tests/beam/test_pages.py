@@ -4,7 +4,7 @@
   operations :func:`reviewkit.beam.complexity.sheet_beam_search` counts.
 * 3d (docs/beam/worked-example.md): where beam search and greedy land.
 * Ending sequences (docs/beam/endings.md): the pool and in-beam conventions
-  on :func:`reviewkit.beam.endings.ending_example`.
+  on :func:`reviewkit.beam.tree.ending_example`.
 """
 
 from __future__ import annotations
@@ -16,39 +16,18 @@ import torch
 
 from reviewkit.beam import (
     RNNLanguageModel,
+    SearchRules,
     beam_search,
     beam_trace,
+    ending_example,
     exhaustive_search,
     greedy_decode,
-    random_tree,
+    plain_beam_search,
     worked_example,
 )
-from reviewkit.beam.complexity import CostTerms, sheet_beam_search, sheet_cost
-from reviewkit.beam.endings import ending_example
+from reviewkit.beam.complexity import sheet_beam_search, sheet_cost
 
 # --- 3e: the sheet's recipe and its cost -----------------------------------
-
-
-@pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("k", [1, 2, 3, 5])
-def test_sheet_recipe_returns_what_beam_search_returns(seed, k):
-    """Top-k per hypothesis, then a sort of the k^2 candidates, loses nothing."""
-    tree = random_tree(3, 4, seed=seed, levels=3 if seed % 2 else None)
-    ops = sheet_beam_search(tree, 4, k, seed=seed)
-    expected = beam_search(tree, 4, k)
-    assert [h.tokens for h in ops.hypotheses] == [h.tokens for h in expected]
-    for got, want in zip(ops.hypotheses, expected, strict=True):
-        assert got.score == pytest.approx(want.score, abs=1e-12)
-
-
-@pytest.mark.parametrize(("cell", "products"), [("gru", 6), ("rnn", 2)])
-@pytest.mark.parametrize(("H", "M", "k", "T"), [(8, 16, 2, 3), (16, 32, 4, 5)])
-def test_model_flops_are_the_model_term(cell, products, H, M, k, T):
-    """The network's FLOPs are exactly 2 (T-1) k (c H^2 + H M): the Tk(H^2+HM) term."""
-    model = RNNLanguageModel(M, H, seed=0, cell=cell)
-    ops = sheet_beam_search(model, T, k)
-    assert ops.model_rows == (T - 1) * k
-    assert ops.model_flops == 2 * (T - 1) * k * (products * H * H + H * M)
 
 
 @pytest.mark.parametrize("M", [64, 256])
@@ -57,7 +36,7 @@ def test_topk_comparisons_grow_as_TkM(M):
     model = RNNLanguageModel(M, 8, seed=1)
     ratios = []
     for k in [2, 4, 8, 16, 32]:
-        ops = sheet_beam_search(model, 4, k, seed=0)
+        _, ops = sheet_beam_search(model, 4, k, seed=0)
         ratios.append(ops.topk_comparisons / sheet_cost(4, k, M, 8).topk)
         assert ops.log_probs_read == M * (1 + 3 * k)  # one row at step 1, then k
     assert min(ratios) >= 0.7 and max(ratios) <= 4.0, ratios
@@ -67,7 +46,8 @@ def test_sort_comparisons_grow_as_k2_log_k():
     """The sort's comparisons stay within a constant band of T k^2 log2 k."""
     model = RNNLanguageModel(64, 8, seed=2)
     ratios = [
-        sheet_beam_search(model, 4, k).sort_comparisons / sheet_cost(4, k, 64, 8).sort
+        sheet_beam_search(model, 4, k)[1].sort_comparisons
+        / sheet_cost(4, k, 64, 8).sort
         for k in [2, 4, 8, 16, 32]
     ]
     assert min(ratios) >= 0.5 and max(ratios) <= 2.2, ratios
@@ -75,31 +55,10 @@ def test_sort_comparisons_grow_as_k2_log_k():
 
 def test_the_sort_overtakes_the_topk_once_k_log_k_exceeds_M():
     """Counted: the sort costs less than the top-k at k log k << M, more at >> M."""
-    small_k = sheet_beam_search(RNNLanguageModel(256, 8, seed=0), 4, 2)
-    big_k = sheet_beam_search(RNNLanguageModel(16, 8, seed=0), 4, 16)
+    _, small_k = sheet_beam_search(RNNLanguageModel(256, 8, seed=0), 4, 2)
+    _, big_k = sheet_beam_search(RNNLanguageModel(16, 8, seed=0), 4, 16)
     assert small_k.sort_comparisons < small_k.topk_comparisons
     assert big_k.sort_comparisons > big_k.topk_comparisons
-
-
-def test_cost_terms_and_the_dominant_one():
-    """The terms are Tk(H^2 + HM), TkM and Tk^2 log2 k; the model wins at real k."""
-    terms = sheet_cost(10, 4, 64, 64)
-    assert terms == CostTerms(10 * 4 * (64 * 64 + 64 * 64), 10 * 4 * 64, 10 * 16 * 2.0)
-    assert terms.dominant() == "model"
-    assert sheet_cost(1, 1024, 64, 64).dominant() == "sort"  # k log k > H^2 + HM
-    assert sheet_cost(3, 1, 5, 2).sort == 0.0
-
-
-def test_bad_arguments_name_themselves():
-    """Out-of-range sizes raise a ValueError naming the argument."""
-    with pytest.raises(ValueError, match="length"):
-        sheet_cost(0, 1, 1, 1)
-    with pytest.raises(ValueError, match="hidden_size"):
-        sheet_cost(1, 1, 1, 0)
-    with pytest.raises(ValueError, match="beam_size"):
-        sheet_beam_search(worked_example(), 3, 0)
-    with pytest.raises((TypeError, ValueError), match="seed"):
-        sheet_beam_search(worked_example(), 3, 2, seed=-1.5)
 
 
 # --- 3d: the worked example -------------------------------------------------
@@ -112,10 +71,22 @@ def test_worked_example_beam_misses_the_mode_and_greedy_does_worse():
     beam = beam_search(tree, 3, 2)[0].tokens
     greedy = greedy_decode(tree, 3)[0].tokens
     assert 1 < ranked.index(beam) + 1 < ranked.index(greedy) + 1
-    step2 = beam_trace(tree, 3, 2)[1]
+    step2 = beam_trace(tree, 3, 2)[1][1]
     order = sorted(zip(step2.scores, step2.candidates, strict=True), reverse=True)
     assert [c for _, c in order].index(ranked[0][:2]) == 2
     assert beam_search(tree, 3, tree.vocab_size**2)[0].tokens == ranked[0]
+
+
+def test_the_readable_loop_the_page_shows_gives_the_beam_it_tabulates():
+    """The page's plain loop returns the final beam the trace's last step keeps."""
+    tree = worked_example()
+    _, steps = beam_trace(tree, 3, 2)
+    kept = sorted(
+        (r, c)
+        for c, r in zip(steps[-1].candidates, steps[-1].rank, strict=True)
+        if r is not None
+    )
+    assert [h.tokens for h in plain_beam_search(tree, 3, 2)] == [c for _, c in kept]
 
 
 # --- Ending sequences -------------------------------------------------------
@@ -127,19 +98,20 @@ EOS = 2
 def test_pool_returns_the_mode_and_the_beam_does_not():
     """The pool returns 'network <end>', the mode; in-beam returns a worse one."""
     tree = ending_example()
-    mode = exhaustive_search(tree, 4, eos=EOS)[0]
-    pool = beam_search(tree, 4, 2, eos=EOS, finished="pool")[0]
-    in_beam = beam_search(tree, 4, 2, eos=EOS, finished="beam")[0]
+    mode = exhaustive_search(tree, 4, rules=SearchRules(eos=EOS))[0]
+    pool = beam_search(tree, 4, 2, rules=SearchRules(eos=EOS, finished="pool"))[0]
+    in_beam = beam_search(tree, 4, 2, rules=SearchRules(eos=EOS, finished="beam"))[0]
     assert tree.words(mode.tokens) == "network <end>"
     assert pool.tokens == mode.tokens
     assert in_beam.tokens != mode.tokens and in_beam.score < mode.score
-    assert beam_search(tree, 4, 2, eos=EOS)[0].tokens == pool.tokens  # the default
+    default = beam_search(tree, 4, 2, rules=SearchRules(eos=EOS))[0]
+    assert default.tokens == pool.tokens
 
 
 def test_in_beam_loses_the_finished_sequence_at_step_3():
     """In the beam, 'network <end>' kept at step 2, out at 3, beaten by none."""
     tree = ending_example()
-    trace = beam_trace(tree, 4, 2, eos=EOS, finished="beam")
+    _, trace = beam_trace(tree, 4, 2, rules=SearchRules(eos=EOS, finished="beam"))
     finished = (1, EOS)
     s2, s3, s4 = trace[1], trace[2], trace[3]
     assert dict(zip(s2.candidates, s2.kept, strict=True))[finished]
@@ -157,7 +129,7 @@ def test_in_beam_loses_the_finished_sequence_at_step_3():
 def test_pool_keeps_k_live_hypotheses_every_step():
     """With a pool, every step keeps k live prefixes; the ended one goes to the pool."""
     tree = ending_example()
-    trace = beam_trace(tree, 4, 2, eos=EOS, finished="pool")
+    hypotheses, trace = beam_trace(tree, 4, 2, rules=SearchRules(eos=EOS))
     for step in trace:
         live = [
             c for c, r in zip(step.candidates, step.rank, strict=True) if r is not None
@@ -166,15 +138,16 @@ def test_pool_keeps_k_live_hypotheses_every_step():
     assert [
         c for c, f in zip(trace[1].candidates, trace[1].finished, strict=True) if f
     ] == [(1, EOS)]
-    assert math.isclose(trace.hypotheses[0].score, math.log(0.2 * 0.9))
+    assert math.isclose(hypotheses[0].score, math.log(0.2 * 0.9))
 
 
 def test_trace_and_fast_search_agree_on_the_endings_tree():
     """The traced search the page prints returns what beam_search returns, both ways."""
     tree = ending_example()
     for mode in ("pool", "beam"):
-        traced = beam_trace(tree, 4, 2, eos=EOS, finished=mode).hypotheses
-        fast = beam_search(tree, 4, 2, eos=EOS, finished=mode)
+        rules = SearchRules(eos=EOS, finished=mode)
+        traced, _ = beam_trace(tree, 4, 2, rules=rules)
+        fast = beam_search(tree, 4, 2, rules=rules)
         assert [h.tokens for h in traced] == [h.tokens for h in fast]
 
 
@@ -199,7 +172,7 @@ def test_worked_example_paths_named_in_the_alt_text():
 def test_endings_step_1_keeps_both_words(mode):
     """At step 1 both conventions keep neural and network and drop <end>."""
     tree = ending_example()
-    step = beam_trace(tree, 4, 2, eos=EOS, finished=mode)[0]
+    step = beam_trace(tree, 4, 2, rules=SearchRules(eos=EOS, finished=mode))[1][0]
     kept = {tree.words(c) for c, k in zip(step.candidates, step.kept, strict=True) if k}
     assert kept == {"neural", "network"}
     assert not any(step.finished)

@@ -53,7 +53,7 @@ from beam.ported_models import (
     path_log_probs,
 )
 
-from reviewkit.beam import beam_search, greedy_decode
+from reviewkit.beam import SearchRules, beam_search, greedy_decode
 
 BOS, PAD, EOS, UNK, W1, W2 = range(6)  # fairseq's dummy dictionary
 VOCAB = 6  # M: bos, pad, eos, unk, w1, w2
@@ -99,17 +99,10 @@ S2_SHORT = ((W1, W2, EOS), (0.7, 0.4, 0.6))
 S2_LONG = ((W1, W2, W1, EOS), (0.7, 0.4, 0.4, 1.0))
 
 
-def _search(sentence: int, lenpen: float, **options) -> list:
+def _search(sentence: int, lenpen: float, length: int = LENGTH, **options) -> list:
     """Run reviewkit's beam search as fairseq's ``SequenceGenerator(beam_size=2)``."""
-    return beam_search(
-        SENTENCES[sentence],
-        options.pop("length", LENGTH),
-        2,
-        eos=EOS,
-        length_penalty=lenpen,
-        length_norm="power",
-        **options,
-    )
+    rules = SearchRules(eos=EOS, length_penalty=lenpen, length_norm="power", **options)
+    return beam_search(SENTENCES[sentence], length, 2, rules=rules)
 
 
 def _assert_beam(hypos: list, expected: list, lenpen: float) -> None:
@@ -268,8 +261,8 @@ def test_one_wide_groups_decode_greedily(sentence, tokens, probs):
     paths = enumerate_sequences(table, LENGTH, EOS)
     assert paths[tokens] == pytest.approx([math.log(p) for p in probs])
     for hypos in (
-        beam_search(table, LENGTH, 1, eos=EOS),
-        greedy_decode(table, LENGTH, eos=EOS),
+        beam_search(table, LENGTH, 1, rules=SearchRules(eos=EOS)),
+        greedy_decode(table, LENGTH, rules=SearchRules(eos=EOS)),
     ):
         _assert_beam(hypos, [(tokens, probs)], 1.0)
 
@@ -286,6 +279,7 @@ def test_no_repeat_bigram_bans_the_repeating_token(history, banned):
     hypotheses when fewer exist; no eos (every token is an ordinary one).
     """
     uniform = ProbTable(4, {}, default={v: 0.25 for v in range(4)})
-    hypos = beam_search(uniform, 1, 4, prompt=history, no_repeat_ngram_size=2)
+    rules = SearchRules(no_repeat_ngram_size=2)
+    hypos = beam_search(uniform, 1, 4, prompt=history, rules=rules)
     assert sorted(h.tokens for h in hypos) == [(v,) for v in range(4) if v != banned]
     assert all(h.score == pytest.approx(math.log(0.25)) for h in hypos)

@@ -43,7 +43,7 @@ import pytest
 import torch
 from beam.ported_models import ProbTable, enumerate_sequences
 
-from reviewkit.beam import beam_search, beam_search_batch
+from reviewkit.beam import SearchRules, beam_search, beam_search_batch
 
 N_WORDS = 100  # M, as in OpenNMT-py's tests
 BEAM = 5  # beam_sz
@@ -126,7 +126,9 @@ def test_some_repeats_get_blocked(step):
     ``BLOCKED_SCORE``); fewer than k hypotheses when fewer exist.
     """
     length = step + 1
-    hypos = beam_search(SOME_REPEATS, length, BEAM, no_repeat_ngram_size=NGRAM)
+    hypos = beam_search(
+        SOME_REPEATS, length, BEAM, rules=SearchRules(no_repeat_ngram_size=NGRAM)
+    )
     survivor = tuple(range(REPEAT + 1, REPEAT + 1 + length))
     expected = [survivor] if step >= NGRAM else [(REPEAT,) * length, survivor]
     assert [h.tokens for h in hypos] == expected
@@ -147,14 +149,15 @@ def test_some_repeats_get_blocked_in_a_batch():
     length = NGRAM + 4
     out = beam_search_batch(
         SOME_REPEATS,
-        torch.zeros(3, 0, dtype=torch.long),
         length,
         BEAM,
-        no_repeat_ngram_size=NGRAM,
+        prompts=torch.zeros(3, 0, dtype=torch.long),
+        rules=SearchRules(no_repeat_ngram_size=NGRAM),
     )
-    single = beam_search(SOME_REPEATS, length, BEAM, no_repeat_ngram_size=NGRAM)
-    for row in range(3):
-        assert out.hypotheses(row) == single
+    single = beam_search(
+        SOME_REPEATS, length, BEAM, rules=SearchRules(no_repeat_ngram_size=NGRAM)
+    )
+    assert out == [single] * 3
 
 
 ALL_REPEATS = ProbTable(N_WORDS, {}, default={REPEAT: 1.0})
@@ -171,7 +174,9 @@ def test_all_repeats_get_blocked(step):
     Requires: an empty list, not a hypothesis scored -inf nor an error.
     """
     length = step + 1
-    hypos = beam_search(ALL_REPEATS, length, BEAM, no_repeat_ngram_size=NGRAM)
+    hypos = beam_search(
+        ALL_REPEATS, length, BEAM, rules=SearchRules(no_repeat_ngram_size=NGRAM)
+    )
     if step < NGRAM:
         assert [(h.tokens, h.score) for h in hypos] == [((REPEAT,) * length, 0.0)]
     else:
@@ -212,7 +217,9 @@ def test_eos_is_not_predicted_before_min_length(length):
     ``i < min_length``: the beam holds the five word paths, no eos). Requires:
     ``min_length=5`` bans eos at steps 0-4 without renormalising the row.
     """
-    hypos = beam_search(MIN_LEN, length, BEAM, eos=EOS, min_length=MIN_LENGTH)
+    hypos = beam_search(
+        MIN_LEN, length, BEAM, rules=SearchRules(eos=EOS, min_length=MIN_LENGTH)
+    )
     assert all(EOS not in h.tokens for h in hypos)
     assert len(hypos) == BEAM
     assert [h.tokens for h in hypos] == _brute_force_best(
@@ -235,7 +242,9 @@ def test_top_path_ends_as_soon_as_min_length_allows():
     are returned and ranked with the finished ones by raw score.
     """
     length = MIN_LENGTH + 4
-    hypos = beam_search(MIN_LEN, length, BEAM, eos=EOS, min_length=MIN_LENGTH)
+    hypos = beam_search(
+        MIN_LEN, length, BEAM, rules=SearchRules(eos=EOS, min_length=MIN_LENGTH)
+    )
     ended = [h.tokens for h in hypos if h.tokens[-1] == EOS]
     assert ended == [(REPEAT,) * MIN_LENGTH + (EOS,)]
     assert [h.tokens for h in hypos] == _brute_force_best(
@@ -281,7 +290,9 @@ def test_search_is_done_once_every_path_has_ended():
     longer than min_length + 1 tokens although ``length`` is 30.
     """
     table = _done_table()
-    hypos = beam_search(table, 30, BEAM, eos=EOS, min_length=MIN_LENGTH)
+    hypos = beam_search(
+        table, 30, BEAM, rules=SearchRules(eos=EOS, min_length=MIN_LENGTH)
+    )
     assert all(h.tokens[-1] == EOS for h in hypos)
     assert (51,) * MIN_LENGTH + (EOS,) in [h.tokens for h in hypos]
     assert hypos[0].tokens == (REPEAT,) * (MIN_LENGTH + 1) + (EOS,)

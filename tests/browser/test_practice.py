@@ -66,7 +66,11 @@ def test_a_right_answer_shows_its_feedback_and_is_recorded(reader):
     assert len(shown) == 2 and "1a-0-0" in shown[0] and "1a-1-1" in shown[1]
     assert reader.check("1a").locator("li.rk-right").count() == 2
     assert reader.stored() == {
-        "reviewkit:answer:1a": {"correct": True, "chapter": "autoencoders"}
+        "reviewkit:answer:1a": {
+            "correct": True,
+            "chapter": "autoencoders",
+            "revealed": False,
+        }
     }
 
 
@@ -99,6 +103,7 @@ def test_pick_the_beam_is_right_only_with_exactly_the_kept_set(reader):
     assert reader.stored()["reviewkit:answer:3a"] == {
         "correct": False,
         "chapter": "beam",
+        "revealed": False,
     }
 
 
@@ -149,6 +154,7 @@ def test_show_the_answer_anyway_opens_it_and_counts_as_not_right(reader):
         .startswith("Right.")
     )
     assert reader.stored()["reviewkit:answer:1b"]["correct"] is False
+    assert reader.stored()["reviewkit:answer:1b"]["revealed"] is True
 
 
 def test_progress_survives_a_reload_and_the_reset(reader):

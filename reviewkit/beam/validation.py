@@ -1,0 +1,170 @@
+"""Checks of what goes into and comes out of a model: prompts and log-probs.
+
+:func:`as_prompts` turns a caller's prompt into token ids (refusing floats,
+strings, ragged batches and ids out of range, by name);
+:func:`check_log_probs` is what decoders run on every model output when
+``check=True``: a model may give a token log-probability :math:`-\\infty` (a
+banned token), but not NaN or :math:`+\\infty`, not a row without a single
+finite entry, and the finite entries must be normalised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from reviewkit.checks import check_int, check_tensor
+
+__all__ = [
+    "NORMALISATION_TOL",
+    "as_prompts",
+    "check_id_list",
+    "check_id_tensor",
+    "check_log_probs",
+    "check_token_ids",
+]
+
+#: Tolerance on ``|logsumexp(log_probs)|`` when a model's output is checked.
+NORMALISATION_TOL = 1e-3
+
+
+def check_log_probs(
+    log_probs: Any, rows: int, vocab: int | None = None
+) -> torch.Tensor:
+    """Return ``log_probs`` if it is a valid ``(rows, M)`` block of log-probs.
+
+    Allowed: :math:`-\\infty` entries (banned tokens). Refused: a wrong shape
+    or dtype, NaN, :math:`+\\infty`, a row with no finite entry, and a row
+    whose finite entries do not sum to probability one,
+    :math:`|\\log \\sum_v e^{\\ell_v}| >` :data:`NORMALISATION_TOL` (or four
+    machine epsilons of the output's dtype, if larger: bfloat16 and float16
+    outputs round every entry).
+
+    ``rows`` is the number of prefixes the model was asked about, ``vocab``
+    is ``M`` if known. Returns ``log_probs`` unchanged.
+
+    Raises:
+        TypeError: If it is not a floating-point tensor.
+        ValueError: If its shape or values break the rules above.
+    """
+    check_tensor("model output", log_probs, ndim=2, floating=True)
+    if log_probs.shape[0] != rows or (
+        vocab is not None and log_probs.shape[1] != vocab
+    ):
+        expected = f"({rows}, {vocab if vocab is not None else 'M'})"
+        raise ValueError(
+            f"model output must have shape {expected} (one row of next-token "
+            f"log-probs per prefix), got {tuple(log_probs.shape)}"
+        )
+    if log_probs.shape[1] == 0:
+        raise ValueError(
+            "model output must have at least one token (M >= 1), got M = 0"
+        )
+    if rows == 0:
+        return log_probs
+    if bool(torch.isnan(log_probs).any()) or bool((log_probs == torch.inf).any()):
+        raise ValueError(
+            "model output must be finite log-probabilities or -inf (a banned "
+            "token), got NaN or +inf"
+        )
+    # logsumexp over the finite entries; -inf entries add exp(-inf) = 0
+    total = torch.logsumexp(log_probs.double(), dim=1)  # (rows,)
+    if not bool(torch.isfinite(total).all()):
+        raise ValueError(
+            "model output must have a finite entry in every row (every token "
+            "banned leaves nothing to decode), got a row of -inf"
+        )
+    error = total.abs().max().item()
+    # a low-precision model rounds each log-prob: allow a few of its epsilons
+    tol = max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps)
+    if error > tol:
+        raise ValueError(
+            "model output must be normalised log-probabilities (logsumexp over the "
+            f"vocabulary = 0), got |logsumexp| up to {error:.3g}"
+        )
+    return log_probs
+
+
+def check_token_ids(
+    name: str, tokens: torch.Tensor, vocab: int | None = None
+) -> torch.Tensor:
+    """Return ``tokens`` if every id is in ``[0, vocab)`` (``[0, inf)`` if unknown)."""
+    if tokens.numel() == 0:
+        return tokens
+    low, high = (int(x) for x in torch.aminmax(tokens))
+    if low < 0:
+        raise ValueError(f"{name} must hold token ids >= 0, got {low}")
+    if vocab is not None and high >= vocab:
+        raise ValueError(
+            f"{name} must hold token ids < {vocab} (the vocabulary size), got {high}"
+        )
+    return tokens
+
+
+def check_id_tensor(name: str, tokens: Any, ndim: int) -> torch.Tensor:
+    """Return ``tokens`` if it is an integer tensor of ``ndim`` dimensions."""
+    check_tensor(name, tokens, ndim=ndim)
+    if tokens.is_floating_point() or tokens.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer token ids, got {tokens.dtype}")
+    return tokens
+
+
+def check_id_list(name: str, tokens: Any, vocab: int) -> list[int]:
+    """Return ``tokens`` (a sequence of ints) as a list of ids in ``[0, vocab)``."""
+    if isinstance(tokens, str | bytes):
+        raise TypeError(f"{name} must be token ids, got {type(tokens).__name__}")
+    ids = [check_int(name, t, minimum=0) for t in tokens]
+    if any(t >= vocab for t in ids):
+        raise ValueError(
+            f"{name} must hold token ids < {vocab} (the vocabulary size), "
+            f"got {max(ids)}"
+        )
+    return ids
+
+
+def as_prompts(prompt: Any, batch: bool) -> torch.Tensor:
+    """Return a prompt ``(P,)``, or with ``batch`` prompts ``(N, P)``, as ``(N, P)``.
+
+    ``prompt`` is ``None`` (one empty prompt), a tensor or a sequence of ints
+    (nested for a batch); floats, bools and strings are refused, and so are
+    ragged batches and negative ids (:func:`~reviewkit.beam.interface.start`
+    checks ids against the model's vocabulary).
+    """
+    name = "prompts" if batch else "prompt"
+    if prompt is None:
+        return torch.zeros(1, 0, dtype=torch.long)
+    if not isinstance(prompt, torch.Tensor):
+        if isinstance(prompt, str | bytes):
+            raise TypeError(f"{name} must be token ids, got {type(prompt).__name__}")
+        rows = prompt if batch and isinstance(prompt, Sequence) else ()
+        rows = [p for p in rows if isinstance(p, Sequence | torch.Tensor)]
+        lengths = sorted({len(p) for p in rows if not isinstance(p, str)})
+        if len(lengths) > 1:
+            raise ValueError(
+                f"{name} are ragged (prompts of lengths {lengths}): a batch needs "
+                "prompts of one length. Decode them one at a time (beam_search "
+                "with prompt=...) or in groups of equal length; padding them "
+                "would change what the model reads"
+            )
+        try:
+            values = torch.as_tensor(prompt)
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(
+                f"{name} must be a LongTensor or a sequence of ints, "
+                f"got {type(prompt).__name__}"
+            ) from None
+        prompt = values.long() if values.numel() == 0 else values
+    if prompt.dtype == torch.bool or prompt.is_floating_point() or prompt.is_complex():
+        raise TypeError(f"{name} must hold integer token ids, got {prompt.dtype}")
+    prompt = prompt.long()
+    if prompt.ndim != (2 if batch else 1):
+        shape = "(N, P)" if batch else "(P,)"
+        raise ValueError(
+            f"{name} must have shape {shape}, got shape {tuple(prompt.shape)}"
+        )
+    if batch and prompt.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one prompt, got shape (0, P)")
+    check_token_ids(name, prompt)
+    return prompt if batch else prompt[None, :]

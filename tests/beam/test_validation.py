@@ -1,0 +1,76 @@
+"""Tests for reviewkit.beam.validation: prompt and model-output checks."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from reviewkit.beam.validation import (
+    as_prompts,
+    check_id_list,
+    check_id_tensor,
+    check_log_probs,
+    check_token_ids,
+)
+
+
+def test_banned_tokens_are_allowed_but_not_a_fully_banned_row():
+    """A -inf entry is a banned token; a row of -inf leaves nothing to decode."""
+    row = torch.tensor([[0.0, -math.inf]])
+    assert check_log_probs(row, 1, 2) is row
+    with pytest.raises(ValueError, match="a finite entry in every row"):
+        check_log_probs(torch.full((1, 2), -math.inf), 1, 2)
+
+
+def test_normalisation_tolerance_follows_the_dtype():
+    """Rounding a uniform row to bfloat16 passes; an unnormalised float64 row fails."""
+    uniform = torch.full((1, 7), -math.log(7))
+    check_log_probs(uniform.to(torch.bfloat16), 1)  # rounded, still accepted
+    with pytest.raises(ValueError, match="normalised"):
+        check_log_probs(uniform.double() + 0.01, 1)
+    assert check_log_probs(torch.zeros(0, 3), 0).shape == (0, 3)  # no rows
+
+
+def test_token_ids_are_checked_against_the_vocabulary_when_known():
+    """Ids must be >= 0 always and < M when M is given."""
+    ids = torch.tensor([[0, 4]])
+    assert check_token_ids("x", ids) is ids
+    with pytest.raises(ValueError, match="x must hold token ids < 4"):
+        check_token_ids("x", ids, 4)
+    with pytest.raises(ValueError, match=">= 0"):
+        check_token_ids("x", torch.tensor([-1]))
+
+
+def test_prompts_become_long_tensors_of_shape_n_by_p():
+    """None, lists, numpy arrays and tensors all become LongTensors (N, P)."""
+    assert as_prompts(None, batch=False).shape == (1, 0)
+    assert as_prompts([], batch=False).shape == (1, 0)
+    one = as_prompts(np.array([3, 1]), batch=False)
+    assert one.dtype == torch.long and one.tolist() == [[3, 1]]
+    assert as_prompts([[1, 2], [3, 4]], batch=True).shape == (2, 2)
+    assert as_prompts(torch.tensor([[5]], dtype=torch.int32), batch=True).dtype == (
+        torch.long
+    )
+
+
+def test_ragged_prompts_are_named_with_what_to_do():
+    """Prompts of different lengths: the error says ragged, the lengths and the fix."""
+    with pytest.raises(ValueError, match=r"ragged \(prompts of lengths \[1, 3\]\)"):
+        as_prompts([[1], [1, 2, 3]], batch=True)
+    with pytest.raises(ValueError, match="one at a time"):
+        as_prompts(([1, 2], (3,)), batch=True)
+
+
+def test_id_lists_and_id_tensors_are_checked_by_name():
+    """A list of ids must be ints in [0, M); an id tensor must hold integers."""
+    assert check_id_list("path", (1, 0), 2) == [1, 0]
+    with pytest.raises(ValueError, match=r"path must hold token ids < 2 \(the vocabulary size\), got 2"):
+        check_id_list("path", [0, 2], 2)
+    with pytest.raises(TypeError, match="path must be token ids, got str"):
+        check_id_list("path", "ab", 2)
+    with pytest.raises(TypeError, match="path must be an int"):
+        check_id_list("path", [0.0], 2)
+    assert check_id_tensor("x", torch.zeros(2, 1, dtype=torch.int32), 2).ndim == 2
+    with pytest.raises(TypeError, match="x must hold integer token ids"):
+        check_id_tensor("x", torch.zeros(2, 1), 2)
