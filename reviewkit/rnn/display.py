@@ -1,11 +1,9 @@
 """Showing the gradient explorer: a static page anywhere, live sliders in Jupyter.
 
-:func:`show_explorer` precomputes a grid (:mod:`reviewkit.rnn.explorer`) and
-shows it inline in Jupyter or, in a plain ``python``, writes a standalone HTML
-file. :func:`live_explorer` wires the same controls to the computation
-(:func:`~reviewkit.rnn.gradients.explorer_curve`) through ipywidgets (the
-``widgets`` extra: ``pip install "reviewkit[widgets]"``), each curve drawn by
-:func:`plot_curve`. Nothing here computes: it shows what those return.
+:func:`show_explorer` shows a precomputed grid (:mod:`reviewkit.rnn.explorer`)
+inline in Jupyter or as a standalone HTML file; :func:`live_explorer` wires
+ipywidgets to :func:`~reviewkit.rnn.gradients.explorer_curve`, each curve
+drawn by :func:`plot_curve`. Nothing here computes.
 """
 
 from __future__ import annotations
@@ -85,10 +83,9 @@ def _in_notebook() -> bool:
 def show_explorer(grid: ExplorerGrid = _GRID, *, path: str | Path | None = None) -> Any:
     """Precompute ``grid`` and show the explorer: inline in Jupyter, else as a file.
 
-    In a running Jupyter kernel (and with no ``path`` given) it returns an
-    ``IPython.display.HTML`` object, which the notebook displays. Anywhere
-    else, for example in a plain ``python``, it writes a standalone HTML page
-    that any browser opens offline, prints where, and returns the path.
+    In a Jupyter kernel (with no ``path``) it returns an ``IPython.display.HTML``
+    object; anywhere else (a plain ``python``) it writes a standalone HTML page
+    that a browser opens offline, and prints where.
 
     Args:
         grid: The settings to cover.
@@ -154,12 +151,9 @@ def live_explorer(grid: ExplorerGrid = _GRID) -> Any:
     def _show(
         nonlinearity: str, weight_scale: float, seq_len: int, last_step_only: bool
     ):
-        profile = explorer_curve(
-            nonlinearity, weight_scale, seq_len, last_step_only, **sizes
-        )
-        display(
-            plot_curve(profile, f"{nonlinearity}, scale {weight_scale}, T = {seq_len}")
-        )
+        cell = (nonlinearity, weight_scale, seq_len, last_step_only)
+        title = f"{nonlinearity}, scale {weight_scale}, T = {seq_len}"
+        display(plot_curve(explorer_curve(*cell, **sizes), title))
 
     return widgets.interactive(
         _show,

@@ -6,9 +6,8 @@
   :math:`D` steps back, trained with each loss, across several lags.
 
 Pages and tests call the same functions, the tests at smaller sizes. Configs
-check their fields when built and refuse repeated settings. Runs train side by
-side (:func:`~reviewkit.rnn.training.train_regressors`) and are probed in
-float64; an overflow there is recorded as ``inf``, a diverged run as NaN.
+check their fields when built (repeated settings refused); runs train side by
+side and are probed in float64: an overflow is ``inf``, a diverged run NaN.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import copy
 import itertools
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import torch
@@ -45,12 +45,8 @@ __all__ = [
 ]
 
 
-def _nonlinearity(name: str, value: Any) -> str:
-    return check_choice(name, value, NONLINEARITIES)
-
-
-def _scale(name: str, value: Any) -> float:
-    return check_float(name, value, low=0.0)
+_choose_nonlinearity = partial(check_choice, choices=NONLINEARITIES)
+_scale = partial(check_float, low=0.0)
 
 
 def _distinct(name: str, values: Any, check: Any) -> None:
@@ -86,7 +82,7 @@ class ScaleSweep:
 
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
-        _distinct("nonlinearities", self.nonlinearities, _nonlinearity)
+        _distinct("nonlinearities", self.nonlinearities, _choose_nonlinearity)
         _distinct("weight_scales", self.weight_scales, _scale)  # 0: -inf decades
         _distinct("seeds", self.seeds, check_seed)
         check_int("hidden_size", self.hidden_size, minimum=1)
@@ -104,7 +100,7 @@ class SweepResult:
     log10_grad_ratio: dict[tuple[str, float], list[float]]  #: see :func:`scale_sweep`
     final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
     #: growth of the mean :math:`\|h_t\|` per step over the last
-    #: :math:`k = \min(10, T - 1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`
+    #: :math:`k = \min(10, T-1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`
     state_growth: dict[tuple[str, float], list[float]]
 
 
@@ -112,9 +108,8 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
     """Probe (optionally trained) regressors over a grid of weight scales.
 
     For each nonlinearity, weight scale and seed, a regressor with a Gaussian
-    :math:`W_h` of that scale is (trained with ``config.train``, one
-    nonlinearity's models side by side, then) probed in float64 with the loss
-    on the last step only, on a fresh batch, for its hidden-state norms and
+    :math:`W_h` of that scale is (trained with ``config.train``, then) probed
+    in float64 with the loss on the last step only for its state norms and
 
     .. math::
 
@@ -122,9 +117,8 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
         {\\|\\partial L/\\partial h_T\\|}
         \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding}).
 
-    A gradient that is exactly 0 at step 1 (weight scale 0) is recorded as
-    ``-inf`` decades, a probe that overflows float64 (past about
-    :math:`10^{308}`) as ``inf``, a model whose training diverged as NaN.
+    A gradient of exactly 0 at step 1 (weight scale 0) gives ``-inf``
+    decades, an overflow of float64 ``inf``, a diverged training run NaN.
 
     Args:
         config: The grid, the sizes and the training (if any).
@@ -172,8 +166,7 @@ class LagRecall:
     # short lags any model learns, to lags beyond the vanishing horizon
     lags: tuple[int, ...] = (3, 12, 18, 24)
     seeds: tuple[int, ...] = (0,)  # one run per cell keeps the page fast
-    # 300 Adam steps on batches of 64 sequences of 40 steps; the 8 runs of
-    # the defaults train side by side (train_regressors) in about 3 s
+    # 300 Adam steps on 64 sequences of 40 steps; the 8 runs train side by side
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(
             steps=300, batch_size=64, seq_len=40, task="lag"
@@ -183,7 +176,7 @@ class LagRecall:
 
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
-        _nonlinearity("nonlinearity", self.nonlinearity)
+        _choose_nonlinearity("nonlinearity", self.nonlinearity)
         _scale("weight_scale", self.weight_scale)
         check_int("hidden_size", self.hidden_size, minimum=1)
         check_instance("train", self.train, TrainConfig)
@@ -219,14 +212,12 @@ class LagResult:
 def lag_recall(config: LagRecall) -> LagResult:
     r"""Train one regressor per lag, seed and loss on the lag-recall task.
 
-    The task is :func:`~reviewkit.rnn.tasks.lag_task`; every run trains with
-    :func:`~reviewkit.rnn.training.train_regressors`, side by side. For each
-    trained model it measures, on fresh test sequences, :math:`R^2 = 1 -
-    \mathrm{MSE} / \mathrm{Var}(y_T)` at the last step (1: perfect recall of
+    The runs (:func:`~reviewkit.rnn.tasks.lag_task`) train side by side. Each
+    trained model gets, on fresh test sequences, :math:`R^2 = 1 - \mathrm{MSE}
+    / \mathrm{Var}(y_T)` at the last step (1: perfect recall of
     :math:`x_{T-D}`; 0: no better than guessing 0), the span of its gradient
-    profile over the steps that carry a loss, and the reach of a single loss
-    term: how many decades the learning signal for a :math:`D`-step
-    dependency loses on its way back, after training and at initialisation.
+    profile over the steps with a loss, and the reach of one loss term (the
+    decades a :math:`D`-step signal loses on its way back), also untrained.
 
     Args:
         config: Model, lags, seeds, training and evaluation sizes.

@@ -1,17 +1,14 @@
 """The gradient explorer's data: the norm of dL/dh_t against t for a grid of settings.
 
 A static site has no kernel, so :func:`precompute` runs
-:func:`~reviewkit.rnn.gradients.explorer_curve` (a fresh regressor's gradient
-profile, in float64) for every cell of a small grid (nonlinearity x weight
-scale x sequence length x ``last_step_only``) when the page is built, and
-:func:`explorer_html` turns the numbers into self-contained HTML: a few
-controls and the ES modules ``explorer_core.js`` (DOM-free: keys, decoding,
-scales, paths) and ``explorer.js`` (the widget), shipped with the package and
-inlined into one ``<script type="module">``. Nothing is loaded from the
-network. :mod:`reviewkit.rnn.display` shows it (and a live version).
+:func:`~reviewkit.rnn.gradients.explorer_curve` (in float64) for every cell of
+a small grid when the page is built, and :func:`explorer_html` inlines the
+numbers and the shipped ES modules ``explorer_core.js`` (DOM-free logic) and
+``explorer.js`` (the widget) into self-contained HTML that loads nothing.
+:mod:`reviewkit.rnn.display` shows it (and a live version).
 
-**The data format** (JSON; what :func:`precompute` returns and the page
-embeds, also read by the site's RNN practice page)::
+**The data format** (JSON; :func:`precompute` returns it, the explorer and
+the site's RNN practice page read it)::
 
     {"grid": {"nonlinearities": ["linear", ...],
               "weight_scales": [0.5, ...],
@@ -19,18 +16,12 @@ embeds, also read by the site's RNN practice page)::
      "curves": {"<curve_key>": {"grad": [v_1, ..., v_T],
                                 "state": [v_1, ..., v_T]}, ...}}
 
-There is one curve per grid cell, under :func:`curve_key` (for example
-``"tanh|1.0|25|1"``: nonlinearity, weight scale as Python prints a float,
-length, 1 for loss on the last step only). ``grad`` holds
+One curve per grid cell, under :func:`curve_key`. ``grad`` holds
 :math:`\\|\\partial L/\\partial h_t\\|` and ``state`` the mean :math:`\\|h_t\\|`
-for :math:`t = 1, \\dots, T`, each entry :math:`v_t` being
-
-* a number: :math:`\\log_{10}` of the norm, rounded to ``grid.decimals``;
-* the string ``"inf"``: the norm overflowed float64 (larger than about
-  :math:`10^{308}`; JSON has no infinity);
-* the string ``"-inf"``: the norm is 0 in float64, exactly (every gradient
-  before the last step at weight scale 0) or because it underflowed (below
-  about :math:`10^{-308}`).
+for :math:`t = 1, \\dots, T`, each entry the :math:`\\log_{10}` of the norm
+rounded to ``grid.decimals``, or the string ``"inf"`` (it overflowed float64,
+past about :math:`10^{308}`; JSON has no infinity) or ``"-inf"`` (it is 0 in
+float64: exactly, as before the last step at weight scale 0, or underflowed).
 """
 
 from __future__ import annotations
@@ -40,6 +31,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from functools import partial
 from importlib.resources import files
 from typing import Any
 
@@ -74,14 +66,6 @@ MAX_WEIGHT_SCALE = 10.0
 MAX_SEQ_LEN = 200
 
 
-def _scale(name: str, value: Any) -> float:
-    return check_float(name, value, low=0.0, high=MAX_WEIGHT_SCALE)
-
-
-def _seq_len(name: str, value: Any) -> int:
-    return check_int(name, value, minimum=1, maximum=MAX_SEQ_LEN)
-
-
 @dataclass(frozen=True)
 class ExplorerGrid:
     """The settings the static explorer offers, and the probe's fixed sizes."""
@@ -96,12 +80,11 @@ class ExplorerGrid:
     decimals: int = 3  # log10 values to 3 decimals: 0.7% error, small JSON
 
     def __post_init__(self) -> None:
-        """Check every field, naming it in the error."""
+        """Check every field, naming it in the error (overflows are stored as inf)."""
         for name, check in (
-            ("nonlinearities", lambda n, v: check_choice(n, v, NONLINEARITIES)),
-            # up to the maxima; an overflow there is stored as "inf"
-            ("weight_scales", _scale),
-            ("seq_lens", _seq_len),
+            ("nonlinearities", partial(check_choice, choices=NONLINEARITIES)),
+            ("weight_scales", partial(check_float, low=0, high=MAX_WEIGHT_SCALE)),
+            ("seq_lens", partial(check_int, minimum=1, maximum=MAX_SEQ_LEN)),
         ):
             check_distinct(name, check_tuple(name, getattr(self, name), check))
         check_int("hidden_size", self.hidden_size, minimum=1)
@@ -115,14 +98,9 @@ def curve_key(
 ) -> str:
     """The key of one grid cell in the data of :func:`precompute`.
 
-    Args:
-        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian recurrent matrix.
-        seq_len: Sequence length.
-        last_step_only: Loss on the last step only.
-
     Returns:
-        A string such as ``"tanh|1.0|25|1"``.
+        For example ``"tanh|1.0|25|1"``: the nonlinearity, the weight scale as
+        Python prints a float, the length, 1 for loss on the last step only.
     """
     check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     check_float("weight_scale", weight_scale)
@@ -198,15 +176,11 @@ _IMPORT = re.compile(r'^import \{[^}]*\} from "\./explorer_core\.js";\n', re.M)
 
 
 def explorer_script() -> str:
-    """The explorer's JavaScript as one ES module: the two shipped files, inlined.
-
-    ``explorer_core.js`` (the DOM-free logic) followed by ``explorer.js`` (the
-    widget, which exports ``rkRnnExplorer(root, data)``) without its import
-    of the first, so the code runs from an inline ``<script type="module">``
-    with no file beside the page.
+    """The explorer's JavaScript as one ES module, for an inline ``<script>``.
 
     Returns:
-        The module's source.
+        ``explorer_core.js`` then ``explorer.js`` (which exports
+        ``rkRnnExplorer(root, data)``) without its import of the first.
     """
     package = files("reviewkit.rnn")
     core = package.joinpath("explorer_core.js").read_text(encoding="utf-8")

@@ -1,11 +1,9 @@
-// The RNN gradient explorer's logic, DOM-free (reviewkit.rnn.explorer): finds
-// a grid cell's curve in precompute()'s data (format in that module's
-// docstring), decodes it ("inf": overflowed float64, "-inf": 0 in float64,
-// else log10 of the norm) and turns it into plot geometry. explorer.js draws.
+// The RNN gradient explorer's logic, DOM-free: finds and decodes a grid cell's
+// curve in precompute()'s data (format: reviewkit.rnn.explorer's docstring)
+// and turns it into plot geometry. explorer.js draws.
 
 /**
- * A curve key that does not depend on how Python printed the numbers
- * (weight scale ws "1.0", "1e-05" or 1; last_step_only lso true, 1 or "1").
+ * A curve key independent of how Python printed the numbers (ws "1.0" or 1).
  * @returns {string} For example "tanh|1|25|1".
  */
 export function normalKey(nl, ws, T, lso) {
@@ -21,9 +19,8 @@ const decode = (v) => {
 /**
  * Decode data.curves (keyed by Python's curve_key()) and index them by normalKey().
  * @param {Object<string, {grad: Array, state: Array}>} curves
- * @returns {Map<string, {grad: number[], state: number[]}>} log10 values,
- *   Infinity where a norm overflowed, -Infinity where it is 0.
- * @throws {TypeError} On a value that is not a number, "inf" or "-inf".
+ * @returns {Map<string, {grad: number[], state: number[]}>} log10 values, or
+ *   +-Infinity where a norm overflowed or is 0; a TypeError on other values.
  */
 export function curveIndex(curves) {
   const index = new Map();

@@ -56,8 +56,7 @@ class GradientProfile:
             \\quad (t = 1: \\; < 1 \\text{ vanishing}, \\; > 1 \\text{ exploding})
 
         Returns:
-            The ratio for step ``t`` from 1 to :math:`T`; ``inf`` if the probe
-            overflowed anywhere, 0 if :math:`g_t` is exactly 0.
+            The ratio for ``t`` in 1..T; ``inf`` after an overflow anywhere.
         """
         g = self.grad_norms
         t = check_int("t", t, minimum=1, maximum=len(g))
@@ -97,9 +96,8 @@ def gradient_profile(
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
     The loss is :func:`~reviewkit.rnn.tasks.sequence_loss`; parameter gradients
-    are left untouched. Inputs and parameters are checked finite, so a
-    non-finite norm is an overflow of the model's dtype and comes out as
-    ``inf`` (``model.double()`` has far more range), never NaN or an error.
+    are left untouched. Inputs and weights are checked finite, so a non-finite
+    norm is an overflow of the model's dtype: it comes out as ``inf``.
 
     .. math::
 
@@ -128,11 +126,9 @@ def gradient_profile(
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
     grad_norms = G.double().pow(2).sum(dim=(0, 2)).sqrt()  # (T,), float64
     state_norms = S.double().norm(dim=2).mean(dim=0)  # (T,), float64
-    return GradientProfile(  # NaN (inf - inf, 0 * inf) is an overflow too: inf
-        grads=G,
-        grad_norms=torch.where(grad_norms.isfinite(), grad_norms, math.inf),
-        state_norms=torch.where(state_norms.isfinite(), state_norms, math.inf),
-    )
+    # NaN (inf - inf, 0 * inf) is an overflow too: inf
+    inf = [torch.where(v.isfinite(), v, math.inf) for v in (grad_norms, state_norms)]
+    return GradientProfile(G, *inf)
 
 
 def explorer_curve(
@@ -148,8 +144,7 @@ def explorer_curve(
     """The gradient profile of a fresh regressor on running averages, in float64.
 
     One curve of the gradient explorer (:mod:`reviewkit.rnn.explorer`): the
-    weights are drawn as in float32, then cast. float64 keeps every curve of
-    the explorer's default grid finite; beyond its range (about
+    weights are drawn as in float32, then cast; past float64's range (about
     :math:`10^{308}`) a norm comes out as ``inf``.
 
     Args:
@@ -220,7 +215,7 @@ def contribution_norms(
 ) -> torch.Tensor:
     """Split :math:`\\partial L/\\partial h_t` into one term per loss step.
 
-    With the loss on every step, :math:`L = \\frac1T \\sum_s L_s`, and
+    With the loss on every step, :math:`L = \\frac1T \\sum_s L_s`:
 
     .. math::
 
@@ -273,8 +268,8 @@ def fit_log_rate(norms: torch.Tensor, *, skip: int = 0) -> float:
     """Fit how fast a per-step norm changes, per step back from the last step.
 
     Least squares on :math:`\\ln g_{T-k} \\approx a + r\\,k` for
-    :math:`k \\ge` ``skip``. For a linear RNN with last-step loss and a normal
-    :math:`W_h`, :math:`r` tends to :math:`\\ln \\rho(W_h)`.
+    :math:`k \\ge` ``skip`` (:math:`r \\to \\ln \\rho(W_h)` for a linear RNN,
+    last-step loss and a normal :math:`W_h`).
 
     Args:
         norms: Positive norms per step, shape (T,).

@@ -1,19 +1,17 @@
 """A vanilla RNN written out step by step, and the regressor built on it.
 
-The layer is the textbook recurrence, unrolled as an explicit Python loop so
-that every hidden state :math:`h_t` is a tensor of its own that autograd can
-take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
+The textbook recurrence, unrolled as a Python loop so that every hidden state
+:math:`h_t` is a tensor autograd can differentiate with respect to:
 
 .. math::
 
     h_t = \\sigma(W_h h_{t-1} + W_x x_t + b), \\qquad
     \\hat y_t = W_f h_t + b_f .
 
-Models follow their parameters' dtype (float32 unless you call
-``model.double()``); floating inputs are cast to it. ``forward`` refuses the
-wrong type or shape but checks no values, so it runs under
-``torch.func.vmap`` (NaN in, NaN out, as in any torch module); the
-chapter's functions that take data refuse non-finite values at their door.
+Models follow their parameters' dtype (float32 unless ``model.double()``);
+inputs are cast to it. ``forward`` checks types and shapes, not values, so it
+runs under ``torch.func.vmap``; the functions that take data refuse
+non-finite values at their door.
 """
 
 from __future__ import annotations
@@ -56,9 +54,6 @@ def check_sequences(
 ) -> torch.Tensor:
     """Return ``x`` if it is a non-empty float (B, T, features) batch, cast to dtype.
 
-    ``finite`` also refuses NaN and infinite entries, a check on the values
-    that ``forward`` leaves to the functions that take data.
-
     Raises:
         TypeError: If ``x`` is not a floating-point tensor.
         ValueError: If its shape is wrong or empty, or (``finite``) not finite.
@@ -87,8 +82,8 @@ class VanillaRNN(nn.Module):
         nonlinearity: :math:`\\sigma`: ``"linear"``, ``"tanh"`` or ``"relu"``.
         weight_scale: Scale of the Gaussian ``W_h``, at least 0 (see
             :func:`~reviewkit.rnn.weights.gaussian_matrix`).
-        W_h: A finite recurrent matrix to use instead, shape (H, H); it is
-            copied and cast to float32.
+        W_h: A finite recurrent matrix to use instead, shape (H, H) (copied,
+            as float32).
         seed: Seed for the random weights (``W_h`` from ``seed``, ``W_x`` from
             ``seed + 1``).
     """
@@ -205,8 +200,7 @@ def check_regressor(name: str, model: object, *, scalar: bool = False) -> RNNReg
 
     Raises:
         TypeError: If ``model`` is not an :class:`RNNRegressor`.
-        ValueError: If ``scalar`` and the model has more than one input or
-            output per step (the chapter's tasks have one of each).
+        ValueError: If ``scalar`` and it has more than one input or output.
     """
     check_instance(name, model, RNNRegressor)
     if scalar and (model.rnn.input_size != 1 or model.W_f.shape[0] != 1):

@@ -1,17 +1,11 @@
 """The chapter's two regression tasks and the loss that scores them.
 
-* The running average (the review sheet's task): the target at step
-  :math:`t` is the mean of the inputs so far, :func:`running_average_task`.
-* Lag-:math:`D` recall (page 2c): the inputs are white noise and the target
-  at step :math:`t` is the input :math:`D` steps earlier, :func:`lag_task`.
-  Only a model that carries :math:`x_{t-D}` across :math:`D` steps can solve
-  it, so it isolates long-range credit assignment.
-
-:func:`sequence_loss` weighs each step's mean squared error;
-:func:`loss_weights` puts the weight on every step that has a target (task 1)
-or on the last step only (task 2, ``last_step_only``). As a tensor, the
-choice can differ between models trained side by side under
-``torch.func.vmap`` (:func:`~reviewkit.rnn.training.train_regressors`).
+The running average (the review sheet's task, :func:`running_average_task`)
+and lag-:math:`D` recall (page 2c, :func:`lag_task`: white noise in, the input
+:math:`D` steps back out, which isolates long-range credit assignment).
+:func:`sequence_loss` weighs each step's squared error by :func:`loss_weights`
+(every step with a target, or the last only); as a tensor, the choice can
+differ between models trained side by side under ``torch.func.vmap``.
 """
 
 from __future__ import annotations
@@ -69,10 +63,9 @@ def lag_task(
 
         x_t \\sim \\mathcal N(0, 1), \\qquad y_t = x_{t-D} \\quad (t > D)
 
-    The first :math:`D` steps have no input to recall; their targets are 0
-    and :func:`sequence_loss` leaves them out when given ``first_step=lag``.
-    The target has variance 1, so the mean squared error of the best
-    constant guess is 1 and :math:`R^2 = 1 - \\mathrm{MSE}`.
+    The first :math:`D` targets are 0 (nothing to recall; ``first_step=lag``
+    in :func:`loss_weights` leaves them out). The target has variance 1, so
+    :math:`R^2 = 1 - \\mathrm{MSE}`.
 
     Args:
         batch_size: Number of sequences, :math:`B`.
@@ -132,9 +125,8 @@ def sequence_loss(
 
         L = \\sum_t w_t \\, \\overline{(\\hat y_t - y_t)^2}
 
-    (the bar is the mean over the batch and the outputs). Like a ``forward``
-    it checks types and shapes, not values, so it runs under
-    ``torch.func.vmap``.
+    (the bar: the mean over batch and outputs). It checks types and shapes,
+    not values, so it runs under ``torch.func.vmap``.
 
     Args:
         y_hat: Predictions, shape (B, T, O).

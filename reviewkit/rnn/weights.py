@@ -1,11 +1,9 @@
 """Recurrent weight matrices with a chosen spectral radius or weight scale.
 
 The long-run growth of :math:`\\|W_h^k\\|` is set by the spectral radius
-:math:`\\rho(W_h) = \\max_i |\\lambda_i|`, so the chapter builds matrices where
-:math:`\\rho` is exact (:func:`matrix_with_spectral_radius`), roughly a chosen
-weight scale (:func:`gaussian_matrix`, by the circular law). Every random
-draw comes from a generator seeded by the caller; the global RNG is never
-touched.
+:math:`\\rho(W_h) = \\max_i |\\lambda_i|`: exact in
+:func:`matrix_with_spectral_radius`, about the weight scale in
+:func:`gaussian_matrix` (the circular law). Draws use the caller's seed only.
 """
 
 from __future__ import annotations
@@ -16,11 +14,7 @@ import torch
 
 from reviewkit.checks import check_choice, check_float, check_int, seeded_generator
 
-__all__ = [
-    "MATRIX_KINDS",
-    "gaussian_matrix",
-    "matrix_with_spectral_radius",
-]
+__all__ = ["MATRIX_KINDS", "gaussian_matrix", "matrix_with_spectral_radius"]
 
 #: The kinds of random matrix :func:`matrix_with_spectral_radius` draws.
 MATRIX_KINDS: tuple[str, ...] = ("orthogonal", "symmetric", "gaussian")
