@@ -1,98 +1,28 @@
 """The RNN chapter: vanilla RNNs and the sizes of their gradients through time.
 
-One module per concept, mirroring the chapter's pages (docs/rnn/):
-
-* :mod:`~reviewkit.rnn.model`: the vanilla RNN layer and its regressor.
-* :mod:`~reviewkit.rnn.weights`: recurrent matrices with a chosen spectral
-  radius or weight scale.
-* :mod:`~reviewkit.rnn.tasks`: the running-average and lag-recall tasks and
-  the loss on every step or the last step only.
-* :mod:`~reviewkit.rnn.training`: Adam training on fresh batches, one model
-  or several side by side.
-* :mod:`~reviewkit.rnn.gradients`: :math:`\\partial L/\\partial h_t` at every
-  step (autograd and closed form) and its analyses.
-* :mod:`~reviewkit.rnn.experiments`: the configs and runs behind pages 2b, 2c.
-* :mod:`~reviewkit.rnn.explorer` and :mod:`~reviewkit.rnn.figures`: the
-  gradient explorer and the chapter's drawing code.
-
-Every public name below is also importable from its module, for example
-``from reviewkit.rnn import RNNRegressor, gradient_profile``.
+One module per concept, mirroring the chapter's pages (docs/rnn/); the API
+page lists them. Each module's public names (its ``__all__``) are also
+importable from here, for example ``from reviewkit.rnn import RNNRegressor``.
 """
 
-from reviewkit.rnn.experiments import (
-    LagRecall,
-    LagResult,
-    ScaleSweep,
-    SweepResult,
-    lag_recall,
-    scale_sweep,
+from reviewkit.rnn import (
+    display,
+    experiments,
+    explorer,
+    gradients,
+    model,
+    tasks,
+    training,
+    weights,
 )
-from reviewkit.rnn.explorer import (
-    ExplorerGrid,
-    curve_key,
-    explorer_curve,
-    explorer_html,
-    explorer_script,
-    live_explorer,
-    precompute,
-    show_explorer,
-)
-from reviewkit.rnn.figures import plot_curve, plot_profiles
-from reviewkit.rnn.gradients import (
-    GradientProfile,
-    contribution_norms,
-    fit_log_rate,
-    gradient_profile,
-    input_influence,
-    linear_closed_form,
-    mean_by_distance,
-)
-from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor, VanillaRNN
-from reviewkit.rnn.tasks import lag_task, running_average_task, sequence_loss
-from reviewkit.rnn.training import TASKS, TrainConfig, train_regressor, train_regressors
-from reviewkit.rnn.weights import (
-    MATRIX_KINDS,
-    gaussian_matrix,
-    jordan_matrix,
-    matrix_with_spectral_radius,
-)
+from reviewkit.rnn.display import *  # noqa: F403
+from reviewkit.rnn.experiments import *  # noqa: F403
+from reviewkit.rnn.explorer import *  # noqa: F403
+from reviewkit.rnn.gradients import *  # noqa: F403
+from reviewkit.rnn.model import *  # noqa: F403
+from reviewkit.rnn.tasks import *  # noqa: F403
+from reviewkit.rnn.training import *  # noqa: F403
+from reviewkit.rnn.weights import *  # noqa: F403
 
-__all__ = [
-    "MATRIX_KINDS",
-    "NONLINEARITIES",
-    "TASKS",
-    "ExplorerGrid",
-    "GradientProfile",
-    "LagRecall",
-    "LagResult",
-    "RNNRegressor",
-    "ScaleSweep",
-    "SweepResult",
-    "TrainConfig",
-    "VanillaRNN",
-    "contribution_norms",
-    "curve_key",
-    "explorer_curve",
-    "explorer_html",
-    "explorer_script",
-    "fit_log_rate",
-    "gaussian_matrix",
-    "gradient_profile",
-    "input_influence",
-    "jordan_matrix",
-    "lag_recall",
-    "lag_task",
-    "linear_closed_form",
-    "live_explorer",
-    "matrix_with_spectral_radius",
-    "mean_by_distance",
-    "plot_curve",
-    "plot_profiles",
-    "precompute",
-    "running_average_task",
-    "scale_sweep",
-    "sequence_loss",
-    "show_explorer",
-    "train_regressor",
-    "train_regressors",
-]
+_MODULES = (display, experiments, explorer, gradients, model, tasks, training, weights)
+__all__ = sorted(name for module in _MODULES for name in module.__all__)

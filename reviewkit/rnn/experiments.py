@@ -5,29 +5,35 @@
 * :class:`LagRecall` / :func:`lag_recall` (page 2c): recall of the input
   :math:`D` steps back, trained with each loss, across several lags.
 
-Pages and tests call the same functions, the tests at smaller sizes. Every
-config checks its fields when it is built.
+Pages and tests call the same functions, the tests at smaller sizes. Configs
+check their fields when built (repeated settings refused); runs train side by
+side and are probed in float64: an overflow is ``inf``, a diverged run NaN.
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import math
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import torch
 
 from reviewkit.checks import (
     check_choice,
+    check_distinct,
     check_float,
+    check_instance,
     check_int,
     check_seed,
     check_tuple,
 )
-from reviewkit.rnn.gradients import gradient_profile
+from reviewkit.rnn.gradients import GradientProfile, gradient_profile
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
 from reviewkit.rnn.tasks import lag_task, running_average_task
-from reviewkit.rnn.training import TrainConfig, train_regressor, train_regressors
+from reviewkit.rnn.training import TrainConfig, train_regressors
 
 __all__ = [
     "LagRecall",
@@ -39,18 +45,25 @@ __all__ = [
 ]
 
 
-def _nonlinearity(name: str, value: Any) -> str:
-    return check_choice(name, value, NONLINEARITIES)
+_choose_nonlinearity = partial(check_choice, choices=NONLINEARITIES)
+_scale = partial(check_float, low=0.0)
 
 
-def _positive_scale(name: str, value: Any) -> float:
-    return check_float(name, value, low=0.0, low_inclusive=False)
+def _distinct(name: str, values: Any, check: Any) -> None:
+    check_distinct(name, check_tuple(name, values, check))
 
 
-def _train_config(name: str, value: Any) -> TrainConfig:
-    if not isinstance(value, TrainConfig):
-        raise TypeError(f"{name} must be a TrainConfig, got {type(value).__name__}")
-    return value
+def _profile(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, **loss: Any):
+    """The profile of a float64 copy of ``model``; None if training made it NaN."""
+    if not all(bool(p.isfinite().all()) for p in model.parameters()):
+        return None
+    return gradient_profile(copy.deepcopy(model).double(), x, y, **loss)
+
+
+def _decades(profile: GradientProfile | None, t: int = 1) -> float:
+    """log10 g_t / g_T: -inf if g_t is 0, inf if it overflowed, NaN if diverged."""
+    ratio = math.nan if profile is None else profile.ratio(t)
+    return -math.inf if ratio == 0 else math.log10(ratio)
 
 
 @dataclass(frozen=True)
@@ -69,44 +82,43 @@ class ScaleSweep:
 
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
-        check_tuple("nonlinearities", self.nonlinearities, _nonlinearity)
-        # scale 0 gives a zero gradient at step 1, whose log is undefined
-        check_tuple("weight_scales", self.weight_scales, _positive_scale)
-        check_tuple("seeds", self.seeds, check_seed)
+        _distinct("nonlinearities", self.nonlinearities, _choose_nonlinearity)
+        _distinct("weight_scales", self.weight_scales, _scale)  # 0: -inf decades
+        _distinct("seeds", self.seeds, check_seed)
         check_int("hidden_size", self.hidden_size, minimum=1)
         check_int("seq_len", self.seq_len, minimum=2)
         check_int("batch_size", self.batch_size, minimum=1)
         if self.train is not None:
-            _train_config("train", self.train)
+            check_instance("train", self.train, TrainConfig)
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """What :func:`scale_sweep` measures, per (nonlinearity, weight scale)."""
+    """What :func:`scale_sweep` measures per (nonlinearity, weight scale), per seed."""
 
-    #: mean :math:`\|h_T\|`, one entry per seed
-    state_norm: dict[tuple[str, float], list[float]]
+    state_norm: dict[tuple[str, float], list[float]]  #: mean :math:`\|h_T\|`
     log10_grad_ratio: dict[tuple[str, float], list[float]]  #: see :func:`scale_sweep`
     final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
+    #: growth of the mean :math:`\|h_t\|` per step over the last
+    #: :math:`k = \min(10, T-1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`
+    state_growth: dict[tuple[str, float], list[float]]
 
 
 def scale_sweep(config: ScaleSweep) -> SweepResult:
     """Probe (optionally trained) regressors over a grid of weight scales.
 
     For each nonlinearity, weight scale and seed, a regressor with a Gaussian
-    :math:`W_h` of that scale is (trained with ``config.train`` and) probed
-    with the loss on the last step only, on a fresh batch. It records the mean
-    hidden-state norm at the last step and how much the gradient grew from the
-    last step back to the first:
+    :math:`W_h` of that scale is (trained with ``config.train``, then) probed
+    in float64 with the loss on the last step only for its state norms and
 
     .. math::
 
         \\log_{10} \\frac{\\|\\partial L/\\partial h_1\\|}
         {\\|\\partial L/\\partial h_T\\|}
-        \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding})
+        \\quad (< 0: \\text{vanishing}, \\; > 0: \\text{exploding}).
 
-    A gradient that underflows to 0 (or overflows) is recorded as ``-inf``
-    (or ``inf``) decades.
+    A gradient of exactly 0 at step 1 (weight scale 0) gives ``-inf``
+    decades, an overflow of float64 ``inf``, a diverged training run NaN.
 
     Args:
         config: The grid, the sizes and the training (if any).
@@ -114,41 +126,34 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
     Returns:
         The measurements, keyed by ``(nonlinearity, weight_scale)``.
     """
-    if not isinstance(config, ScaleSweep):
-        raise TypeError(f"config must be a ScaleSweep, got {type(config).__name__}")
-    states, ratios, losses = {}, {}, {}
-    for nonlinearity in config.nonlinearities:
-        for scale in config.weight_scales:
-            key = (nonlinearity, scale)
-            states[key], ratios[key], losses[key] = [], [], []
-            for seed in config.seeds:
-                model = RNNRegressor(
-                    1,
-                    config.hidden_size,
-                    1,
-                    nonlinearity,
-                    weight_scale=scale,
-                    seed=seed,
-                )
-                loss = math.nan
-                if config.train is not None:
-                    train = replace(config.train, seed=seed, last_step_only=True)
-                    loss = train_regressor(model, train)[-1]
-                x, y = running_average_task(
-                    config.batch_size, config.seq_len, seed=1000 + seed
-                )
-                p = gradient_profile(model, x, y, last_step_only=True)
-                states[key].append(p.state_norms[-1].item())
-                first, last = p.grad_norms[0].item(), p.grad_norms[-1].item()
-                # log10 |dL/dh_1| - log10 |dL/dh_T|
-                ratios[key].append(_log10(first) - _log10(last))
-                losses[key].append(loss)
-    return SweepResult(states, ratios, losses)
-
-
-def _log10(value: float) -> float:
-    """log10 that maps 0 to -inf instead of raising."""
-    return math.log10(value) if value > 0 else -math.inf
+    check_instance("config", config, ScaleSweep)
+    H, T, k = config.hidden_size, config.seq_len, min(10, config.seq_len - 1)
+    cells = list(
+        itertools.product(config.nonlinearities, config.weight_scales, config.seeds)
+    )
+    models = {
+        c: RNNRegressor(1, H, 1, c[0], weight_scale=c[1], seed=c[2]) for c in cells
+    }
+    final = dict.fromkeys(cells, math.nan)
+    for nl in config.nonlinearities if config.train is not None else ():
+        group = [c for c in cells if c[0] == nl]  # one nonlinearity per stack
+        configs = [replace(config.train, seed=c[2], last_step_only=True) for c in group]
+        runs = train_regressors([models[c] for c in group], configs)
+        final.update((c, run[-1]) for c, run in zip(group, runs, strict=True))
+    result = SweepResult({}, {}, {}, {})
+    for (nl, scale, seed), model in models.items():
+        x, y = running_average_task(config.batch_size, T, seed=1000 + seed)
+        p = _profile(model, x, y, last_step_only=True)
+        h = [math.nan] * 2 if p is None else p.state_norms[[-1 - k, -1]].tolist()
+        key = (nl, scale)
+        result.state_norm.setdefault(key, []).append(h[1])
+        # log10 |dL/dh_1| - log10 |dL/dh_T|
+        result.log10_grad_ratio.setdefault(key, []).append(_decades(p))
+        result.final_loss.setdefault(key, []).append(final[nl, scale, seed])
+        # (|h_T| / |h_{T-k}|)^(1/k); inf if the states overflowed
+        growth = math.inf if h[1] == math.inf else (h[1] / h[0]) ** (1 / k)
+        result.state_growth.setdefault(key, []).append(growth)
+    return result
 
 
 @dataclass(frozen=True)
@@ -161,8 +166,7 @@ class LagRecall:
     # short lags any model learns, to lags beyond the vanishing horizon
     lags: tuple[int, ...] = (3, 12, 18, 24)
     seeds: tuple[int, ...] = (0,)  # one run per cell keeps the page fast
-    # 300 Adam steps on batches of 64 sequences of 40 steps; the 8 runs of
-    # the defaults train side by side (train_regressors) in about 3 s
+    # 300 Adam steps on 64 sequences of 40 steps; the 8 runs train side by side
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(
             steps=300, batch_size=64, seq_len=40, task="lag"
@@ -172,135 +176,91 @@ class LagRecall:
 
     def __post_init__(self) -> None:
         """Check every field, naming it in the error."""
-        _nonlinearity("nonlinearity", self.nonlinearity)
-        check_float("weight_scale", self.weight_scale, low=0.0)
+        _choose_nonlinearity("nonlinearity", self.nonlinearity)
+        _scale("weight_scale", self.weight_scale)
         check_int("hidden_size", self.hidden_size, minimum=1)
-        _train_config("train", self.train)
+        check_instance("train", self.train, TrainConfig)
         if self.train.task != "lag":
             raise ValueError(
                 f"train.task must be 'lag' for LagRecall, got {self.train.task!r}"
             )
         T = self.train.seq_len
-        check_tuple(
+        _distinct(
             "lags", self.lags, lambda n, v: check_int(n, v, minimum=1, maximum=T - 1)
         )
-        check_tuple("seeds", self.seeds, check_seed)
-        for name in ("lags", "seeds"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values):
-                raise ValueError(f"{name} must not repeat a value, got {values!r}")
+        _distinct("seeds", self.seeds, check_seed)
         check_int("eval_batch", self.eval_batch, minimum=2)
 
 
 @dataclass(frozen=True)
 class LagResult:
-    """What :func:`lag_recall` measures, keyed by ``(last_step_only, lag)``."""
+    """What :func:`lag_recall` measures per ``(last_step_only, lag)``, per seed."""
 
-    #: :math:`R^2` of the prediction at the last step on test data, per seed
+    #: :math:`R^2` of the prediction at the last step on test data
     r2: dict[tuple[bool, int], list[float]]
     #: :math:`\log_{10}(g_{D+1}/g_T)` under the loss the model was trained
-    #: with: how much the gradient changes over the supervised steps, per seed
+    #: with: how much the gradient changes over the supervised steps
     profile_span: dict[tuple[bool, int], list[float]]
-    #: :math:`\log_{10}` of :math:`\|\partial L_T/\partial h_{T-D}\| /
-    #: \|\partial L_T/\partial h_T\|` after training: what one loss term
-    #: keeps after travelling back :math:`D` steps, per seed
+    #: :math:`\log_{10}(\|\partial L_T/\partial h_{T-D}\| /
+    #: \|\partial L_T/\partial h_T\|)` after training: what one loss term keeps
+    #: after travelling back :math:`D` steps
     reach: dict[tuple[bool, int], list[float]]
-    #: the same reach for the untrained model (the same for both losses),
-    #: keyed by lag: the signal training starts from, per seed
+    #: the same reach before training (the same for both losses), keyed by lag
     reach_init: dict[int, list[float]]
 
 
 def lag_recall(config: LagRecall) -> LagResult:
     r"""Train one regressor per lag, seed and loss on the lag-recall task.
 
-    The task is :func:`~reviewkit.rnn.tasks.lag_task`. For each trained model
-    it measures, on fresh test sequences:
-
-    * :math:`R^2 = 1 - \mathrm{MSE} / \mathrm{Var}(y_T)` at the last step
-      (1: perfect recall of :math:`x_{T-D}`; 0: no better than guessing 0);
-    * the span of its gradient profile under its own training loss, over the
-      steps that carry a loss, :math:`\log_{10}(g_{D+1} / g_T)`;
-    * the reach of a single loss term, :math:`\log_{10}` of
-      :math:`\|\partial L_T/\partial h_{T-D}\| /
-      \|\partial L_T/\partial h_T\|`: how many decades the learning signal
-      for a :math:`D`-step dependency loses on its way back, after training
-      and (the same model before training) at initialisation.
-
-    All runs train together with
-    :func:`~reviewkit.rnn.training.train_regressors`, each exactly as
-    :func:`~reviewkit.rnn.training.train_regressor` would train it alone (up
-    to float rounding), in less time.
+    The runs (:func:`~reviewkit.rnn.tasks.lag_task`) train side by side. Each
+    trained model gets, on fresh test sequences, :math:`R^2 = 1 - \mathrm{MSE}
+    / \mathrm{Var}(y_T)` at the last step (1: perfect recall of
+    :math:`x_{T-D}`; 0: no better than guessing 0), the span of its gradient
+    profile over the steps with a loss, and the reach of one loss term (the
+    decades a :math:`D`-step signal loses on its way back), also untrained.
 
     Args:
         config: Model, lags, seeds, training and evaluation sizes.
 
     Returns:
-        The three measurements for every (loss, lag) pair.
+        The measurements for every (loss, lag) pair.
     """
-    if not isinstance(config, LagRecall):
-        raise TypeError(f"config must be a LagRecall, got {type(config).__name__}")
-    T = config.train.seq_len
-    keys = [
-        (lso, lag, seed)
-        for lso in (False, True)
-        for lag in config.lags
-        for seed in config.seeds
-    ]
-    models = [
-        RNNRegressor(
-            1,
-            config.hidden_size,
-            1,
-            config.nonlinearity,
-            weight_scale=config.weight_scale,
-            seed=seed,
-        )
-        for _, _, seed in keys
-    ]
+    check_instance("config", config, LagRecall)
+    T, nl, scale = config.train.seq_len, config.nonlinearity, config.weight_scale
+    keys = list(itertools.product((False, True), config.lags, config.seeds))
+    models = {
+        key: RNNRegressor(1, config.hidden_size, 1, nl, weight_scale=scale, seed=key[2])
+        for key in keys
+    }
     tests = {
         (lag, seed): lag_task(config.eval_batch, T, lag, seed=1000 + seed)
-        for lag in config.lags
-        for seed in config.seeds
+        for lag, seed in itertools.product(config.lags, config.seeds)
     }  # (x, y) test sequences, shared by both losses
+
+    def reach(model: RNNRegressor, lag: int, seed: int) -> float:
+        # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
+        return _decades(
+            _profile(model, *tests[lag, seed], last_step_only=True), T - lag
+        )
+
     # the untrained model is the same for both losses: measure it once
-    model_of = dict(zip(keys, models, strict=True))
-    reach_init = {
-        lag: [
-            _reach(model_of[False, lag, seed], *tests[lag, seed], lag)
-            for seed in config.seeds
-        ]
-        for lag in config.lags
-    }
-    # every (loss, lag, seed) run at once; each as train_regressor would alone
-    train_regressors(
-        models,
-        [
-            replace(config.train, seed=seed, last_step_only=lso, lag=lag)
-            for lso, lag, seed in keys
-        ],
-    )
-    r2: dict[tuple[bool, int], list[float]] = {}
-    span: dict[tuple[bool, int], list[float]] = {}
-    reach: dict[tuple[bool, int], list[float]] = {}
-    for (lso, lag, seed), model in zip(keys, models, strict=True):
+    result = LagResult({}, {}, {}, {})
+    for lag, seed in tests:
+        result.reach_init.setdefault(lag, []).append(
+            reach(models[False, lag, seed], lag, seed)
+        )
+    configs = [
+        replace(config.train, seed=s, last_step_only=lso, lag=d) for lso, d, s in keys
+    ]
+    train_regressors(list(models.values()), configs)
+    for (lso, lag, seed), model in models.items():
         x, y = tests[lag, seed]
         with torch.no_grad():
             err = ((model(x)[:, -1] - y[:, -1]) ** 2).mean().item()
         # R^2 = 1 - MSE / Var(y_T)
-        r2.setdefault((lso, lag), []).append(1.0 - err / y[:, -1].var().item())
-        own = gradient_profile(
-            model, x, y, last_step_only=lso, first_step=lag
-        ).grad_norms  # (T,)
+        result.r2.setdefault((lso, lag), []).append(1.0 - err / y[:, -1].var().item())
+        own = _profile(model, x, y, last_step_only=lso, first_step=lag)
         # log10 g_{D+1} - log10 g_T: the steps that carry a loss
-        span.setdefault((lso, lag), []).append(
-            _log10(own[lag].item()) - _log10(own[-1].item())
-        )
-        reach.setdefault((lso, lag), []).append(_reach(model, x, y, lag))
-    return LagResult(r2, span, reach, reach_init)
-
-
-def _reach(model: RNNRegressor, x: torch.Tensor, y: torch.Tensor, lag: int) -> float:
-    """Decades one last-step loss term loses over ``lag`` steps back in time."""
-    g = gradient_profile(model, x, y, last_step_only=True).grad_norms  # (T,)
-    # log10 |dL_T/dh_{T-D}| - log10 |dL_T/dh_T|
-    return _log10(g[-1 - lag].item()) - _log10(g[-1].item())
+        result.profile_span.setdefault((lso, lag), []).append(_decades(own, lag + 1))
+        result.reach.setdefault((lso, lag), []).append(reach(model, lag, seed))
+    return result

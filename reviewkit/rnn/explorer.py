@@ -1,27 +1,38 @@
-"""A gradient explorer: the norm of dL/dh_t against t for a grid of settings.
+"""The gradient explorer's data: the norm of dL/dh_t against t for a grid of settings.
 
-A static site has no kernel, so :func:`precompute` runs the gradient profile
-of :mod:`reviewkit.rnn.gradients` for every cell of a small grid
-(nonlinearity x weight scale x sequence length x ``last_step_only``) when the
-page is built, and :func:`explorer_html` turns the numbers into self-contained
-HTML: a few ``<select>`` controls and the script ``explorer.js`` (shipped with
-the package) that draws the chosen curve as SVG. Nothing is loaded from the
-network.
+A static site has no kernel, so :func:`precompute` runs
+:func:`~reviewkit.rnn.gradients.explorer_curve` (in float64) for every cell of
+a small grid when the page is built, and :func:`explorer_html` inlines the
+numbers and the shipped ES modules ``explorer_core.js`` (DOM-free logic) and
+``explorer.js`` (the widget) into self-contained HTML that loads nothing.
+:mod:`reviewkit.rnn.display` shows it (and a live version).
 
-:func:`show_explorer` shows it inline in Jupyter and, in a plain ``python``,
-writes a standalone HTML file and returns its path. :func:`live_explorer`
-gives the same controls wired to the real computation through ipywidgets (the
-``widgets`` extra: ``pip install "reviewkit[widgets]"``).
+**The data format** (JSON; :func:`precompute` returns it, the explorer and
+the site's RNN practice page read it)::
+
+    {"grid": {"nonlinearities": ["linear", ...],
+              "weight_scales": [0.5, ...],
+              "seq_lens": [10, ...]},
+     "curves": {"<curve_key>": {"grad": [v_1, ..., v_T],
+                                "state": [v_1, ..., v_T]}, ...}}
+
+One curve per grid cell, under :func:`curve_key`. ``grad`` holds
+:math:`\\|\\partial L/\\partial h_t\\|` and ``state`` the mean :math:`\\|h_t\\|`
+for :math:`t = 1, \\dots, T`, each entry the :math:`\\log_{10}` of the norm
+rounded to ``grid.decimals``, or the string ``"inf"`` (it overflowed float64,
+past about :math:`10^{308}`; JSON has no infinity) or ``"-inf"`` (it is 0 in
+float64: exactly, as before the last step at weight scale 0, or underflowed).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-import tempfile
+import re
 from dataclasses import dataclass
+from functools import partial
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -29,26 +40,30 @@ import torch
 from reviewkit.checks import (
     check_bool,
     check_choice,
+    check_distinct,
     check_float,
+    check_instance,
     check_int,
     check_seed,
     check_tuple,
 )
-from reviewkit.rnn.figures import plot_curve
-from reviewkit.rnn.gradients import GradientProfile, gradient_profile
-from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
-from reviewkit.rnn.tasks import running_average_task
+from reviewkit.rnn.gradients import explorer_curve
+from reviewkit.rnn.model import NONLINEARITIES
 
 __all__ = [
+    "MAX_SEQ_LEN",
+    "MAX_WEIGHT_SCALE",
     "ExplorerGrid",
     "curve_key",
-    "explorer_curve",
     "explorer_html",
     "explorer_script",
-    "live_explorer",
     "precompute",
-    "show_explorer",
 ]
+
+#: The largest weight scale the explorer accepts (grid and live sliders).
+MAX_WEIGHT_SCALE = 10.0
+#: The longest sequence the explorer accepts (grid and live sliders).
+MAX_SEQ_LEN = 200
 
 
 @dataclass(frozen=True)
@@ -65,19 +80,13 @@ class ExplorerGrid:
     decimals: int = 3  # log10 values to 3 decimals: 0.7% error, small JSON
 
     def __post_init__(self) -> None:
-        """Check every field, naming it in the error."""
-        check_tuple(
-            "nonlinearities",
-            self.nonlinearities,
-            lambda n, v: check_choice(n, v, NONLINEARITIES),
-        )
-        check_tuple(
-            "weight_scales",
-            self.weight_scales,
-            # above 10 every ReLU and linear curve overflows float32 at T = 50
-            lambda n, v: check_float(n, v, low=0.0, high=10.0),
-        )
-        check_tuple("seq_lens", self.seq_lens, lambda n, v: check_int(n, v, minimum=1))
+        """Check every field, naming it in the error (overflows are stored as inf)."""
+        for name, check in (
+            ("nonlinearities", partial(check_choice, choices=NONLINEARITIES)),
+            ("weight_scales", partial(check_float, low=0, high=MAX_WEIGHT_SCALE)),
+            ("seq_lens", partial(check_int, minimum=1, maximum=MAX_SEQ_LEN)),
+        ):
+            check_distinct(name, check_tuple(name, getattr(self, name), check))
         check_int("hidden_size", self.hidden_size, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
         check_seed("seed", self.seed)
@@ -89,14 +98,9 @@ def curve_key(
 ) -> str:
     """The key of one grid cell in the data of :func:`precompute`.
 
-    Args:
-        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian recurrent matrix.
-        seq_len: Sequence length.
-        last_step_only: Loss on the last step only.
-
     Returns:
-        A string such as ``"tanh|1.0|25|1"``.
+        For example ``"tanh|1.0|25|1"``: the nonlinearity, the weight scale as
+        Python prints a float, the length, 1 for loss on the last step only.
     """
     check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
     check_float("weight_scale", weight_scale)
@@ -105,50 +109,12 @@ def curve_key(
     return f"{nonlinearity}|{float(weight_scale)}|{seq_len}|{int(last_step_only)}"
 
 
-def explorer_curve(
-    nonlinearity: str,
-    weight_scale: float,
-    seq_len: int,
-    last_step_only: bool,
-    *,
-    hidden_size: int = 32,
-    batch_size: int = 16,
-    seed: int = 0,
-) -> GradientProfile:
-    """The gradient profile of a fresh, untrained regressor for one setting.
-
-    Args:
-        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian recurrent matrix (at least 0).
-        seq_len: Sequence length, :math:`T`.
-        last_step_only: Loss on the last step only, instead of on every step.
-        hidden_size: Hidden units, :math:`H`.
-        batch_size: Sequences in the probe batch, :math:`B`.
-        seed: Seed of the weights and of the inputs.
-
-    Returns:
-        The profile; its norms have shape (T,).
-    """
-    check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
-    check_float("weight_scale", weight_scale, low=0.0)
-    check_int("seq_len", seq_len, minimum=1)
-    check_bool("last_step_only", last_step_only)
-    check_int("hidden_size", hidden_size, minimum=1)
-    check_int("batch_size", batch_size, minimum=1)
-    check_seed("seed", seed)
-    model = RNNRegressor(
-        1, hidden_size, 1, nonlinearity, weight_scale=weight_scale, seed=seed
-    )
-    x, y = running_average_task(batch_size, seq_len, seed=seed)
-    return gradient_profile(model, x, y, last_step_only=last_step_only)
-
-
-def _log10_list(values: torch.Tensor, decimals: int) -> list[float | None]:
-    """log10 of each value, rounded; ``None`` where it is zero or not finite."""
-    out: list[float | None] = []
-    for v in values.tolist():
-        out.append(round(math.log10(v), decimals) if 0 < v < math.inf else None)
-    return out
+def _encode(norms: torch.Tensor, decimals: int) -> list[float | str]:
+    """log10 of each norm, rounded; ``"inf"`` if it overflowed, ``"-inf"`` if 0."""
+    return [
+        "inf" if v == math.inf else "-inf" if v == 0 else round(math.log10(v), decimals)
+        for v in norms.tolist()
+    ]
 
 
 def precompute(grid: ExplorerGrid = ExplorerGrid()) -> dict[str, Any]:
@@ -158,31 +124,21 @@ def precompute(grid: ExplorerGrid = ExplorerGrid()) -> dict[str, Any]:
         grid: The settings to cover.
 
     Returns:
-        A JSON-ready map: ``"grid"`` (the choices) and ``"curves"``, which maps
-        :func:`curve_key` to ``{"grad": [...], "state": [...]}``, the log10 of
-        :math:`\\|\\partial L/\\partial h_t\\|` and of the mean :math:`\\|h_t\\|`.
+        A JSON-ready map in the format of this module's docstring.
     """
-    if not isinstance(grid, ExplorerGrid):
-        raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}")
+    check_instance("grid", grid, ExplorerGrid)
     curves = {}
-    for nonlinearity in grid.nonlinearities:
-        for scale in grid.weight_scales:
-            for T in grid.seq_lens:
-                for last_step_only in (True, False):
-                    profile = explorer_curve(
-                        nonlinearity,
-                        scale,
-                        T,
-                        last_step_only,
-                        hidden_size=grid.hidden_size,
-                        batch_size=grid.batch_size,
-                        seed=grid.seed,
-                    )
-                    key = curve_key(nonlinearity, scale, T, last_step_only)
-                    curves[key] = {
-                        "grad": _log10_list(profile.grad_norms, grid.decimals),
-                        "state": _log10_list(profile.state_norms, grid.decimals),
-                    }
+    sizes = dict(
+        hidden_size=grid.hidden_size, batch_size=grid.batch_size, seed=grid.seed
+    )
+    for cell in itertools.product(
+        grid.nonlinearities, grid.weight_scales, grid.seq_lens, (True, False)
+    ):  # (nonlinearity, weight scale, T, last_step_only)
+        p = explorer_curve(*cell, **sizes)
+        curves[curve_key(*cell)] = {
+            "grad": _encode(p.grad_norms, grid.decimals),
+            "state": _encode(p.state_norms, grid.decimals),
+        }
     return {
         "grid": {
             "nonlinearities": list(grid.nonlinearities),
@@ -209,23 +165,30 @@ aria-label="Log-scale plot of gradient and hidden-state norms against time step"
 </svg>
 <div data-k="note" style="font-size:12px;color:#555"></div>
 </div>
-<script>
+<script type="module">
 @SCRIPT@
-(function () {
-var D = @DATA@;
-rkRnnExplorer(document.getElementById("@ID@"), D);
-})();
+rkRnnExplorer(document.getElementById("@ID@"), @DATA@);
 </script>
 """
 
+# the widget's one import of the DOM-free module, dropped when they are inlined
+_IMPORT = re.compile(r'^import \{[^}]*\} from "\./explorer_core\.js";\n', re.M)
+
 
 def explorer_script() -> str:
-    """The explorer's JavaScript, ``explorer.js``, shipped as package data.
+    """The explorer's JavaScript as one ES module, for an inline ``<script>``.
 
     Returns:
-        The source of the function ``rkRnnExplorer(root, data)``.
+        ``explorer_core.js`` then ``explorer.js`` (which exports
+        ``rkRnnExplorer(root, data)``) without its import of the first.
     """
-    return files("reviewkit.rnn").joinpath("explorer.js").read_text(encoding="utf-8")
+    package = files("reviewkit.rnn")
+    core = package.joinpath("explorer_core.js").read_text(encoding="utf-8")
+    widget = package.joinpath("explorer.js").read_text(encoding="utf-8")
+    widget, found = _IMPORT.subn("", widget)
+    if found != 1:
+        raise RuntimeError("explorer.js must import from explorer_core.js once")
+    return core + "\n" + widget
 
 
 def explorer_html(data: dict[str, Any], *, element_id: str = "rk-rnn-explorer") -> str:
@@ -249,95 +212,4 @@ def explorer_html(data: dict[str, Any], *, element_id: str = "rk-rnn-explorer") 
         _HTML.replace("@SCRIPT@", explorer_script())
         .replace("@ID@", element_id)
         .replace("@DATA@", payload)
-    )
-
-
-def _in_notebook() -> bool:
-    """True inside a running Jupyter kernel (a terminal IPython cannot show HTML)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def show_explorer(
-    grid: ExplorerGrid = ExplorerGrid(), *, path: str | Path | None = None
-) -> Any:
-    """Precompute ``grid`` and show the explorer: inline in Jupyter, else as a file.
-
-    In a running Jupyter kernel (and with no ``path`` given) it returns an
-    ``IPython.display.HTML`` object, which the notebook displays. Anywhere
-    else, for example in a plain ``python``, it writes a standalone HTML page
-    that any browser opens offline, prints where, and returns the path.
-
-    Args:
-        grid: The settings to cover.
-        path: Where to write the HTML file; by default
-            ``reviewkit-rnn-explorer.html`` in the system's temporary folder.
-
-    Returns:
-        The HTML object in a notebook, else the :class:`~pathlib.Path` written.
-    """
-    if not isinstance(grid, ExplorerGrid):
-        raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}")
-    if path is not None and not isinstance(path, str | Path):
-        raise TypeError(f"path must be a str or Path, got {type(path).__name__}")
-    html = explorer_html(precompute(grid))
-    if path is None and _in_notebook():
-        from IPython.display import HTML
-
-        return HTML(html)
-    out = Path(tempfile.gettempdir(), "reviewkit-rnn-explorer.html")
-    out = out if path is None else Path(path)
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        "<title>RNN gradient explorer</title></head><body>\n"
-        f"{html}</body></html>\n"
-    )
-    out.write_text(page, encoding="utf-8")
-    print(f"wrote the gradient explorer to {out}; open it in a web browser")
-    return out
-
-
-def live_explorer(grid: ExplorerGrid = ExplorerGrid()) -> Any:
-    """The explorer with ipywidgets, computing each curve live (Jupyter only).
-
-    Needs the ``widgets`` extra (``pip install "reviewkit[widgets]"``).
-
-    Args:
-        grid: Supplies the choices for nonlinearity; the weight scale and the
-            sequence length are sliders.
-
-    Returns:
-        The ``ipywidgets.interactive`` widget; display it to use it.
-
-    Raises:
-        ImportError: If ipywidgets or IPython is not installed, saying how to
-            install them.
-    """
-    if not isinstance(grid, ExplorerGrid):
-        raise TypeError(f"grid must be an ExplorerGrid, got {type(grid).__name__}")
-    try:
-        import ipywidgets as widgets
-        from IPython.display import display
-    except ImportError as err:
-        raise ImportError(
-            "live_explorer needs ipywidgets and IPython (a Jupyter kernel): "
-            'pip install "reviewkit[widgets]"; without them, show_explorer() '
-            "writes a static HTML explorer"
-        ) from err
-
-    def _show(
-        nonlinearity: str, weight_scale: float, seq_len: int, last_step_only: bool
-    ) -> None:
-        display(plot_curve(nonlinearity, weight_scale, seq_len, last_step_only))
-
-    return widgets.interactive(
-        _show,
-        nonlinearity=list(grid.nonlinearities),
-        weight_scale=widgets.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.05),
-        seq_len=widgets.IntSlider(value=50, min=2, max=200),
-        last_step_only=True,
     )

@@ -17,6 +17,7 @@ powers of :math:`W_h^\\top` (:func:`linear_closed_form`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -24,14 +25,14 @@ import torch
 from reviewkit.checks import check_bool, check_int, check_tensor
 from reviewkit.measure import fit_line
 from reviewkit.rnn.model import RNNRegressor, check_regressor, check_sequences
-from reviewkit.rnn.tasks import sequence_loss
+from reviewkit.rnn.tasks import loss_weights, running_average_task, sequence_loss
 
 __all__ = [
     "GradientProfile",
     "contribution_norms",
+    "explorer_curve",
     "fit_log_rate",
     "gradient_profile",
-    "input_influence",
     "linear_closed_form",
     "mean_by_distance",
 ]
@@ -45,15 +46,32 @@ class GradientProfile:
     grad_norms: torch.Tensor  #: norm of the whole (B, H) gradient per step, (T,)
     state_norms: torch.Tensor  #: mean over the batch of :math:`\|h_t\|`, (T,)
 
+    def ratio(self, t: int = 1) -> float:
+        """How many times larger the gradient is at step ``t`` than at step :math:`T`.
+
+        .. math::
+
+            \\frac{g_t}{g_T} = \\frac{\\|\\partial L/\\partial h_t\\|}
+            {\\|\\partial L/\\partial h_T\\|}
+            \\quad (t = 1: \\; < 1 \\text{ vanishing}, \\; > 1 \\text{ exploding})
+
+        Returns:
+            The ratio for ``t`` in 1..T; ``inf`` after an overflow anywhere.
+        """
+        g = self.grad_norms
+        t = check_int("t", t, minimum=1, maximum=len(g))
+        if bool(torch.isinf(g).any()):
+            return math.inf
+        return (g[t - 1] / g[-1]).item()
+
 
 def _check_batch(
     model: RNNRegressor, x: torch.Tensor, y: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Check the model type and that ``x`` and ``y`` fit it and each other.
-
-    Returns ``x`` and ``y`` cast to the model's dtype.
-    """
+    """Check the model (finite weights) and that ``x`` and ``y`` fit it; cast them."""
     check_regressor("model", model)
+    for name, p in model.named_parameters():
+        check_tensor(f"model.{name}", p.detach(), finite=True)
     dtype = model.W_f.dtype
     x = check_sequences("x", x, model.rnn.input_size, dtype)  # (B, T, D)
     check_tensor("y", y, ndim=3, floating=True)
@@ -77,10 +95,9 @@ def gradient_profile(
 ) -> GradientProfile:
     """Measure :math:`\\partial L / \\partial h_t` at every step with autograd.
 
-    The loss is :func:`reviewkit.rnn.tasks.sequence_loss`. The model's parameter
-    gradients are left untouched. Norms too large for the model's dtype come
-    out as ``inf`` (call ``model.double()`` for more range); a gradient that
-    turns into NaN raises an error instead of being returned.
+    The loss is :func:`~reviewkit.rnn.tasks.sequence_loss`; parameter gradients
+    are left untouched. Inputs and weights are checked finite, so a non-finite
+    norm is an overflow of the model's dtype: it comes out as ``inf``.
 
     .. math::
 
@@ -95,31 +112,58 @@ def gradient_profile(
             index carry no loss (the first ``lag`` steps of the lag task).
 
     Returns:
-        The gradients, their norms and the hidden-state norms.
-
-    Raises:
-        FloatingPointError: If a gradient is NaN (an overflow inside the
-            backward pass).
+        The gradients (raw: NaN or inf where they overflowed), their norms and
+        the hidden-state norms.
     """
     x, y = _check_batch(model, x, y)
     check_bool("last_step_only", last_step_only)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
     y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
-    loss = sequence_loss(y_hat, y, last_step_only=last_step_only, first_step=first_step)
+    w = loss_weights(x.shape[1], last_step_only=last_step_only, first_step=first_step)
+    loss = sequence_loss(y_hat, y, w)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
-    if bool(G.isnan().any()):
-        raise FloatingPointError(
-            "the gradient overflowed to NaN in the model's dtype "
-            f"({G.dtype}); use model.double(), a smaller weight scale or "
-            "shorter sequences"
-        )
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
-    return GradientProfile(
-        grads=G,
-        grad_norms=G.double().pow(2).sum(dim=(0, 2)).sqrt(),  # (T,), float64
-        state_norms=S.double().norm(dim=2).mean(dim=0),  # (T,), float64
-    )
+    grad_norms = G.double().pow(2).sum(dim=(0, 2)).sqrt()  # (T,), float64
+    state_norms = S.double().norm(dim=2).mean(dim=0)  # (T,), float64
+    # NaN (inf - inf, 0 * inf) is an overflow too: inf
+    inf = [torch.where(v.isfinite(), v, math.inf) for v in (grad_norms, state_norms)]
+    return GradientProfile(G, *inf)
+
+
+def explorer_curve(
+    nonlinearity: str,
+    weight_scale: float,
+    seq_len: int,
+    last_step_only: bool,
+    *,
+    hidden_size: int = 32,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> GradientProfile:
+    """The gradient profile of a fresh regressor on running averages, in float64.
+
+    One curve of the gradient explorer (:mod:`reviewkit.rnn.explorer`): the
+    weights are drawn as in float32, then cast; past float64's range (about
+    :math:`10^{308}`) a norm comes out as ``inf``.
+
+    Args:
+        nonlinearity: ``"linear"``, ``"tanh"`` or ``"relu"``.
+        weight_scale: Scale of the Gaussian recurrent matrix (at least 0).
+        seq_len: Sequence length, :math:`T`.
+        last_step_only: Loss on the last step only, instead of on every step.
+        hidden_size: Hidden units, :math:`H`.
+        batch_size: Sequences in the probe batch, :math:`B`.
+        seed: Seed of the weights and of the inputs.
+
+    Returns:
+        The profile; its norms have shape (T,).
+    """
+    model = RNNRegressor(
+        1, hidden_size, 1, nonlinearity, weight_scale=weight_scale, seed=seed
+    ).double()
+    x, y = running_average_task(batch_size, seq_len, seed=seed)  # (B, T, 1) each
+    return gradient_profile(model, x, y, last_step_only=last_step_only)
 
 
 @torch.no_grad()
@@ -152,14 +196,10 @@ def linear_closed_form(
             "model must have nonlinearity 'linear' for the closed form, "
             f"got {model.rnn.nonlinearity!r}"
         )
-    B, T, _ = x.shape
-    err = model(x) - y  # (B, T, O)
-    # dL/dy_hat_s for the mean squared error over the steps that count
-    if last_step_only:
-        e = torch.zeros_like(err)
-        e[:, -1] = 2 * err[:, -1] / err[:, -1].numel()
-    else:
-        e = 2 * err / err.numel()  # (B, T, O)
+    (B, T, _), O = x.shape, model.W_f.shape[0]
+    w = loss_weights(T, last_step_only=last_step_only).to(x.dtype)  # (T,)
+    # e_s = dL/dy_hat_s = 2 w_s (y_hat_s - y_s) / (B O)
+    e = 2 * w[:, None] * (model(x) - y) / (B * O)  # (B, T, O)
     W_h, W_f = model.rnn.W_h, model.W_f
     grads = torch.zeros(B, T, W_h.shape[0], dtype=x.dtype)  # (B, T, H)
     powers = [torch.linalg.matrix_power(W_h, k) for k in range(T)]  # W_h^k, (H, H)
@@ -175,7 +215,7 @@ def contribution_norms(
 ) -> torch.Tensor:
     """Split :math:`\\partial L/\\partial h_t` into one term per loss step.
 
-    With the loss on every step, :math:`L = \\frac1T \\sum_s L_s`, and
+    With the loss on every step, :math:`L = \\frac1T \\sum_s L_s`:
 
     .. math::
 
@@ -228,8 +268,8 @@ def fit_log_rate(norms: torch.Tensor, *, skip: int = 0) -> float:
     """Fit how fast a per-step norm changes, per step back from the last step.
 
     Least squares on :math:`\\ln g_{T-k} \\approx a + r\\,k` for
-    :math:`k \\ge` ``skip``. For a linear RNN with last-step loss and a normal
-    :math:`W_h`, :math:`r` tends to :math:`\\ln \\rho(W_h)`.
+    :math:`k \\ge` ``skip`` (:math:`r \\to \\ln \\rho(W_h)` for a linear RNN,
+    last-step loss and a normal :math:`W_h`).
 
     Args:
         norms: Positive norms per step, shape (T,).
@@ -251,28 +291,3 @@ def fit_log_rate(norms: torch.Tensor, *, skip: int = 0) -> float:
     k = torch.arange(skip, norms.shape[0], dtype=torch.float64)
     # ln g_{T-k} = a + r k, least squares
     return fit_line(k.numpy(), log_g.numpy())[1]
-
-
-def input_influence(model: RNNRegressor, x: torch.Tensor) -> torch.Tensor:
-    """How much the last prediction moves with each input, on average.
-
-    For the running average the ideal answer is :math:`1/T` for every step.
-
-    .. math::
-
-        \\iota_t = \\frac1B \\sum_b \\frac{\\partial \\hat y_T^{(b)}}
-        {\\partial x_t^{(b)}}
-
-    Args:
-        model: A regressor with one input and one output per step.
-        x: Input sequences, shape (B, T, 1).
-
-    Returns:
-        :math:`\\iota`, shape (T,).
-    """
-    check_regressor("model", model, scalar=True)
-    x = check_sequences("x", x, 1, model.W_f.dtype)  # (B, T, 1)
-    x = x.detach().requires_grad_(True)
-    y_last = model(x)[:, -1, 0].sum()  # examples are independent: sum, then mean
-    (g,) = torch.autograd.grad(y_last, x)  # (B, T, 1)
-    return g[:, :, 0].mean(dim=0)

@@ -1,18 +1,17 @@
 """A vanilla RNN written out step by step, and the regressor built on it.
 
-The layer is the textbook recurrence, unrolled as an explicit Python loop so
-that every hidden state :math:`h_t` is a tensor of its own that autograd can
-take a derivative with respect to (see :mod:`reviewkit.rnn.gradients`):
+The textbook recurrence, unrolled as a Python loop so that every hidden state
+:math:`h_t` is a tensor autograd can differentiate with respect to:
 
 .. math::
 
     h_t = \\sigma(W_h h_{t-1} + W_x x_t + b), \\qquad
     \\hat y_t = W_f h_t + b_f .
 
-Models follow their parameters' dtype (float32 unless you call
-``model.double()``); floating inputs of another dtype are cast to the model's
-dtype, and non-floating or non-finite inputs raise an error naming the
-argument.
+Models follow their parameters' dtype (float32 unless ``model.double()``);
+inputs are cast to it. ``forward`` checks types and shapes, not values, so it
+runs under ``torch.func.vmap``; the functions that take data refuse
+non-finite values at their door.
 """
 
 from __future__ import annotations
@@ -20,7 +19,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from reviewkit.checks import check_choice, check_float, check_int, check_tensor
+from reviewkit.checks import (
+    check_choice,
+    check_float,
+    check_instance,
+    check_int,
+    check_tensor,
+)
 from reviewkit.rnn.weights import gaussian_matrix
 
 __all__ = [
@@ -33,43 +38,34 @@ __all__ = [
 
 #: The nonlinearities :class:`VanillaRNN` accepts for :math:`\sigma`.
 NONLINEARITIES: tuple[str, ...] = ("linear", "tanh", "relu")
+_SIGMA = {"linear": lambda a: a, "tanh": torch.tanh, "relu": torch.relu}
 
 # the weights use generators seeded with seed, seed + 1 and seed + 2
 _MAX_SEED = 2**63 - 3
 
 
 def check_sequences(
-    name: str, x: object, features: int, dtype: torch.dtype | None = None
+    name: str,
+    x: object,
+    features: int,
+    dtype: torch.dtype | None = None,
+    *,
+    finite: bool = True,
 ) -> torch.Tensor:
-    """Check that ``x`` is a non-empty, finite float batch of shape (B, T, features).
-
-    Args:
-        name: The argument's name, for the message.
-        x: What the caller passed; should be shape (B, T, features).
-        features: The size the last dimension must have.
-        dtype: If given, the dtype to cast ``x`` to (the model's dtype).
-
-    Returns:
-        ``x``, cast to ``dtype`` if one was given.
+    """Return ``x`` if it is a non-empty float (B, T, features) batch, cast to dtype.
 
     Raises:
         TypeError: If ``x`` is not a floating-point tensor.
-        ValueError: If its shape is wrong, it is empty, or it holds NaN/inf.
+        ValueError: If its shape is wrong or empty, or (``finite``) not finite.
     """
     check_tensor(name, x, ndim=3, floating=True)
     assert isinstance(x, torch.Tensor)
-    B, T, D = x.shape
-    if B == 0 or T == 0:
+    if 0 in x.shape[:2] or x.shape[2] != features:
         raise ValueError(
-            f"{name} must hold at least one sequence of at least one step, "
-            f"got shape {tuple(x.shape)} (B, T, D)"
+            f"{name} must have shape (B, T, {features}) with B, T >= 1, "
+            f"got {tuple(x.shape)}"
         )
-    if features != D:
-        raise ValueError(
-            f"{name} must have {features} features in its last dimension, "
-            f"got shape {tuple(x.shape)}"
-        )
-    check_tensor(name, x, finite=True)
+    check_tensor(name, x, finite=finite)
     return x if dtype is None else x.to(dtype)
 
 
@@ -86,8 +82,8 @@ class VanillaRNN(nn.Module):
         nonlinearity: :math:`\\sigma`: ``"linear"``, ``"tanh"`` or ``"relu"``.
         weight_scale: Scale of the Gaussian ``W_h``, at least 0 (see
             :func:`~reviewkit.rnn.weights.gaussian_matrix`).
-        W_h: A finite recurrent matrix to use instead, shape (H, H); it is
-            copied and cast to float32.
+        W_h: A finite recurrent matrix to use instead, shape (H, H) (copied,
+            as float32).
         seed: Seed for the random weights (``W_h`` from ``seed``, ``W_x`` from
             ``seed + 1``).
     """
@@ -121,32 +117,17 @@ class VanillaRNN(nn.Module):
         self.W_x = nn.Parameter(gaussian_matrix(H, input_size, 1.0, seed=seed + 1))
         self.b = nn.Parameter(torch.zeros(H))  # (H,)
 
-    def sigma(self, a: torch.Tensor) -> torch.Tensor:
-        """Apply the layer's nonlinearity elementwise.
-
-        Args:
-            a: Pre-activations, any shape.
-
-        Returns:
-            :math:`\\sigma(a)`, the same shape.
-        """
-        if self.nonlinearity == "tanh":
-            return torch.tanh(a)
-        if self.nonlinearity == "relu":
-            return torch.relu(a)
-        return a
-
     def unroll(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Run the recurrence and return each hidden state as its own tensor.
 
         Args:
-            x: Input sequences, shape (B, T, D), finite; cast to the model's
-                dtype.
+            x: Input sequences, shape (B, T, D); cast to the model's dtype.
 
         Returns:
             ``[h_1, ..., h_T]``, each of shape (B, H).
         """
-        x = check_sequences("x", x, self.input_size, self.W_h.dtype)
+        x = check_sequences("x", x, self.input_size, self.W_h.dtype, finite=False)
+        sigma = _SIGMA[self.nonlinearity]
         h = x.new_zeros(x.shape[0], self.hidden_size)  # h_0 = 0, (B, H)
         u = x @ self.W_x.T + self.b  # W_x x_t + b for every t at once, (B, T, H)
         W_h_T = self.W_h.T  # (H, H)
@@ -154,19 +135,12 @@ class VanillaRNN(nn.Module):
         # unbind, not u[:, t]: its backward is one stack, not T zero-filled copies
         for u_t in u.unbind(dim=1):  # (B, H) each
             # h_t = sigma(W_h h_{t-1} + W_x x_t + b)
-            h = self.sigma(h @ W_h_T + u_t)  # (B, H)
+            h = sigma(h @ W_h_T + u_t)  # (B, H)
             states.append(h)
         return states
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Hidden states of every step.
-
-        Args:
-            x: Input sequences, shape (B, T, D); cast to the model's dtype.
-
-        Returns:
-            The hidden states, shape (B, T, H).
-        """
+        """Hidden states of every step, (B, T, H), for inputs ``x``, (B, T, D)."""
         return torch.stack(self.unroll(x), dim=1)
 
 
@@ -212,48 +186,23 @@ class RNNRegressor(nn.Module):
         self.b_f = nn.Parameter(torch.zeros(O))  # (O,)
 
     def readout(self, h: torch.Tensor) -> torch.Tensor:
-        """The prediction for hidden states ``h``.
-
-        Args:
-            h: Hidden states, shape (..., H).
-
-        Returns:
-            :math:`W_f h + b_f`, shape (..., O).
-        """
+        """Predictions :math:`W_f h + b_f`, (..., O), for states ``h``, (..., H)."""
         # y_hat_t = W_f h_t + b_f
         return h @ self.W_f.T + self.b_f
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Predictions at every step.
-
-        Args:
-            x: Input sequences, shape (B, T, D); cast to the model's dtype.
-
-        Returns:
-            The predictions, shape (B, T, O).
-        """
+        """Predictions at every step, (B, T, O), for inputs ``x``, (B, T, D)."""
         return self.readout(self.rnn(x))
 
 
 def check_regressor(name: str, model: object, *, scalar: bool = False) -> RNNRegressor:
-    """Check that ``model`` is an :class:`RNNRegressor` (with scalar steps if asked).
-
-    Args:
-        name: The argument's name, for the message.
-        model: What the caller passed.
-        scalar: Also require one input and one output per step (:math:`D = O =
-            1`), the shape of the chapter's tasks.
-
-    Returns:
-        ``model``.
+    """Return ``model`` if it is an :class:`RNNRegressor` (D = O = 1 if ``scalar``).
 
     Raises:
         TypeError: If ``model`` is not an :class:`RNNRegressor`.
-        ValueError: If ``scalar`` and the model has more than one input or
-            output per step.
+        ValueError: If ``scalar`` and it has more than one input or output.
     """
-    if not isinstance(model, RNNRegressor):
-        raise TypeError(f"{name} must be an RNNRegressor, got {type(model).__name__}")
+    check_instance(name, model, RNNRegressor)
     if scalar and (model.rnn.input_size != 1 or model.W_f.shape[0] != 1):
         raise ValueError(
             f"{name} must have one input and one output per step (input_size 1, "

@@ -1,29 +1,25 @@
 """The chapter's two regression tasks and the loss that scores them.
 
-* The running average (the review sheet's task): the target at step
-  :math:`t` is the mean of the inputs so far, :func:`running_average_task`.
-* Lag-:math:`D` recall (page 2c): the inputs are white noise and the target
-  at step :math:`t` is the input :math:`D` steps earlier, :func:`lag_task`.
-  Only a model that carries :math:`x_{t-D}` across :math:`D` steps can solve
-  it, so it isolates long-range credit assignment.
-
-:func:`sequence_loss` is the mean squared error on every step that has a
-target, or on the last step only (``last_step_only``).
+The running average (the review sheet's task, :func:`running_average_task`)
+and lag-:math:`D` recall (page 2c, :func:`lag_task`: white noise in, the input
+:math:`D` steps back out, which isolates long-range credit assignment).
+:func:`sequence_loss` weighs each step's squared error by :func:`loss_weights`
+(every step with a target, or the last only); as a tensor, the choice can
+differ between models trained side by side under ``torch.func.vmap``.
 """
 
 from __future__ import annotations
 
 import torch
 
-from reviewkit.checks import check_bool, check_int, check_tensor
-from reviewkit.rnn.weights import generator
+from reviewkit.checks import check_bool, check_int, check_tensor, seeded_generator
 
-__all__ = ["lag_task", "running_average_task", "sequence_loss"]
+__all__ = ["lag_task", "loss_weights", "running_average_task", "sequence_loss"]
 
 
 def _gen(seed: int | torch.Generator) -> torch.Generator:
     """Use ``seed`` if it is a generator, else a fresh one seeded with it."""
-    return seed if isinstance(seed, torch.Generator) else generator(seed)
+    return seed if isinstance(seed, torch.Generator) else seeded_generator(seed)
 
 
 def running_average_task(
@@ -67,10 +63,9 @@ def lag_task(
 
         x_t \\sim \\mathcal N(0, 1), \\qquad y_t = x_{t-D} \\quad (t > D)
 
-    The first :math:`D` steps have no input to recall; their targets are 0
-    and :func:`sequence_loss` leaves them out when given ``first_step=lag``.
-    The target has variance 1, so the mean squared error of the best
-    constant guess is 1 and :math:`R^2 = 1 - \\mathrm{MSE}`.
+    The first :math:`D` targets are 0 (nothing to recall; ``first_step=lag``
+    in :func:`loss_weights` leaves them out). The target has variance 1, so
+    :math:`R^2 = 1 - \\mathrm{MSE}`.
 
     Args:
         batch_size: Number of sequences, :math:`B`.
@@ -91,47 +86,65 @@ def lag_task(
     return x, y
 
 
-def sequence_loss(
-    y_hat: torch.Tensor,
-    y: torch.Tensor,
-    *,
-    last_step_only: bool,
-    first_step: int = 0,
+def loss_weights(
+    seq_len: int, *, last_step_only: bool, first_step: int = 0
 ) -> torch.Tensor:
-    """Mean squared error on every step from ``first_step`` on, or on the last only.
+    """Where the loss sits: the weight of each step's error in :func:`sequence_loss`.
 
     .. math::
 
-        L = \\frac{1}{T - t_0}\\sum_{t=t_0+1}^{T} \\overline{(\\hat y_t - y_t)^2}
-        \\quad\\text{or}\\quad L = \\overline{(\\hat y_T - y_T)^2}
+        w_t = \\frac{1}{T - t_0} \\; (t > t_0) \\quad\\text{or}\\quad
+        w_t = [t = T] \\; (\\text{last step only})
 
-    (the bar is the mean over the batch and the outputs; :math:`t_0` is
-    ``first_step``).
+    Args:
+        seq_len: Steps per sequence, :math:`T`.
+        last_step_only: All the weight on step :math:`T` (task 2).
+        first_step: Steps before this (0-based) index carry no loss (the first
+            ``lag`` steps of :func:`lag_task`).
+
+    Returns:
+        :math:`w`, shape (T,), float64, summing to 1.
+    """
+    T = check_int("seq_len", seq_len, minimum=1)
+    check_bool("last_step_only", last_step_only)
+    t0 = check_int("first_step", first_step, minimum=0, maximum=T - 1)
+    w = torch.zeros(T, dtype=torch.float64)  # cast to the model's dtype when used
+    if last_step_only:
+        w[-1] = 1.0
+    else:
+        w[t0:] = 1.0 / (T - t0)
+    return w
+
+
+def sequence_loss(
+    y_hat: torch.Tensor, y: torch.Tensor, weights: torch.Tensor
+) -> torch.Tensor:
+    """The weighted sum over steps of the mean squared error.
+
+    .. math::
+
+        L = \\sum_t w_t \\, \\overline{(\\hat y_t - y_t)^2}
+
+    (the bar: the mean over batch and outputs). It checks types and shapes,
+    not values, so it runs under ``torch.func.vmap``.
 
     Args:
         y_hat: Predictions, shape (B, T, O).
         y: Targets, the same shape; cast to the dtype of ``y_hat``.
-        last_step_only: Use only step :math:`T` (task 2) instead of all steps.
-        first_step: Steps before this (0-based) index carry no loss, for
-            example the first ``lag`` steps of :func:`lag_task`.
+        weights: :math:`w`, shape (T,), from :func:`loss_weights`.
 
     Returns:
         The loss, a scalar tensor.
     """
     check_tensor("y_hat", y_hat, ndim=3, floating=True)
-    check_tensor("y", y, ndim=3, floating=True, finite=True)
-    if y_hat.shape != y.shape:
+    check_tensor("y", y, floating=True)
+    check_tensor("weights", weights, ndim=1, floating=True)
+    if y.shape != y_hat.shape or weights.shape != y.shape[1:2] or 0 in y.shape:
         raise ValueError(
-            f"y must have the shape of y_hat {tuple(y_hat.shape)}, got {tuple(y.shape)}"
+            "y_hat, y and weights must have shapes (B, T, O), (B, T, O) and (T,), "
+            f"not empty, got {tuple(y_hat.shape)}, {tuple(y.shape)} and "
+            f"{tuple(weights.shape)}"
         )
-    if y.shape[0] == 0 or y.shape[1] == 0:
-        raise ValueError(f"y must hold at least one step, got shape {tuple(y.shape)}")
-    check_bool("last_step_only", last_step_only)
-    first_step = check_int("first_step", first_step, minimum=0, maximum=y.shape[1] - 1)
-    y = y.to(y_hat.dtype)
-    if last_step_only:
-        y_hat, y = y_hat[:, -1:], y[:, -1:]  # (B, 1, O)
-    else:
-        y_hat, y = y_hat[:, first_step:], y[:, first_step:]  # (B, T - t0, O)
-    # L = mean over kept steps, batch and outputs of (y_hat - y)^2
-    return ((y_hat - y) ** 2).mean()
+    # L = sum_t w_t * mean over batch and outputs of (y_hat_t - y_t)^2
+    per_step = ((y_hat - y.to(y_hat.dtype)) ** 2).mean(dim=(0, 2))  # (T,)
+    return (weights.to(y_hat.dtype) * per_step).sum()

@@ -1,11 +1,9 @@
 """Recurrent weight matrices with a chosen spectral radius or weight scale.
 
 The long-run growth of :math:`\\|W_h^k\\|` is set by the spectral radius
-:math:`\\rho(W_h) = \\max_i |\\lambda_i|`, so the chapter builds matrices where
-:math:`\\rho` is exact (:func:`matrix_with_spectral_radius`), roughly a chosen
-weight scale (:func:`gaussian_matrix`, by the circular law), or a fixed
-eigenvalue with a non-normal twist (:func:`jordan_matrix`). Every random draw
-comes from a generator seeded by the caller; the global RNG is never touched.
+:math:`\\rho(W_h) = \\max_i |\\lambda_i|`: exact in
+:func:`matrix_with_spectral_radius`, about the weight scale in
+:func:`gaussian_matrix` (the circular law). Draws use the caller's seed only.
 """
 
 from __future__ import annotations
@@ -14,31 +12,12 @@ import math
 
 import torch
 
-from reviewkit.checks import check_choice, check_float, check_int, check_seed
+from reviewkit.checks import check_choice, check_float, check_int, seeded_generator
 
-__all__ = [
-    "MATRIX_KINDS",
-    "gaussian_matrix",
-    "generator",
-    "jordan_matrix",
-    "matrix_with_spectral_radius",
-]
+__all__ = ["MATRIX_KINDS", "gaussian_matrix", "matrix_with_spectral_radius"]
 
 #: The kinds of random matrix :func:`matrix_with_spectral_radius` draws.
 MATRIX_KINDS: tuple[str, ...] = ("orthogonal", "symmetric", "gaussian")
-
-
-def generator(seed: int, *, name: str = "seed") -> torch.Generator:
-    """A fresh CPU generator seeded with ``seed`` (global state untouched).
-
-    Args:
-        seed: An int in ``[0, 2**63)``.
-        name: The argument name to use in the error message.
-
-    Returns:
-        The generator.
-    """
-    return torch.Generator().manual_seed(check_seed(name, seed))
 
 
 def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.Tensor:
@@ -63,7 +42,7 @@ def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.T
     rows = check_int("rows", rows, minimum=1)
     cols = check_int("cols", cols, minimum=1)
     scale = check_float("scale", scale, low=0.0)
-    G = torch.randn(rows, cols, generator=generator(seed))  # (rows, cols)
+    G = torch.randn(rows, cols, generator=seeded_generator(seed))  # (rows, cols)
     # W_ij ~ N(0, scale^2 / cols)
     return G * (scale / math.sqrt(cols))
 
@@ -94,7 +73,7 @@ def matrix_with_spectral_radius(
     size = check_int("size", size, minimum=1)
     radius = check_float("radius", radius, low=0.0)
     kind = check_choice("kind", kind, MATRIX_KINDS)
-    G = torch.randn(size, size, generator=generator(seed), dtype=torch.float64)
+    G = torch.randn(size, size, generator=seeded_generator(seed), dtype=torch.float64)
     if kind == "symmetric":
         A = (G + G.T) / 2  # (size, size)
     elif kind == "orthogonal":
@@ -105,28 +84,3 @@ def matrix_with_spectral_radius(
     rho_A = torch.linalg.eigvals(A).abs().max()
     # W = rho A / max |lambda_i(A)|
     return (radius * A / rho_A).to(torch.float32)
-
-
-def jordan_matrix(size: int, radius: float, coupling: float) -> torch.Tensor:
-    """A non-normal matrix: ``radius`` on the diagonal, ``coupling`` just above it.
-
-    Its only eigenvalue is ``radius``, so its spectral radius is ``radius``,
-    yet the powers :math:`\\|W^k\\|` can grow for a while before they decay.
-
-    .. math::
-
-        W = \\rho I + c \\sum_i e_i e_{i+1}^\\top
-
-    Args:
-        size: Number of rows and columns.
-        radius: The diagonal, which is also the spectral radius (at least 0).
-        coupling: The superdiagonal :math:`c`, any finite number.
-
-    Returns:
-        The matrix, shape (size, size), float32.
-    """
-    size = check_int("size", size, minimum=1)
-    radius = check_float("radius", radius, low=0.0)
-    coupling = check_float("coupling", coupling)
-    # W = rho I + c * (ones on the superdiagonal)
-    return radius * torch.eye(size) + coupling * torch.diag(torch.ones(size - 1), 1)

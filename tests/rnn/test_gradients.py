@@ -90,8 +90,10 @@ def test_gradient_vanishes_below_and_explodes_above_radius_one():
 
 
 def test_non_normal_matrix_grows_then_decays():
-    """2a: a Jordan-like W_h with rho = 0.9 first amplifies, then shrinks."""
-    model = rnn.RNNRegressor(1, 4, 1, "linear", W_h=rnn.jordan_matrix(4, 0.9, 0.5))
+    """2a: a Jordan-like W_h (rho 0.9, sigma_max > 1) first amplifies, then shrinks."""
+    jordan = 0.9 * torch.eye(4) + 0.5 * torch.diag(torch.ones(3), 1)  # as on the page
+    assert torch.linalg.matrix_norm(jordan, 2) > 1 > 0.9  # sigma_max > 1 > rho
+    model = rnn.RNNRegressor(1, 4, 1, "linear", W_h=jordan)
     for seed in SEEDS:
         x, y = rnn.running_average_task(8, 100, seed=seed)
         g = rnn.gradient_profile(model, x, y, last_step_only=True).grad_norms
@@ -145,18 +147,6 @@ def test_fit_log_rate_recovers_a_geometric_rate():
     assert rnn.fit_log_rate(norms) == pytest.approx(-0.25)
 
 
-def test_input_influence_of_linear_model_is_closed_form():
-    """input_influence equals W_f W_h^(T-t) W_x for a linear RNN."""
-    model = _linear_model(0.9, 0).double()
-    x, _ = rnn.running_average_task(3, 7, seed=0)
-    infl = rnn.input_influence(model, x.double())
-    W_h, W_x, W_f = model.rnn.W_h, model.rnn.W_x, model.W_f
-    expected = torch.stack(
-        [(W_f @ torch.linalg.matrix_power(W_h, 6 - t) @ W_x)[0, 0] for t in range(7)]
-    )
-    torch.testing.assert_close(infl, expected.detach())
-
-
 def test_bad_arguments_are_named():
     """Bad models, shapes, switches and norms raise errors naming the argument."""
     model = rnn.RNNRegressor(1, 4, 1, "tanh")
@@ -165,9 +155,11 @@ def test_bad_arguments_are_named():
         rnn.gradient_profile(model, x, y[:, :3], last_step_only=True)
     with pytest.raises(TypeError, match="last_step_only must be a bool"):
         rnn.gradient_profile(model, x, y, last_step_only="yes")
-    with pytest.raises(TypeError, match="model must be an RNNRegressor"):
+    with pytest.raises(TypeError, match="model must be of type RNNRegressor"):
         rnn.gradient_profile(model.rnn, x, y, last_step_only=True)
-    with pytest.raises(ValueError, match="x must hold at least one sequence"):
+    with pytest.raises(
+        ValueError, match=r"x must have shape \(B, T, 1\) with B, T >= 1"
+    ):
         rnn.gradient_profile(
             model, torch.zeros(2, 0, 1), torch.zeros(2, 0, 1), last_step_only=True
         )
@@ -179,8 +171,11 @@ def test_bad_arguments_are_named():
         rnn.fit_log_rate(torch.tensor([1.0, 2.0]), skip=1)
     with pytest.raises(ValueError, match="C must be a non-empty square"):
         rnn.mean_by_distance(torch.zeros(2, 3))
-    with pytest.raises(TypeError, match="config must be a ScaleSweep"):
-        rnn.scale_sweep(rnn.LagRecall())
+    broken = rnn.RNNRegressor(1, 4, 1, "tanh")
+    with torch.no_grad():
+        broken.rnn.W_h[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="model.rnn.W_h must be finite"):
+        rnn.gradient_profile(broken, x, y, last_step_only=True)
 
 
 @pytest.mark.parametrize("rho", [0.8, 0.9, 1.0, 1.1, 1.2])
@@ -244,3 +239,49 @@ def test_profile_casts_float64_inputs_to_the_model_dtype():
     p64 = rnn.gradient_profile(model, x.double(), y.double(), last_step_only=True)
     assert p64.grads.dtype == torch.float32
     torch.testing.assert_close(p32.grads, p64.grads)
+
+
+def test_overflow_comes_out_as_inf_never_as_an_error():
+    """A float32 probe that overflows reports inf norms (it used to raise)."""
+    model = rnn.RNNRegressor(1, 32, 1, "linear", weight_scale=3.0, seed=0)
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    p = rnn.gradient_profile(model, x, y, last_step_only=True)
+    assert bool(p.grad_norms.isinf().any())
+    assert not bool(p.grad_norms.isnan().any() or p.state_norms.isnan().any())
+    assert p.ratio() == math.inf
+    # float64 has the range: the same model and data give finite norms
+    p64 = rnn.gradient_profile(model.double(), x, y, last_step_only=True)
+    assert bool(p64.grad_norms.isfinite().all())
+    assert p64.ratio() > 1e20
+
+
+def test_ratio_is_the_gradient_at_step_t_over_the_last():
+    """ratio(t) = g_t / g_T (1-based t); ratio() is step 1 against step T."""
+    x, y = rnn.running_average_task(4, 10, seed=0)
+    p = rnn.gradient_profile(_linear_model(0.8, 0), x, y, last_step_only=True)
+    g = p.grad_norms
+    assert p.ratio() == pytest.approx((g[0] / g[-1]).item(), rel=1e-12)
+    assert p.ratio(4) == pytest.approx((g[3] / g[-1]).item(), rel=1e-12)
+    assert p.ratio(10) == 1.0
+    assert p.ratio() < 0.8**9  # rho = 0.8: the early gradient is the small one
+
+
+def test_explorer_curve_is_the_float64_profile_of_a_fresh_model():
+    """explorer_curve is gradient_profile on a seeded model cast to float64."""
+    p = rnn.explorer_curve("relu", 1.5, 7, False, hidden_size=6, batch_size=3, seed=4)
+    model = rnn.RNNRegressor(1, 6, 1, "relu", weight_scale=1.5, seed=4).double()
+    x, y = rnn.running_average_task(3, 7, seed=4)
+    expected = rnn.gradient_profile(model, x, y, last_step_only=False)
+    assert p.grads.dtype == torch.float64
+    torch.testing.assert_close(p.grad_norms, expected.grad_norms, rtol=0, atol=0)
+    torch.testing.assert_close(p.state_norms, expected.state_norms, rtol=0, atol=0)
+
+
+def test_2a_headline_ratio_is_step_one_over_step_t():
+    """2a: on the page's rho = 0.8 model the glued g_1 / g_T is below 1e-5, not 1e+6."""
+    x, y = rnn.running_average_task(16, 50, seed=0)
+    W_h = rnn.matrix_with_spectral_radius(32, 0.8, seed=1)
+    model = rnn.RNNRegressor(1, 32, 1, "linear", W_h=W_h, seed=0)
+    p = rnn.gradient_profile(model, x, y, last_step_only=True)
+    assert p.ratio() < 1e-5  # the gradient at step 1 is the small one
+    assert p.grad_norms[0].item() < 1e-5 * p.grad_norms[-1].item()

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from reviewkit import rnn
+from reviewkit.checks import seeded_generator
 from reviewkit.rnn.model import check_regressor
 
 
@@ -19,7 +20,7 @@ def test_layer_computes_the_recurrence_step_by_step():
         layer = rnn.VanillaRNN(3, 5, nonlinearity, seed=4)
         with torch.no_grad():
             layer.b.copy_(torch.linspace(-0.5, 0.5, 5))
-        x = torch.randn(2, 4, 3, generator=torch.Generator().manual_seed(0))
+        x = torch.randn(2, 4, 3, generator=seeded_generator(0))
         h = torch.zeros(2, 5)
         expected = []
         for t in range(4):
@@ -73,9 +74,9 @@ def test_unknown_nonlinearity_is_named():
     ("x", "error", "message"),
     [
         (torch.zeros(2, 3), ValueError, "x must have 3 dimensions"),
-        (torch.zeros(2, 0, 1), ValueError, "x must hold at least one sequence"),
-        (torch.zeros(0, 4, 1), ValueError, "x must hold at least one sequence"),
-        (torch.zeros(2, 3, 2), ValueError, "x must have 1 features"),
+        (torch.zeros(2, 0, 1), ValueError, r"x must have shape \(B, T, 1\) with B, T"),
+        (torch.zeros(0, 4, 1), ValueError, r"x must have shape \(B, T, 1\) with B, T"),
+        (torch.zeros(2, 3, 2), ValueError, r"x must have shape \(B, T, 1\)"),
         (torch.zeros(2, 3, 1, dtype=torch.long), TypeError, "x must be a floating"),
         ([[0.0]], TypeError, "x must be a torch.Tensor"),
     ],
@@ -98,13 +99,7 @@ def test_bad_arguments_are_named():
         rnn.matrix_with_spectral_radius(4, 1.0, kind="diagonal", seed=0)
     with pytest.raises(ValueError, match="seq_len must be >= 1"):
         rnn.running_average_task(2, 0, seed=0)
-    with pytest.raises(ValueError, match="y must have the shape of y_hat"):
-        rnn.sequence_loss(
-            torch.zeros(2, 3, 1), torch.zeros(2, 4, 1), last_step_only=True
-        )
-    with pytest.raises(TypeError, match="last_step_only must be a bool"):
-        rnn.sequence_loss(torch.zeros(2, 3, 1), torch.zeros(2, 3, 1), last_step_only=1)
-    with pytest.raises(TypeError, match="config must be a TrainConfig"):
+    with pytest.raises(TypeError, match="config must be of type TrainConfig"):
         rnn.train_regressor(rnn.RNNRegressor(), {"steps": 1})
     with pytest.raises(ValueError, match="scale must be finite"):
         rnn.gaussian_matrix(2, 2, math.inf, seed=0)
@@ -115,9 +110,35 @@ def test_check_regressor_names_the_argument():
     model = rnn.RNNRegressor()
     assert check_regressor("model", model, scalar=True) is model
     assert check_regressor("net", rnn.RNNRegressor(2, 4, 3)) is not None
-    with pytest.raises(TypeError, match="net must be an RNNRegressor, got VanillaRNN"):
+    with pytest.raises(
+        TypeError, match="net must be of type RNNRegressor, got VanillaRNN"
+    ):
         check_regressor("net", model.rnn)
     with pytest.raises(ValueError, match="net must have one input .* got 2 and 1"):
         check_regressor("net", rnn.RNNRegressor(2, 4, 1), scalar=True)
     with pytest.raises(ValueError, match="got 1 and 3"):
         check_regressor("net", rnn.RNNRegressor(1, 4, 3), scalar=True)
+
+
+def test_forward_runs_under_vmap_over_stacked_models():
+    """forward checks no values, so torch.func.vmap runs it on stacked models."""
+    import copy
+
+    from torch.func import functional_call, stack_module_state, vmap
+
+    models = [rnn.RNNRegressor(1, 5, 1, "tanh", seed=i) for i in range(3)]
+    params, _ = stack_module_state(models)
+    template = copy.deepcopy(models[0]).to("meta")
+    x = torch.randn(3, 2, 6, 1, generator=seeded_generator(1))  # (N, B, T, 1)
+    out = vmap(lambda p, x: functional_call(template, p, (x,)))(params, x)
+    for i, model in enumerate(models):
+        torch.testing.assert_close(out[i], model(x[i]))
+
+
+def test_forward_lets_nan_through():
+    """forward does no data-dependent check: a NaN input gives NaN, not an error."""
+    x = torch.zeros(2, 3, 1)
+    x[0, 1, 0] = math.nan
+    out = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0)(x)
+    assert bool(out[0, 1:].isnan().all())
+    assert bool(out[1].isfinite().all())

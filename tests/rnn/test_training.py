@@ -1,5 +1,7 @@
 """Tests for reviewkit.rnn.training: Adam on fresh batches."""
 
+import math
+
 import pytest
 import torch
 
@@ -11,9 +13,9 @@ def test_training_lowers_the_loss(last_step_only):
     """train_regressor lowers the loss on both tasks, several seeds, reproducibly."""
     for seed in range(3):
         config = rnn.TrainConfig(
-            steps=120,
+            steps=60,
             batch_size=16,
-            seq_len=8,
+            seq_len=6,
             last_step_only=last_step_only,
             seed=seed,
         )
@@ -27,7 +29,7 @@ def test_training_lowers_the_loss(last_step_only):
 def test_lag_training_is_reproducible_and_learns_a_short_lag():
     """train_regressor on the lag task: same seed, same losses; D = 2 gets learned."""
     config = rnn.TrainConfig(
-        steps=150, batch_size=32, seq_len=10, task="lag", lag=2, seed=3
+        steps=100, batch_size=32, seq_len=10, task="lag", lag=2, seed=3
     )
     a = rnn.train_regressor(rnn.RNNRegressor(1, 16, 1, "tanh", seed=3), config)
     b = rnn.train_regressor(rnn.RNNRegressor(1, 16, 1, "tanh", seed=3), config)
@@ -39,7 +41,7 @@ def test_training_in_threads_matches_training_in_sequence():
     """Weights come from explicit generators: threads give bit-identical models."""
     from concurrent.futures import ThreadPoolExecutor
 
-    config = rnn.TrainConfig(steps=20, batch_size=8, seq_len=6)
+    config = rnn.TrainConfig(steps=10, batch_size=8, seq_len=6)
 
     def run(seed):
         model = rnn.RNNRegressor(1, 8, 1, "tanh", seed=seed)
@@ -56,7 +58,7 @@ def test_training_in_threads_matches_training_in_sequence():
 
 def _mixed_runs():
     """Configs that differ in everything train_regressors lets them differ in."""
-    base = rnn.TrainConfig(steps=25, batch_size=8, seq_len=12)
+    base = rnn.TrainConfig(steps=12, batch_size=8, seq_len=12)
     return [
         base,
         rnn.TrainConfig(**{**vars(base), "last_step_only": True, "seed": 5}),
@@ -97,3 +99,20 @@ def test_clipping_side_by_side_is_per_model():
     rnn.train_regressor(alone, base)
     torch.testing.assert_close(models[0].rnn.W_h, alone.rnn.W_h, rtol=1e-5, atol=1e-6)
     assert moved[1] < moved[0]
+
+
+def test_clip_inf_means_no_clipping():
+    """clip=math.inf trains as a clip no gradient reaches, alone and side by side."""
+    base = rnn.TrainConfig(steps=15, batch_size=8, seq_len=6, lr=0.05)
+    off = rnn.TrainConfig(**{**vars(base), "clip": math.inf})
+    huge = rnn.TrainConfig(**{**vars(base), "clip": 1e30})
+    runs = {}
+    for name, config in (("off", off), ("huge", huge), ("clipped", base)):
+        model = rnn.RNNRegressor(1, 4, 1, "relu", weight_scale=1.5, seed=0)
+        runs[name] = (rnn.train_regressor(model, config), model.rnn.W_h.detach())
+    assert runs["off"][0] == runs["huge"][0]
+    assert torch.equal(runs["off"][1], runs["huge"][1])
+    assert runs["off"][0] != runs["clipped"][0]  # the default clip does bite here
+    together = [rnn.RNNRegressor(1, 4, 1, "relu", weight_scale=1.5, seed=0)]
+    got = rnn.train_regressors(together, [off])[0]
+    assert got == pytest.approx(runs["off"][0], rel=1e-4)
