@@ -100,6 +100,7 @@ def test_every_self_check_answers_right_and_wrong(reader, qid, right):
     assert reader.stored()[f"reviewkit:answer:{qid}"] == {
         "correct": right,
         "chapter": q.part,
+        "revealed": False,
     }
     index = reader.open(f"{q.part}/index.html")
     n = sum(x.part == q.part for x in QUESTIONS.values())

@@ -26,6 +26,7 @@ def test_show_explorer_writes_a_standalone_file_without_ipython(tmp_path, monkey
     assert explorer.explorer_html(explorer.precompute(SMALL)) in page
 
 
+@pytest.mark.extras  # needs IPython (the docs extra): nox -s extra_tests
 def test_show_explorer_returns_html_in_a_notebook(monkeypatch):
     """In a Jupyter kernel show_explorer returns the explorer as IPython HTML."""
     pytest.importorskip("IPython")
@@ -37,6 +38,7 @@ def test_show_explorer_returns_html_in_a_notebook(monkeypatch):
     assert shown.data == explorer.explorer_html(explorer.precompute(SMALL))
 
 
+@pytest.mark.extras  # needs ipywidgets (the widgets extra): nox -s extra_tests
 def test_live_explorer_sliders_span_the_accepted_range():
     """live_explorer's sliders reach exactly the range ExplorerGrid accepts."""
     pytest.importorskip("ipywidgets")
@@ -55,6 +57,7 @@ def test_live_explorer_sliders_span_the_accepted_range():
         explorer.ExplorerGrid(seq_lens=(length.max + 1,))
 
 
+@pytest.mark.extras  # needs ipywidgets (the widgets extra): nox -s extra_tests
 def test_live_explorer_draws_at_the_ends_of_its_sliders(capsys):
     """The live callback draws, never raises, at the sliders' ends (overflow too)."""
     pytest.importorskip("ipywidgets")
