@@ -78,8 +78,8 @@ def test_every_self_check_answers_right_and_wrong(reader, qid, right):
     assert check.locator("input").count() == sum(len(p.options) for p in q.check)
     assert site.visible_feedback(check) == []
     if details.count():
-        details.locator("summary").click()
-        details.locator("summary").focus()
+        details.locator(":scope > summary").click()
+        details.locator(":scope > summary").focus()
         page.keyboard.press("Enter")
         assert not details.evaluate("d => d.open"), f"{qid}: opened before commit"
     chosen = _choose(reader, q, right)
@@ -95,7 +95,7 @@ def test_every_self_check_answers_right_and_wrong(reader, qid, right):
         mark = option.locator(".rk-mark").inner_text()
         assert mark == ("Your answer: right" if right else "Your answer: wrong")
     if details.count():
-        details.locator("summary").click()
+        details.locator(":scope > summary").click()
         assert details.locator(".rk-verdict").is_visible()
     assert reader.stored()[f"reviewkit:answer:{qid}"] == {
         "correct": right,
