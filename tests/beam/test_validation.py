@@ -65,7 +65,9 @@ def test_ragged_prompts_are_named_with_what_to_do():
 def test_id_lists_and_id_tensors_are_checked_by_name():
     """A list of ids must be ints in [0, M); an id tensor must hold integers."""
     assert check_id_list("path", (1, 0), 2) == [1, 0]
-    with pytest.raises(ValueError, match=r"path must hold token ids < 2 \(the vocabulary size\), got 2"):
+    with pytest.raises(
+        ValueError, match=r"path must hold token ids < 2 \(the vocabulary size\), got 2"
+    ):
         check_id_list("path", [0, 2], 2)
     with pytest.raises(TypeError, match="path must be token ids, got str"):
         check_id_list("path", "ab", 2)
