@@ -82,8 +82,6 @@ def pool_loop(
                 alive = goes_on.gather(1, pick)  # (N, w')
                 scores = torch.where(alive, top.gather(1, pick), -math.inf)
                 parent, token = parent.gather(1, pick), token.gather(1, pick)
-            if any_done:  # a prompt that is done adds nothing more
-                scores = torch.where(done[:, None], -math.inf, scores)
             parents.append(parent)
             chosen.append(token)
             totals.append(scores)
@@ -96,6 +94,8 @@ def pool_loop(
             all_done, any_done = torch.stack([done.all(), done.any()]).tolist()
             if t + 1 == length or all_done:
                 break
+            if any_done:  # a prompt that is done adds nothing more: no live ones
+                scores = torch.where(done[:, None], -math.inf, scores)
             rows = (parent + torch.arange(n)[:, None] * width).reshape(-1)
             width = scores.shape[1]
             if history is not None:

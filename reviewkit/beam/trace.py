@@ -123,9 +123,12 @@ def beam_trace(
         log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
         rules.check_vocab(log_probs.shape[1])
         for t in range(length):
-            # every row's tokens so far, for n-gram blocking
+            # every row's tokens so far, for n-gram blocking (a finished one's
+            # row is unused: padded with its end token, as the fast loop does)
             history = (
-                torch.tensor([[*before, *h.tokens] for h in beam]) if ngrams else None
+                torch.tensor([[*before, *_padded(h, t)] for h in beam])
+                if ngrams
+                else None
             )
             rows = rules.mask(log_probs, history, t, length).tolist()  # banned: -inf
             candidates, parents = _expand(beam, rows, rules)
@@ -142,6 +145,11 @@ def beam_trace(
     if rules.finished == "pool" and not done:  # cut at T: compete unfinished
         pool += beam
     return _best(pool if rules.finished == "pool" else beam, k, rules), steps
+
+
+def _padded(h: Hypothesis, t: int) -> tuple[int, ...]:
+    """``h``'s tokens, its last one repeated up to ``t`` tokens."""
+    return h.tokens + h.tokens[-1:] * (t - len(h.tokens))
 
 
 def _expand(

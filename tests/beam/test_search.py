@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from beam.rule_options import options, with_eos
 from beam_reference import Holey, depth, row, sequences, trees
 from hypothesis import given
 from hypothesis import strategies as st
@@ -171,33 +172,6 @@ def test_beam_of_one_fast_path_equals_the_general_loop():
 
 
 # -- end tokens, banned tokens and the toolkit options ------------------------
-
-options = st.builds(
-    lambda finished, min_length, ngram, alpha, norm, force, early: SearchRules(
-        eos=0,  # replaced by the tree's last token below
-        finished=finished,
-        min_length=min_length,
-        no_repeat_ngram_size=ngram,
-        length_penalty=alpha,
-        length_norm=norm,
-        force_eos=force,
-        early_stopping=early and finished == "pool",
-    ),
-    st.sampled_from(["pool", "beam"]),
-    st.integers(0, 3),
-    st.integers(0, 3),
-    st.sampled_from([0.0, -0.5, 0.6, 1.0, 2.0]),
-    st.sampled_from(["power", "gnmt"]),
-    st.booleans(),
-    st.booleans(),
-)
-
-
-def with_eos(rules, tree):
-    """``rules`` with the tree's last token as the end token."""
-    import dataclasses
-
-    return dataclasses.replace(rules, eos=tree.vocab_size - 1)
 
 
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())

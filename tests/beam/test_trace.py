@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from reviewkit.beam.plain import plain_beam_search
 from reviewkit.beam.rules import SearchRules
+from reviewkit.beam.search import beam_search
 from reviewkit.beam.trace import BeamStep, beam_trace
 from reviewkit.beam.tree import random_tree, worked_example
 
@@ -98,3 +99,16 @@ def test_trace_marks_the_hypotheses_that_move_to_the_pool():
     )
     rows = "\n".join(s.markdown() for s in steps)
     assert "finished (to the pool)" in rows
+
+
+def test_in_beam_finished_hypotheses_and_ngram_blocking_mix():
+    """A hypothesis that ended in the beam is padded, not ragged, for n-gram checks.
+
+    The trace used to build a ragged history (and raise) once an ended
+    hypothesis sat in the beam next to a longer live one.
+    """
+    tree = random_tree(3, 4, seed=1)
+    rules = SearchRules(eos=2, finished="beam", no_repeat_ngram_size=2)
+    got, steps = beam_trace(tree, 4, 3, rules=rules)
+    assert any(h.tokens[-1] == 2 and len(h.tokens) < 4 for h in got) or len(steps) < 4
+    assert got == beam_search(tree, 4, 3, rules=rules)
