@@ -42,6 +42,8 @@ EXTRAS_MODULES = {
     "test_benchmark_decoding.py": "transformers",  # the benchmark harness
     "js/test_bundle.py": "docutils",  # imports docs/_ext/beam_stepper.py
     "js/test_fixtures.py": "docutils",  # its exporter imports beam_stepper.py
+    "beam/test_complexity_claims.py": "myst_nb",  # reads 3e's cells as myst-nb does
+    "beam/test_pages_3a_3e.py": "sphinx",  # reads docs/_questions via the extension
 }
 
 
