@@ -73,15 +73,18 @@ def test_step_answers_are_hidden_until_opened(browser, site_url):
 
 
 def test_opening_the_answers_reveals_them(browser, site_url):
-    """After clicking each answer, its kept/dropped table and the coloured tree show."""
+    """After each answer is opened (the self-check's 'Show the answer anyway',
+    since the answers stay closed until then), its kept/dropped table and the
+    coloured tree show."""
     context, page = _open(browser, site_url)
     try:
         dropdowns = page.locator(f"{STEPS_SECTION} details.sd-dropdown")
         assert dropdowns.count() == 3
-        for i in range(3):
+        for i, qid in enumerate(("3a", "3b", "3c")):
             details = dropdowns.nth(i)
-            details.locator("summary").first.click()
+            page.locator(f"#check-{qid} button.rk-check-reveal").click()
             page.wait_for_timeout(150)
+            assert details.evaluate("d => d.open"), qid
             cells = details.locator("td").all_inner_texts()
             assert any(VERDICT.search(c) for c in cells), cells
             assert details.locator("td:visible").count() > 0
@@ -89,8 +92,9 @@ def test_opening_the_answers_reveals_them(browser, site_url):
         answer_3d = page.locator(
             "main details.sd-dropdown", has=page.locator("img[alt*='coloured paths']")
         )
-        answer_3d.locator("summary").first.click()
+        page.locator("#check-3d button.rk-check-reveal").click()
         page.wait_for_timeout(150)
+        assert answer_3d.evaluate("d => d.open")
         assert _coloured_tree(page).is_visible()
     finally:
         context.close()
