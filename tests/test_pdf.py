@@ -59,7 +59,10 @@ class PrintedText(HTMLParser):
     of every glued value (``.pasted-text``), outside code cells' source, and
     without inline maths (which prints as MathJax's glyphs, not its TeX). With
     ``answers=False`` (the sheet), what sits inside an answer dropdown is left
-    out, since the sheet prints a box there instead.
+    out, since the sheet prints a box there instead. Self-check feedback is
+    left out where the PDF hides it by design: all of it on the sheet, a
+    wrong option's in the key (``test_self_checks_print_as_option_lists`` checks
+    the feedback that is printed).
     """
 
     def __init__(self, answers: bool) -> None:
@@ -78,7 +81,10 @@ class PrintedText(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in _VOID:
             return
-        classes = set((dict(attrs).get("class") or "").split())
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split())
+        if "rk-option" in classes and attrs.get("data-correct") != "true":
+            classes.add("rk-wrong-option")
         self.stack.append((tag, classes))
         if self._buffer is None and self._wanted(tag, classes):
             self._buffer, self._depth = [], len(self.stack)
@@ -87,6 +93,10 @@ class PrintedText(HTMLParser):
         if not self._inside("main") or self._inside(cls="cell_input"):
             return False
         if not self.answers and self._inside("details", "sd-dropdown"):
+            return False
+        if self._inside(cls="rk-feedback") and (
+            not self.answers or self._inside(cls="rk-wrong-option")
+        ):
             return False
         return (
             (tag == "pre" and self._inside(cls="cell_output"))
@@ -132,6 +142,42 @@ def missing_from(pdf_text: str, lines: list[str]) -> list[str]:
     return [line for line in lines if _squeeze(line) not in squeezed]
 
 
+class _Dropdowns(HTMLParser):
+    """Counts the dropdowns of a page that sit in no other dropdown."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[bool] = []  # one per open <details>: is it a dropdown?
+        self.outer = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "details":
+            dropdown = "sd-dropdown" in (dict(attrs).get("class") or "").split()
+            self.outer += dropdown and not any(self.open)
+            self.open.append(dropdown)
+
+    def handle_endtag(self, tag):
+        if tag == "details" and self.open:
+            self.open.pop()
+
+
+def outer_dropdowns(html: str) -> int:
+    """How many answer boxes the sheet prints for a page: one per dropdown that
+    is not nested in another (a "More detail" fold inside an answer goes with
+    it)."""
+    parser = _Dropdowns()
+    parser.feed(html)
+    return parser.outer
+
+
+def test_outer_dropdowns_leave_out_nested_folds():
+    """An answer with a fold inside counts once; a separate dropdown counts."""
+    answer = '<details class="sd-dropdown"><p>a</p><details class="sd-dropdown">'
+    answer += "<p>more</p></details></details>"
+    other = '<details class="hide"><p>code</p></details>'
+    assert outer_dropdowns(answer + other + answer) == 2
+
+
 def test_printed_text_collects_outputs_tables_and_glue():
     """Outputs by line, table cells and glued values; sources and chrome left out."""
     html = (
@@ -156,6 +202,19 @@ def test_printed_text_collects_outputs_tables_and_glue():
         "42",
     ]
     assert "42" not in printed_text(html, answers=False)
+
+
+def test_printed_text_skips_the_feedback_the_pdfs_hide():
+    """The sheet prints no feedback; the key prints only the right options'."""
+    html = (
+        '<main><ul><li class="rk-option" data-correct="true">'
+        '<div class="rk-feedback"><span class="pasted-text">0.9</span></div></li>'
+        '<li class="rk-option" data-correct="false">'
+        '<div class="rk-feedback"><span class="pasted-text">7.5</span></div></li>'
+        '</ul><p><span class="pasted-text">3.0</span></p></main>'
+    )
+    assert printed_text(html, answers=False) == ["3.0"]
+    assert printed_text(html, answers=True) == ["0.9", "3.0"]
 
 
 def test_missing_from_ignores_wrapping_and_finds_cut_text():
@@ -196,11 +255,7 @@ def test_sheet_leaves_room_and_key_gives_answers():
     _, key = _text(PDF_DIR / reviewkit_pdf.OUTPUTS["answers"])
     boxes = sheet.count("Your answer")
     dropdowns = sum(
-        len(
-            re.findall(
-                r'<details class="[^"]*\bsd-dropdown\b', (HTML / p.path).read_text()
-            )
-        )
+        outer_dropdowns((HTML / p.path).read_text())
         for p in reviewkit_pdf.question_pages(HTML)
     )
     assert boxes == dropdowns > 0
