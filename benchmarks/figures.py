@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogFormatter, NullFormatter
+from matplotlib.ticker import LogFormatter
 
 from benchmarks.results_file import METHODS
 from benchmarks.scaling import long_rows
@@ -28,7 +28,9 @@ def _log_axes(ax: Any) -> None:
     ax.set_yscale("log")
     ax.xaxis.set_major_formatter(LogFormatter(base=2, labelOnlyBase=False))
     ax.yaxis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    # Panels spanning less than about a decade label some minor ticks (2, 3, 5),
+    # so none is left without numbers on its y axis.
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False))
 
 
 def plot_times(results: Mapping[str, Any], length: int | None = None) -> Figure:

@@ -50,6 +50,7 @@ from benchmarks.scaling import exponents, flatness, long_rows, per_step_fits
 from benchmarks.summaries import (
     agreement,
     cell_rows,
+    greedy_sentence,
     profile_rows,
     ratio_summary,
     run_spread,
@@ -74,6 +75,7 @@ __all__ = [
     "cell_rows",
     "exponents",
     "flatness",
+    "greedy_sentence",
     "load_results",
     "long_rows",
     "median_times",

@@ -293,3 +293,28 @@ def test_run_spread_is_the_relative_interquartile_range():
     spread = benchmarks.run_spread(results)
     assert set(spread) == set(benchmarks.METHODS)
     assert spread["floor"] == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        ([0.87, 0.89], "runs below the floor, at 0.87 to 0.89 times its time in the 2"),
+        ([0.9], "runs below the floor, at 0.90 times its time in the one cell"),
+        ([0.9, 1.01], "0.90 to 1.01 times the floor's time, below the floor in 1 of"),
+        ([1.0, 1.2], "1.00 to 1.20 times the floor's time in the 2 cells, although"),
+    ],
+)
+def test_greedy_sentence_is_true_of_every_outcome(ratios, expected):
+    """Below the floor everywhere, nowhere, or in some cells: each is said so;
+    cells with k > 1 are not read."""
+    rows = [{"k": 1, "reviewkit/floor": r} for r in ratios]
+    rows.append({"k": 4, "reviewkit/floor": 0.5})
+    sentence = summaries.greedy_sentence(rows)
+    assert expected in sentence
+    assert sentence.startswith("At k = 1 reviewkit") and sentence.endswith(".")
+    assert ("below" in sentence) == (min(ratios) < 1)
+
+
+def test_greedy_sentence_needs_a_greedy_cell():
+    with pytest.raises(ValueError, match="k == 1"):
+        summaries.greedy_sentence([{"k": 4, "reviewkit/floor": 1.1}])
