@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -27,15 +28,44 @@ def _exporter():
     return module
 
 
+def same(a, b, rel: float = 1e-12) -> bool:
+    """Equal JSON values, floats to a relative ``rel``: the trees' probabilities
+    and the scores differ in their last digit from one CPU to another (seen
+    between two machines of this project's kind), and nothing the fixtures
+    check depends on that digit (the node tests compare scores to 1e-9)."""
+    if isinstance(a, float) or isinstance(b, float):
+        numbers = all(isinstance(x, int | float) for x in (a, b))
+        return numbers and math.isclose(a, b, rel_tol=rel, abs_tol=rel)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def test_same_tells_a_last_digit_from_a_real_change():
+    """A last-digit difference is the same fixture; a new beam or order is not."""
+    case = {"tree": {"probs": [0.46733015652208415, 0.5]}, "beam": [[0, 1], -1.5]}
+    assert same(
+        case, {"tree": {"probs": [0.4673301565220841, 0.5]}, "beam": [[0, 1], -1.5]}
+    )
+    assert not same(case, {"tree": {"probs": [0.4673, 0.5]}, "beam": [[0, 1], -1.5]})
+    assert not same(
+        case, {"tree": {"probs": [0.46733015652208415, 0.5]}, "beam": [[1, 0], -1.5]}
+    )
+    assert not same([1, 2], [1, 2, 3]) and not same({"a": 1}, {"b": 1})
+    assert not same(1, True) and not same("1", 1)
+
+
 def test_committed_fixtures_are_current():
-    """The committed fixture file equals a fresh export, byte for byte."""
+    """The committed fixture file equals a fresh export (floats to 1e-12)."""
     exporter = _exporter()
     fresh = exporter.fixtures_text()
     committed = exporter.OUT.read_text(encoding="utf-8")
-    if fresh != committed:
-        old = json.loads(committed)["cases"]
-        new = json.loads(fresh)["cases"]
-        differ = [n["seed"] for o, n in zip(old, new, strict=False) if o != n]
+    old = json.loads(committed)["cases"]
+    new = json.loads(fresh)["cases"]
+    if not same(old, new):
+        differ = [n["seed"] for o, n in zip(old, new, strict=False) if not same(o, n)]
         raise AssertionError(
             f"{exporter.OUT} is stale ({len(old)} cases committed, {len(new)} "
             f"exported; first differing seeds: {differ[:5]}): run "
@@ -46,7 +76,8 @@ def test_committed_fixtures_are_current():
 def test_committed_rnn_grid_is_current():
     """The committed RNN grid equals a fresh precompute() of the default grid."""
     exporter = _exporter()
-    assert exporter.rnn_grid_text() == exporter.RNN_OUT.read_text(encoding="utf-8"), (
+    fresh = json.loads(exporter.rnn_grid_text())
+    assert same(fresh, json.loads(exporter.RNN_OUT.read_text(encoding="utf-8"))), (
         f"{exporter.RNN_OUT} is stale: run python tests/js/export_fixtures.py"
     )
 
