@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
-from reviewkit_question_directives import block, rk_block
+from reviewkit_question_directives import block, note_sources, rk_block
 from reviewkit_questions import PARTS, loaded_parts
 from sphinx import addnodes
 from sphinx.application import Sphinx
@@ -85,6 +85,7 @@ class ProgressScore(SphinxDirective):
         name = self.arguments[0]
         if name not in names:
             raise self.error(f"no part {name!r} (known: {', '.join(names)})")
+        note_sources(self)  # the part's question ids come from its file
         box = block(
             "div", ["rk-progress"], chapter=name, questions=" ".join(_part_ids(name))
         )
@@ -100,6 +101,7 @@ class ProgressPanel(SphinxDirective):
     """``{progress-panel}``: every chapter's score, the streaks, a reset button."""
 
     def run(self) -> list[nodes.Node]:
+        note_sources(self)
         box = block("div", ["rk-progress-panel"])
         box += nodes.paragraph(
             text="With JavaScript on, your scores and streaks show here, with a "

@@ -71,9 +71,11 @@ def block(tag: str, classes: list[str], **data: Any) -> rk_block:
     return node
 
 
-def _note_sources(directive: SphinxDirective) -> None:
-    """Re-read the page when a question file changes."""
-    for path in sorted((Path(directive.env.srcdir) / "_questions").glob("*.yml")):
+def note_sources(directive: SphinxDirective) -> None:
+    """Re-read the page when a question file changes, appears or goes (the
+    folder's own time changes when a file is added or removed)."""
+    folder = Path(directive.env.srcdir) / "_questions"
+    for path in [folder, *sorted(folder.glob("*.yml"))]:
         directive.env.note_dependency(str(path))
 
 
@@ -101,7 +103,7 @@ class _QuestionDirective(SphinxDirective):
                 f"no question {qid!r} in {QUESTIONS_DIR}/ (known: "
                 f"{', '.join(sorted(questions)) or 'none'})"
             )
-        _note_sources(self)
+        note_sources(self)
         return questions[qid]
 
 
@@ -187,7 +189,7 @@ class AnswersAtAGlance(SphinxDirective):
         env.reviewkit_glance_docs = getattr(env, "reviewkit_glance_docs", set()) | {
             env.docname
         }
-        _note_sources(self)
+        note_sources(self)
         parts = loaded_parts()
         if self.arguments:
             name, names = self.arguments[0], [p[0] for p in PARTS]
