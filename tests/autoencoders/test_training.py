@@ -212,10 +212,12 @@ def _blas_threads():
 
 
 def test_a_training_that_ends_in_one_thread_leaves_another_on_one_thread():
-    """Run A starts, B starts, A ends: B still trains on one thread; all is restored."""
+    """A starts, B starts, A ends: B still trains on one thread; A has its own back."""
     # B's corruption reads the process-wide BLAS setting after A has returned, from
     # inside B's training. The old, uncounted thread limit gave B two BLAS threads there
-    # (A restored its saved setting on the way out).
+    # (A restored its saved setting on the way out). Run alone, B also got two BLAS
+    # threads from the counted limit when another thread (the suite's session fixture)
+    # held threadpoolctl's OpenBLAS control: A's limit was silently ignored.
     x_train, x_val = tiny_data()  # loads scikit-learn's BLAS too
     torch.set_num_threads(2)
     before = (torch.get_num_threads(), _blas_threads())
@@ -236,13 +238,20 @@ def test_a_training_that_ends_in_one_thread_leaves_another_on_one_thread():
         )
         return train_autoencoder(config, x_train, x_val, 0)
 
-    a = threading.Thread(target=lambda: (run(_Gate(wait_for_b)), a_done.set()))
+    def train_a():
+        run(_Gate(wait_for_b))
+        a_after.append(torch.get_num_threads())  # B's training is still open
+        a_done.set()
+
+    a_after = []
+    a = threading.Thread(target=train_a)
     b = threading.Thread(target=lambda: (a_in.wait(10), run(_Gate(watch))))
     for t in (a, b):
         t.start()
     for t in (a, b):
         t.join(30)
     assert seen == [(1, [1] * len(before[1]))]
+    assert a_after == [before[0]]  # A's own view restored (the old code left it at 1)
     assert (torch.get_num_threads(), _blas_threads()) == before
 
 
