@@ -230,7 +230,8 @@ def contribution_norms(
 
     Returns:
         :math:`C`, shape (T, T): row ``t`` is the state, column ``s`` the loss
-        step (zero below the diagonal, where :math:`s < t`).
+        step (zero below the diagonal, where :math:`s < t`); ``inf`` where the
+        model's dtype overflowed.
     """
     x, y = _check_batch(model, x, y)
     states = model.rnn.unroll(x)  # T tensors of shape (B, H)
@@ -241,7 +242,7 @@ def contribution_norms(
     for s in range(T):
         grads = torch.autograd.grad(per_step[s], states[: s + 1], retain_graph=True)
         C[: s + 1, s] = torch.stack([g.pow(2).sum().sqrt() for g in grads])
-    return C
+    return torch.where(C.isnan(), math.inf, C)  # NaN (inf - inf) is an overflow too
 
 
 def mean_by_distance(C: torch.Tensor) -> torch.Tensor:
@@ -252,12 +253,15 @@ def mean_by_distance(C: torch.Tensor) -> torch.Tensor:
         c_d = \\frac{1}{T-d} \\sum_{t=1}^{T-d} C_{t,\\,t+d}
 
     Args:
-        C: Contributions from :func:`contribution_norms`, shape (T, T).
+        C: Contributions from :func:`contribution_norms`, shape (T, T); an
+            ``inf`` (overflow) makes its distances' means ``inf``.
 
     Returns:
         :math:`c_d` for :math:`d = 0, \\dots, T-1`, shape (T,).
     """
-    check_tensor("C", C, ndim=2, floating=True, finite=True)
+    check_tensor("C", C, ndim=2, floating=True)
+    if bool(C.isnan().any()):
+        raise ValueError("C must not hold NaN (an overflow is inf), got NaN entries")
     if C.shape[0] != C.shape[1] or C.shape[0] == 0:
         raise ValueError(f"C must be a non-empty square matrix, got {tuple(C.shape)}")
     T = C.shape[0]

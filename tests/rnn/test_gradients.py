@@ -255,6 +255,18 @@ def test_overflow_comes_out_as_inf_never_as_an_error():
     assert p64.ratio() > 1e20
 
 
+def test_contributions_that_overflow_are_inf_as_in_the_profile():
+    """contribution_norms records an overflow as inf (it gave NaN); mean_by_distance
+    averages it to inf instead of refusing it."""
+    model = rnn.RNNRegressor(1, 8, 1, "linear", weight_scale=10.0, seed=0)
+    x, y = rnn.running_average_task(2, 60, seed=0)  # 10^60 overflows float32
+    C = rnn.contribution_norms(model, x, y)
+    assert not bool(C.isnan().any()) and C[0, -1] == math.inf
+    assert rnn.mean_by_distance(C)[-1] == math.inf
+    with pytest.raises(ValueError, match="C must not hold NaN"):
+        rnn.mean_by_distance(torch.tensor([[math.nan]]))
+
+
 def test_ratio_is_the_gradient_at_step_t_over_the_last():
     """ratio(t) = g_t / g_T (1-based t); ratio() is step 1 against step T."""
     x, y = rnn.running_average_task(4, 10, seed=0)
