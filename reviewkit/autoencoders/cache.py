@@ -32,8 +32,9 @@ from reviewkit.autoencoders.corruptions import Compose, Corruption
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
 from reviewkit.autoencoders.training import (
     TrainedAutoencoder,
+    _train_checked,
+    _warn_range,
     check_training_data,
-    train_autoencoder,
 )
 from reviewkit.checks import check_bool, check_instance, check_int, check_seed
 
@@ -179,6 +180,7 @@ class ModelCache:
             it) with its own tensors: changing it never changes the cache.
         """
         key = self.key(config, x_train, x_val, seed)
+        _warn_range({"x_train": x_train, "x_val": x_val})  # as training does
         run = (config, x_train, x_val, seed)
         if not _package_code_only(config.corruption):
             return self._train(run)
@@ -235,7 +237,7 @@ class ModelCache:
     def _train(self, run: tuple) -> TrainedAutoencoder:
         with self._guard:
             self.misses += 1
-        return train_autoencoder(*run)
+        return _train_checked(*run)  # key() checked the run, get() warned
 
     def _disk_or_train(self, key: str, run: tuple) -> TrainedAutoencoder:
         """Load the model under the key's file lock, or train and save it there."""

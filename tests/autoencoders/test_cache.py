@@ -164,6 +164,20 @@ def test_an_empty_directory_is_refused():
         ModelCache("")
 
 
+def test_a_hit_on_images_outside_the_unit_range_warns_as_training_did(tmp_path):
+    """0-255 images warn on every get, served from memory or disk (hits were silent)."""
+    x_train, x_val = tiny_data()
+    x_train = x_train * 255
+    for cache in (ModelCache(tmp_path), ModelCache(tmp_path), ModelCache(tmp_path)):
+        for _ in range(2):  # a miss or a disk hit, then a memory hit
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                cache.get(TINY, x_train, x_val, seed=0)
+            assert [str(w.message)[:16] for w in record] == ["x_train ranges o"]
+            assert Path(record[0].filename).name == "test_cache.py"
+    assert (cache.hits, cache.misses) == (2, 0)
+
+
 def test_unwritable_cache_folder_warns_and_falls_back_to_memory(tmp_path):
     """A folder that cannot be created is named in a warning; models stay in memory."""
     blocker = tmp_path / "file"

@@ -3,6 +3,7 @@
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import torch
@@ -181,6 +182,21 @@ def test_images_outside_the_unit_range_warn_naming_the_argument(scale):
         ImageRangeWarning, match=r"x_train ranges over .* outside \[0, 1\]"
     ):
         train_autoencoder(TINY, x_train * scale, x_val, seed=0)
+
+
+def test_reconstruction_error_warns_of_images_outside_the_unit_range():
+    """Scoring 0-255 images warns at the caller's line (it was silent: error ~2e4)."""
+    _, x_val = tiny_data()
+    trained = untrained_autoencoder(TINY, 0)
+    with pytest.warns(ImageRangeWarning, match=r"^x ranges over .* outside \[0, 1\]"):
+        reconstruction_error(trained, x_val * 255)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        reconstruction_error(trained, x_val * 255)
+    assert [Path(w.filename).name for w in record] == ["test_training.py"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reconstruction_error(trained, x_val)  # digits in [0, 1]: silent
 
 
 def test_images_in_the_unit_range_train_silently():
