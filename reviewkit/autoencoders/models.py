@@ -255,6 +255,9 @@ def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Mo
 
     Returns:
         An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder` (float32, CPU).
+
+    Raises:
+        ValueError: If the weights do not fit in memory.
     """
     check_instance("config", config, AutoencoderConfig)
     generator = seed if isinstance(seed, torch.Generator) else seeded_generator(seed)
@@ -263,4 +266,13 @@ def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Mo
             model = ConvAutoencoder(config.hidden, config.code_size)
         else:
             model = MLPAutoencoder(config.image_shape, config.hidden, config.code_size)
-    return init_weights(model.to_empty(device="cpu"), generator)
+    try:
+        model = model.to_empty(device="cpu")
+    except RuntimeError as err:  # torch's allocator: name the fields that asked
+        n = sum(p.numel() for p in model.parameters())
+        raise ValueError(
+            f"config's hidden={config.hidden}, code_size={config.code_size} and "
+            f"image_shape={config.image_shape} need {n:.3g} weights "
+            f"({n * 4 / 2**30:.3g} GiB in float32), more than can be allocated"
+        ) from err
+    return init_weights(model, generator)
