@@ -45,6 +45,8 @@ CACHE_ENV = "REVIEWKIT_CACHE_DIR"
 
 #: First bytes of every file the cache writes; a new layout gets a new number.
 _MAGIC = b"reviewkit-model-cache 3 sha256="
+#: What every layout's files start with: prune() removes old layouts' files too.
+_ANY_LAYOUT = b"reviewkit-model-cache "
 
 #: The loss curves stored beside the weights.
 _LOSSES = ("train_loss", "val_loss")
@@ -201,9 +203,10 @@ class ModelCache:
     def prune(self, max_bytes: int = 0) -> list[Path]:
         """Remove the least recently used model files until the rest fit ``max_bytes``.
 
-        Only files starting with the cache's own header count and go (with
-        those a crashed writer left over an hour ago): other files in the
-        folder are never touched, nor the ``.lock`` files others may hold.
+        Only files starting with the cache's own header (of any layout version)
+        count and go (with those a crashed writer left over an hour ago): other
+        files in the folder are never touched, nor the ``.lock`` files others
+        may hold.
 
         Args:
             max_bytes: Total size the remaining model files may take.
@@ -218,7 +221,7 @@ class ModelCache:
             try:
                 stat = path.stat()
                 with open(path, "rb") as f:
-                    if f.read(len(_MAGIC)) != _MAGIC:
+                    if f.read(len(_ANY_LAYOUT)) != _ANY_LAYOUT:
                         continue  # not a file this cache wrote
             except OSError:
                 continue

@@ -334,6 +334,17 @@ def test_prune_removes_stale_temporary_files_only(tmp_path):
     assert fresh.exists()
 
 
+def test_prune_removes_files_of_an_older_layout(tmp_path):
+    """A file an older cache version wrote (layout 2) is pruned; the old code kept it
+    forever, as it kept a user's file."""
+    old = tmp_path / ("0" * 32 + ".pt")
+    old.write_bytes(b"reviewkit-model-cache 2 sha256=" + b"0" * 64 + b"\nweights")
+    mine = tmp_path / "reviewkit-notes.pt"
+    mine.write_bytes(b"reviewkit-model-cache, my notes")  # not the header: kept
+    assert ModelCache(tmp_path).prune() == [old]
+    assert mine.exists()
+
+
 def test_size_cap_prunes_after_each_write(tmp_path):
     """With max_bytes, the folder never keeps more model files than fit."""
     x_train, x_val = tiny_data()
