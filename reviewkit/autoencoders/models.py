@@ -84,15 +84,14 @@ class AutoencoderConfig:
     def __post_init__(self) -> None:
         """Check every field and name the one that is wrong."""
         shape = self.image_shape
-        if (
-            not isinstance(shape, tuple)
-            or len(shape) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) for s in shape)
-            or min(shape) < 1
-        ):
+        if not isinstance(shape, tuple) or len(shape) != 2:
             raise ValueError(
                 f"image_shape must be a tuple (H, W) of positive ints, got {shape!r}"
             )
+        # numpy ints become ints, as everywhere (and the repr, the cache key, stays)
+        shape = tuple(check_int(f"image_shape[{i}]", s, minimum=1)
+                      for i, s in enumerate(shape))  # fmt: skip
+        object.__setattr__(self, "image_shape", shape)
         check_choice("arch", self.arch, ("mlp", "conv"))
         check_int("hidden", self.hidden, minimum=1)
         check_int("code_size", self.code_size, minimum=1)

@@ -207,6 +207,8 @@ CASES = [
      ValueError, "image_shape"),
     ("config shape list", lambda: AutoencoderConfig(image_shape=[8, 8]),
      ValueError, "image_shape"),
+    ("config shape float", lambda: AutoencoderConfig(image_shape=(8, 8.0)),
+     TypeError, r"^image_shape\[1\] must be an int, got float 8\.0$"),
     ("config arch", lambda: AutoencoderConfig(arch="rnn"), ValueError, "arch"),
     ("config hidden 0", lambda: AutoencoderConfig(hidden=0), ValueError, "hidden"),
     ("config hidden float", lambda: AutoencoderConfig(hidden=16.0), TypeError,
