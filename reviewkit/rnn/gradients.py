@@ -82,7 +82,8 @@ def _check_batch(
             f"got {tuple(y.shape)}"
         )
     check_tensor("y", y, finite=True)
-    return x, y.to(dtype)
+    # a graph from x to every state, also for frozen weights (the caller's x untouched)
+    return x.detach().requires_grad_(), y.to(dtype)
 
 
 def gradient_profile(
@@ -113,14 +114,16 @@ def gradient_profile(
 
     Returns:
         The gradients (raw: NaN or inf where they overflowed), their norms and
-        the hidden-state norms.
+        the hidden-state norms; also under ``torch.no_grad()`` or with frozen
+        weights.
     """
     x, y = _check_batch(model, x, y)
     check_bool("last_step_only", last_step_only)
-    states = model.rnn.unroll(x)  # T tensors of shape (B, H)
-    y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     w = loss_weights(x.shape[1], last_step_only=last_step_only, first_step=first_step)
-    loss = sequence_loss(y_hat, y, w)
+    with torch.enable_grad():  # also inside the caller's torch.no_grad()
+        states = model.rnn.unroll(x)  # T tensors of shape (B, H)
+        y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
+        loss = sequence_loss(y_hat, y, w)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
@@ -234,10 +237,12 @@ def contribution_norms(
         model's dtype overflowed.
     """
     x, y = _check_batch(model, x, y)
-    states = model.rnn.unroll(x)  # T tensors of shape (B, H)
-    y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     T = x.shape[1]
-    per_step = ((y_hat - y) ** 2).mean(dim=(0, 2)) / T  # L_s / T, (T,)
+    with torch.enable_grad():  # also inside the caller's torch.no_grad()
+        states = model.rnn.unroll(x)  # T tensors of shape (B, H)
+        y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
+        # L_s / T, one scalar per step (unbound here, where the graph is kept)
+        per_step = (((y_hat - y) ** 2).mean(dim=(0, 2)) / T).unbind()
     C = torch.zeros(T, T, dtype=x.dtype)
     for s in range(T):
         grads = torch.autograd.grad(per_step[s], states[: s + 1], retain_graph=True)

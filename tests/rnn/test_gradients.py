@@ -297,3 +297,24 @@ def test_2a_headline_ratio_is_step_one_over_step_t():
     p = rnn.gradient_profile(model, x, y, last_step_only=True)
     assert p.ratio() < 1e-5  # the gradient at step 1 is the small one
     assert p.grad_norms[0].item() < 1e-5 * p.grad_norms[-1].item()
+
+
+def test_probes_work_under_no_grad_and_on_frozen_weights():
+    """gradient_profile and contribution_norms give the same numbers inside
+    torch.no_grad() and for a model whose parameters need no gradient (both raised
+    torch's 'element 0 of tensors does not require grad')."""
+    model = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0)
+    x, y = rnn.running_average_task(2, 5, seed=0)
+    want = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
+    want_c = rnn.contribution_norms(model, x, y)
+    with torch.no_grad():
+        got = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
+        got_c = rnn.contribution_norms(model, x, y)
+    frozen = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0).requires_grad_(False)
+    assert torch.equal(got, want) and torch.equal(got_c, want_c)
+    assert torch.equal(
+        rnn.gradient_profile(frozen, x, y, last_step_only=False).grad_norms, want
+    )
+    assert torch.equal(rnn.contribution_norms(frozen, x, y), want_c)
+    assert not x.requires_grad and all(not p.requires_grad for p in frozen.parameters())
+    assert all(p.grad is None for p in model.parameters())
