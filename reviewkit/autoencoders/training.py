@@ -191,7 +191,7 @@ def _train_checked(
     config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
 ) -> TrainedAutoencoder:
     """:func:`train_autoencoder` once its arguments are checked (and warned of)."""
-    with one_thread():
+    with one_thread(), torch.enable_grad():  # also in a caller's torch.no_grad()
         return _train(config, x_train.float(), x_val.float(), seed)
 
 

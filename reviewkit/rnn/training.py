@@ -88,6 +88,7 @@ class TrainConfig:
         )
 
 
+@torch.enable_grad()  # also inside a caller's torch.no_grad()
 def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     """Train ``model`` in place with Adam on fresh batches of ``config.task``.
 
@@ -118,6 +119,7 @@ def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     return losses
 
 
+@torch.enable_grad()  # also inside a caller's torch.no_grad()
 def train_regressors(
     models: Sequence[RNNRegressor], configs: Sequence[TrainConfig]
 ) -> list[list[float]]:

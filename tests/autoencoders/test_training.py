@@ -301,3 +301,13 @@ def test_foreach_adam_matches_the_default_adam_bit_for_bit(arch):
         seed=1,
     )
     assert all(torch.equal(a, b) for a, b in zip(fast, ref, strict=True))
+
+
+def test_training_works_inside_no_grad():
+    """train_autoencoder inside torch.no_grad() gives the model it gives outside (it
+    raised torch's 'element 0 of tensors does not require grad')."""
+    x_train, x_val = tiny_data()
+    want = train_autoencoder(TINY, x_train, x_val, seed=0)
+    with torch.no_grad():
+        got = train_autoencoder(TINY, x_train, x_val, seed=0)
+    assert same_weights(got, want) and got.val_loss == want.val_loss
