@@ -32,7 +32,7 @@ __all__ = [
 _LOCK = threading.Lock()
 _users = 0  # one_thread blocks open, in all threads
 _saved: tuple[int, Any] | None = None  # torch's thread count, the BLAS limiter
-_depth = threading.local()  # blocks open in this thread
+_open: dict[int, int] = {}  # blocks open, by the thread that started them
 
 
 @contextlib.contextmanager
@@ -46,7 +46,8 @@ def one_thread() -> Iterator[None]:
     any thread, saves and limits them, the last to end restores BLAS's. torch's
     count is also per thread (OpenMP's), so each thread gets the saved count
     back when its own outermost block ends. Blocks may nest and overlap across
-    threads.
+    threads (a block that ends in another thread than it started in leaves the
+    starting thread's own view at 1: only a thread can change its own).
     """
     global _users, _saved
     with _LOCK:
@@ -55,15 +56,17 @@ def one_thread() -> Iterator[None]:
             _saved = (count, _blas(threadpool_limits, limits=1))
         torch.set_num_threads(1)  # in this thread's view too (OpenMP's is per thread)
         _users += 1
-        _depth.n = getattr(_depth, "n", 0) + 1
+        me = threading.get_ident()
+        _open[me] = _open.get(me, 0) + 1
     try:
         yield
     finally:
         with _LOCK:
             _users -= 1
-            _depth.n -= 1
-            if _depth.n == 0:  # other threads' blocks keep their own view: 1
-                torch.set_num_threads(_saved[0])
+            _open[me] -= 1
+            if not _open[me]:  # the starting thread's last block: its view back
+                del _open[me]
+                torch.set_num_threads(_saved[0])  # other blocks keep their own: 1
             if _users == 0:
                 _blas(_saved[1].restore_original_limits)
 

@@ -146,6 +146,21 @@ def test_a_thread_whose_block_ended_first_gets_its_threads_back():
     assert torch.get_num_threads() == 2
 
 
+def test_a_block_may_end_in_another_thread():
+    """A block entered in one thread and ended in another closes its count cleanly.
+
+    (The starting thread's own OpenMP view stays at 1: only a thread can change
+    its own.)
+    """
+    torch.set_num_threads(2)
+    block = measure.one_thread()
+    block.__enter__()
+    ended = threading.Thread(target=lambda: block.__exit__(None, None, None))
+    ended.start()
+    ended.join(10)
+    assert measure._users == 0 and not measure._open  # nothing left open
+
+
 def test_one_thread_nests():
     """A block inside a block keeps one thread until the outer block ends."""
     torch.set_num_threads(2)
