@@ -65,8 +65,12 @@ class TrainConfig:
         check_int("seq_len", self.seq_len, minimum=1)
         check_float("lr", self.lr, low=0.0, low_inclusive=False)
         check_bool("last_step_only", self.last_step_only)
-        if not (isinstance(self.clip, numbers.Real) and self.clip == math.inf):
-            check_float("clip", self.clip, low=0.0, low_inclusive=False)
+        if isinstance(self.clip, bool) or not isinstance(self.clip, numbers.Real):
+            check_float("clip", self.clip)  # the TypeError
+        if not self.clip > 0:  # NaN, -inf, 0 and below; inf is allowed
+            raise ValueError(
+                f"clip must be > 0 (math.inf: no clipping), got {self.clip}"
+            )
         check_seed("seed", self.seed)
         check_choice("task", self.task, TASKS)
         if self.task == "lag":

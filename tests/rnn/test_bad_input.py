@@ -238,6 +238,18 @@ CASES = [
 _OVERFLOW = "keeps float32 weights finite; larger ones overflow to inf"
 ISSUE_22 = [
     (
+        "clip -inf (inf is allowed)",
+        lambda: rnn.TrainConfig(clip=-INF),
+        ValueError,
+        "clip must be > 0 (math.inf: no clipping), got -inf",
+    ),
+    (
+        "clip NaN",
+        lambda: rnn.TrainConfig(clip=NAN),
+        ValueError,
+        "clip must be > 0 (math.inf: no clipping), got nan",
+    ),
+    (
         "a weight scale past float32",
         lambda: rnn.gaussian_matrix(2, 2, 1e39, seed=0),
         ValueError,
