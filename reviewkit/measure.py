@@ -32,6 +32,7 @@ __all__ = [
 _LOCK = threading.Lock()
 _users = 0  # one_thread blocks open, in all threads
 _saved: tuple[int, Any] | None = None  # torch's thread count, the BLAS limiter
+_open: dict[int, int] = {}  # blocks open, by the thread that started them
 
 
 @contextlib.contextmanager
@@ -42,34 +43,47 @@ def one_thread() -> Iterator[None]:
     synchronisation, and on a busy machine its spin-waiting can make an
     operation a hundred times slower. Results do not depend on it. The
     settings are process-wide, so blocks are counted: the first to start, in
-    any thread, saves and limits them, the last to end restores them. Blocks
-    may nest and overlap across threads.
+    any thread, saves and limits them, the last to end restores BLAS's. torch's
+    count is also per thread (OpenMP's), so each thread gets the saved count
+    back when its own outermost block ends. Blocks may nest and overlap across
+    threads (a block that ends in another thread than it started in leaves the
+    starting thread's own view at 1: only a thread can change its own).
     """
     global _users, _saved
     with _LOCK:
+        count = torch.get_num_threads()  # first, so torch's lazy setup cannot undo 1
         if _users == 0:
-            _saved = (torch.get_num_threads(), _blas(threadpool_limits, limits=1))
+            _saved = (count, _blas(threadpool_limits, limits=1))
         torch.set_num_threads(1)  # in this thread's view too (OpenMP's is per thread)
         _users += 1
+        me = threading.get_ident()
+        _open[me] = _open.get(me, 0) + 1
     try:
         yield
     finally:
         with _LOCK:
             _users -= 1
+            _open[me] -= 1
+            if not _open[me]:  # the starting thread's last block: its view back
+                del _open[me]
+                torch.set_num_threads(_saved[0])  # other blocks keep their own: 1
             if _users == 0:
                 _blas(_saved[1].restore_original_limits)
-                torch.set_num_threads(_saved[0])
 
 
 def _blas(change: Callable[..., Any], **kwargs: Any) -> Any:
-    """Change the BLAS limits, then let any thread change them next.
+    """Change the BLAS limits from this thread, then let any thread change them next.
 
     threadpoolctl >= 3.8 lets only the thread that first set OpenBLAS's
-    process-wide pool set it again, and a block may end in another thread.
+    process-wide pool set it again (silently ignoring the others), and a
+    block may start or end in any thread, also while another thread's
+    ``threadpool_limits`` is open.
     """
-    result = change(**kwargs)
     release = getattr(OpenBLASController, "clear_controlling_thread", None)
     if release is not None:  # older threadpoolctl let any thread set them
+        release(force=True)
+    result = change(**kwargs)
+    if release is not None:
         release(force=True)
     return result
 

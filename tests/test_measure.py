@@ -108,6 +108,68 @@ def test_one_thread_blocks_overlapping_in_threads_hold_until_the_last_ends():
     assert _blas_threads() == blas and torch.get_num_threads() == 2
 
 
+def test_a_thread_whose_block_ended_first_gets_its_threads_back():
+    """A block that ends while another thread's is open restores its own thread.
+
+    torch's thread count is also a per-thread OpenMP setting: the old code reset it
+    only in the thread whose block ended last, so thread A (ended first) kept one
+    thread for the rest of its life, for every later torch call outside any block.
+    """
+    torch.set_num_threads(2)
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
+    after = {}
+
+    def a():
+        with measure.one_thread():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+        after["a, B's block still open"] = torch.get_num_threads()
+        b_out.wait(10)
+        after["a"] = torch.get_num_threads()
+
+    def b():
+        a_in.wait(10)
+        with measure.one_thread():
+            b_in.set()
+            a_out.wait(10)
+            after["b, inside"] = torch.get_num_threads()
+        b_out.set()
+        after["b"] = torch.get_num_threads()
+
+    threads = [threading.Thread(target=f) for f in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert after == {"a, B's block still open": 2, "b, inside": 1, "a": 2, "b": 2}
+    assert torch.get_num_threads() == 2
+
+
+def test_a_block_may_end_in_another_thread():
+    """A block entered in one thread and ended in another ends cleanly: no error, BLAS
+    restored, nothing left counted as open.
+
+    (The starting thread's own OpenMP view stays at 1: only a thread can change
+    its own.)
+    """
+    torch.set_num_threads(2)
+    blas = _blas_threads()
+    block, errors = measure.one_thread(), []
+    block.__enter__()
+
+    def end():
+        try:
+            block.__exit__(None, None, None)
+        except Exception as err:  # a thread's exception would not reach the test
+            errors.append(err)
+
+    ended = threading.Thread(target=end)
+    ended.start()
+    ended.join(10)
+    assert errors == [] and _blas_threads() == blas and measure._users == 0
+
+
 def test_one_thread_nests():
     """A block inside a block keeps one thread until the outer block ends."""
     torch.set_num_threads(2)

@@ -32,8 +32,9 @@ from reviewkit.autoencoders.corruptions import Compose, Corruption
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model
 from reviewkit.autoencoders.training import (
     TrainedAutoencoder,
+    _train_checked,
+    _warn_range,
     check_training_data,
-    train_autoencoder,
 )
 from reviewkit.checks import check_bool, check_instance, check_int, check_seed
 
@@ -44,6 +45,8 @@ CACHE_ENV = "REVIEWKIT_CACHE_DIR"
 
 #: First bytes of every file the cache writes; a new layout gets a new number.
 _MAGIC = b"reviewkit-model-cache 3 sha256="
+#: What every layout's files start with: prune() removes old layouts' files too.
+_ANY_LAYOUT = b"reviewkit-model-cache "
 
 #: The loss curves stored beside the weights.
 _LOSSES = ("train_loss", "val_loss")
@@ -179,6 +182,7 @@ class ModelCache:
             it) with its own tensors: changing it never changes the cache.
         """
         key = self.key(config, x_train, x_val, seed)
+        _warn_range({"x_train": x_train, "x_val": x_val})  # as training does
         run = (config, x_train, x_val, seed)
         if not _package_code_only(config.corruption):
             return self._train(run)
@@ -199,9 +203,10 @@ class ModelCache:
     def prune(self, max_bytes: int = 0) -> list[Path]:
         """Remove the least recently used model files until the rest fit ``max_bytes``.
 
-        Only files starting with the cache's own header count and go (with
-        those a crashed writer left over an hour ago): other files in the
-        folder are never touched, nor the ``.lock`` files others may hold.
+        Only files starting with the cache's own header (of any layout version)
+        count and go (with those a crashed writer left over an hour ago): other
+        files in the folder are never touched, nor the ``.lock`` files others
+        may hold.
 
         Args:
             max_bytes: Total size the remaining model files may take.
@@ -216,7 +221,7 @@ class ModelCache:
             try:
                 stat = path.stat()
                 with open(path, "rb") as f:
-                    if f.read(len(_MAGIC)) != _MAGIC:
+                    if f.read(len(_ANY_LAYOUT)) != _ANY_LAYOUT:
                         continue  # not a file this cache wrote
             except OSError:
                 continue
@@ -235,7 +240,7 @@ class ModelCache:
     def _train(self, run: tuple) -> TrainedAutoencoder:
         with self._guard:
             self.misses += 1
-        return train_autoencoder(*run)
+        return _train_checked(*run)  # key() checked the run, get() warned
 
     def _disk_or_train(self, key: str, run: tuple) -> TrainedAutoencoder:
         """Load the model under the key's file lock, or train and save it there."""

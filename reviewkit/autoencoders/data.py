@@ -82,10 +82,17 @@ class DigitSplit:
         """
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        x = {}
+        for name in ("x_train", "x_val", "x_test"):
+            x[name] = check_images(f"fn(self.{name})", fn(getattr(self, name)))
+            if len(x[name]) != len(getattr(self, name)):
+                raise ValueError(
+                    f"fn must keep one image per label, got {len(x[name])} images "
+                    f"from the {len(getattr(self, name))} of {name}"
+                )
         return DigitSplit(
-            fn(self.x_train), self.y_train, fn(self.x_val), self.y_val,
-            fn(self.x_test), self.y_test,
-        )  # fmt: skip
+            x["x_train"], self.y_train, x["x_val"], self.y_val, x["x_test"], self.y_test
+        )
 
 
 def load_digits_split(

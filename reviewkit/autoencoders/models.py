@@ -84,15 +84,14 @@ class AutoencoderConfig:
     def __post_init__(self) -> None:
         """Check every field and name the one that is wrong."""
         shape = self.image_shape
-        if (
-            not isinstance(shape, tuple)
-            or len(shape) != 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) for s in shape)
-            or min(shape) < 1
-        ):
+        if not isinstance(shape, tuple) or len(shape) != 2:
             raise ValueError(
                 f"image_shape must be a tuple (H, W) of positive ints, got {shape!r}"
             )
+        # numpy ints become ints, as everywhere (and the repr, the cache key, stays)
+        shape = tuple(check_int(f"image_shape[{i}]", s, minimum=1)
+                      for i, s in enumerate(shape))  # fmt: skip
+        object.__setattr__(self, "image_shape", shape)
         check_choice("arch", self.arch, ("mlp", "conv"))
         check_int("hidden", self.hidden, minimum=1)
         check_int("code_size", self.code_size, minimum=1)
@@ -255,6 +254,9 @@ def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Mo
 
     Returns:
         An :class:`MLPAutoencoder` or a :class:`ConvAutoencoder` (float32, CPU).
+
+    Raises:
+        ValueError: If the weights do not fit in memory.
     """
     check_instance("config", config, AutoencoderConfig)
     generator = seed if isinstance(seed, torch.Generator) else seeded_generator(seed)
@@ -263,4 +265,13 @@ def build_model(config: AutoencoderConfig, seed: int | torch.Generator) -> nn.Mo
             model = ConvAutoencoder(config.hidden, config.code_size)
         else:
             model = MLPAutoencoder(config.image_shape, config.hidden, config.code_size)
-    return init_weights(model.to_empty(device="cpu"), generator)
+    try:
+        model = model.to_empty(device="cpu")
+    except RuntimeError as err:  # torch's allocator: name the fields that asked
+        n = sum(p.numel() for p in model.parameters())
+        raise ValueError(
+            f"config's hidden={config.hidden}, code_size={config.code_size} and "
+            f"image_shape={config.image_shape} need {n:.3g} weights "
+            f"({n * 4 / 2**30:.3g} GiB in float32), more than can be allocated"
+        ) from err
+    return init_weights(model, generator)

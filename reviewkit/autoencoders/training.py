@@ -107,6 +107,20 @@ def _loss(
     return (err * mask).sum() / mask.sum().clamp(min=1)
 
 
+def _warn_range(images: dict[str, torch.Tensor], stacklevel: int = 3) -> None:
+    """Warn (at the caller's caller) of images outside ``[0, 1]``, by name."""
+    for name, x in images.items():
+        low, high = x.min().item(), x.max().item()
+        if low < 0 or high > 1:
+            warnings.warn(
+                f"{name} ranges over [{low:.3g}, {high:.3g}], outside [0, 1]: the "
+                "decoder's sigmoid cannot reconstruct such values; scale the "
+                "images to [0, 1] first (divide 8-bit images by 255)",
+                ImageRangeWarning,
+                stacklevel=stacklevel,
+            )
+
+
 def check_training_data(
     config: AutoencoderConfig, name: str, x: object
 ) -> torch.Tensor:
@@ -169,17 +183,15 @@ def train_autoencoder(
     x_train = check_training_data(config, "x_train", x_train)
     x_val = check_training_data(config, "x_val", x_val)
     seed = check_seed("seed", seed)
-    for name, x in (("x_train", x_train), ("x_val", x_val)):
-        low, high = x.min().item(), x.max().item()
-        if low < 0 or high > 1:
-            warnings.warn(
-                f"{name} ranges over [{low:.3g}, {high:.3g}], outside [0, 1]: the "
-                "decoder's sigmoid cannot reconstruct such values; scale the "
-                "images to [0, 1] first (divide 8-bit images by 255)",
-                ImageRangeWarning,
-                stacklevel=2,
-            )
-    with one_thread():
+    _warn_range({"x_train": x_train, "x_val": x_val})
+    return _train_checked(config, x_train, x_val, seed)
+
+
+def _train_checked(
+    config: AutoencoderConfig, x_train: torch.Tensor, x_val: torch.Tensor, seed: int
+) -> TrainedAutoencoder:
+    """:func:`train_autoencoder` once its arguments are checked (and warned of)."""
+    with one_thread(), torch.enable_grad():  # also in a caller's torch.no_grad()
         return _train(config, x_train.float(), x_val.float(), seed)
 
 
@@ -277,7 +289,8 @@ def reconstruction_error(
 
     Args:
         trained: The model.
-        x: Clean images, shape ``(N, H, W)``, finite; cast to the model's dtype.
+        x: Clean images, shape ``(N, H, W)``, finite; cast to the model's dtype
+            (outside ``[0, 1]``: an :class:`ImageRangeWarning`).
         corruption: Applied to ``x`` before the model sees it; ``None`` feeds
             the clean images.
         on: Average over ``"all"`` pixels or only the ``"masked"`` ones.
@@ -292,6 +305,7 @@ def reconstruction_error(
     """
     check_instance("trained", trained, TrainedAutoencoder)
     x = check_training_data(trained.config, "x", x).to(trained.dtype)
+    _warn_range({"x": x}, stacklevel=4)  # and torch.no_grad's wrapper
     corruption = NoCorruption() if corruption is None else corruption
     check_corruption("corruption", corruption)
     check_choice("on", on, ("all", "masked"))

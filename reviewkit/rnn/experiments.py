@@ -24,7 +24,6 @@ import torch
 from reviewkit.checks import (
     check_choice,
     check_distinct,
-    check_float,
     check_instance,
     check_int,
     check_seed,
@@ -34,6 +33,7 @@ from reviewkit.rnn.gradients import GradientProfile, gradient_profile
 from reviewkit.rnn.model import NONLINEARITIES, RNNRegressor
 from reviewkit.rnn.tasks import lag_task, running_average_task
 from reviewkit.rnn.training import TrainConfig, train_regressors
+from reviewkit.rnn.weights import check_scale
 
 __all__ = [
     "LagRecall",
@@ -46,7 +46,7 @@ __all__ = [
 
 
 _choose_nonlinearity = partial(check_choice, choices=NONLINEARITIES)
-_scale = partial(check_float, low=0.0)
+_scale = check_scale
 
 
 def _distinct(name: str, values: Any, check: Any) -> None:
@@ -101,6 +101,7 @@ class SweepResult:
     final_loss: dict[tuple[str, float], list[float]]  #: last training loss (or nan)
     #: growth of the mean :math:`\|h_t\|` per step over the last
     #: :math:`k = \min(10, T-1)` steps, :math:`(\|h_T\| / \|h_{T-k}\|)^{1/k}`
+    #: (NaN for states exactly 0 at both steps)
     state_growth: dict[tuple[str, float], list[float]]
 
 
@@ -150,8 +151,9 @@ def scale_sweep(config: ScaleSweep) -> SweepResult:
         # log10 |dL/dh_1| - log10 |dL/dh_T|
         result.log10_grad_ratio.setdefault(key, []).append(_decades(p))
         result.final_loss.setdefault(key, []).append(final[nl, scale, seed])
-        # (|h_T| / |h_{T-k}|)^(1/k); inf if the states overflowed
-        growth = math.inf if h[1] == math.inf else (h[1] / h[0]) ** (1 / k)
+        # (|h_T| / |h_{T-k}|)^(1/k); inf if the states overflowed or left 0
+        growth = (h[1] / h[0]) ** (1 / k) if 0 < h[0] < math.inf else math.nan
+        growth = math.inf if h[1] == math.inf or (h[0] == 0 < h[1]) else growth
         result.state_growth.setdefault(key, []).append(growth)
     return result
 

@@ -82,7 +82,8 @@ def _check_batch(
             f"got {tuple(y.shape)}"
         )
     check_tensor("y", y, finite=True)
-    return x, y.to(dtype)
+    # a graph from x to every state, also for frozen weights (the caller's x untouched)
+    return x.detach().requires_grad_(), y.to(dtype)
 
 
 def gradient_profile(
@@ -113,14 +114,16 @@ def gradient_profile(
 
     Returns:
         The gradients (raw: NaN or inf where they overflowed), their norms and
-        the hidden-state norms.
+        the hidden-state norms; also under ``torch.no_grad()`` or with frozen
+        weights.
     """
     x, y = _check_batch(model, x, y)
     check_bool("last_step_only", last_step_only)
-    states = model.rnn.unroll(x)  # T tensors of shape (B, H)
-    y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     w = loss_weights(x.shape[1], last_step_only=last_step_only, first_step=first_step)
-    loss = sequence_loss(y_hat, y, w)
+    with torch.enable_grad():  # also inside the caller's torch.no_grad()
+        states = model.rnn.unroll(x)  # T tensors of shape (B, H)
+        y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
+        loss = sequence_loss(y_hat, y, w)
     grads = torch.autograd.grad(loss, states)  # T tensors of shape (B, H)
     G = torch.stack(grads, dim=1).detach()  # (B, T, H)
     S = torch.stack(states, dim=1).detach()  # (B, T, H)
@@ -230,18 +233,21 @@ def contribution_norms(
 
     Returns:
         :math:`C`, shape (T, T): row ``t`` is the state, column ``s`` the loss
-        step (zero below the diagonal, where :math:`s < t`).
+        step (zero below the diagonal, where :math:`s < t`); ``inf`` where the
+        model's dtype overflowed.
     """
     x, y = _check_batch(model, x, y)
-    states = model.rnn.unroll(x)  # T tensors of shape (B, H)
-    y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
     T = x.shape[1]
-    per_step = ((y_hat - y) ** 2).mean(dim=(0, 2)) / T  # L_s / T, (T,)
+    with torch.enable_grad():  # also inside the caller's torch.no_grad()
+        states = model.rnn.unroll(x)  # T tensors of shape (B, H)
+        y_hat = model.readout(torch.stack(states, dim=1))  # (B, T, O)
+        # L_s / T, one scalar per step (unbound here, where the graph is kept)
+        per_step = (((y_hat - y) ** 2).mean(dim=(0, 2)) / T).unbind()
     C = torch.zeros(T, T, dtype=x.dtype)
     for s in range(T):
         grads = torch.autograd.grad(per_step[s], states[: s + 1], retain_graph=True)
         C[: s + 1, s] = torch.stack([g.pow(2).sum().sqrt() for g in grads])
-    return C
+    return torch.where(C.isnan(), math.inf, C)  # NaN (inf - inf) is an overflow too
 
 
 def mean_by_distance(C: torch.Tensor) -> torch.Tensor:
@@ -252,12 +258,15 @@ def mean_by_distance(C: torch.Tensor) -> torch.Tensor:
         c_d = \\frac{1}{T-d} \\sum_{t=1}^{T-d} C_{t,\\,t+d}
 
     Args:
-        C: Contributions from :func:`contribution_norms`, shape (T, T).
+        C: Contributions from :func:`contribution_norms`, shape (T, T); an
+            ``inf`` (overflow) makes its distances' means ``inf``.
 
     Returns:
         :math:`c_d` for :math:`d = 0, \\dots, T-1`, shape (T,).
     """
-    check_tensor("C", C, ndim=2, floating=True, finite=True)
+    check_tensor("C", C, ndim=2, floating=True)
+    if bool(C.isnan().any()):
+        raise ValueError("C must not hold NaN (an overflow is inf), got NaN entries")
     if C.shape[0] != C.shape[1] or C.shape[0] == 0:
         raise ValueError(f"C must be a non-empty square matrix, got {tuple(C.shape)}")
     T = C.shape[0]

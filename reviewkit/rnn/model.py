@@ -21,12 +21,11 @@ from torch import nn
 
 from reviewkit.checks import (
     check_choice,
-    check_float,
     check_instance,
     check_int,
     check_tensor,
 )
-from reviewkit.rnn.weights import gaussian_matrix
+from reviewkit.rnn.weights import check_scale, gaussian_matrix
 
 __all__ = [
     "NONLINEARITIES",
@@ -80,7 +79,7 @@ class VanillaRNN(nn.Module):
         input_size: Features per input step, :math:`D`.
         hidden_size: Hidden units, :math:`H`.
         nonlinearity: :math:`\\sigma`: ``"linear"``, ``"tanh"`` or ``"relu"``.
-        weight_scale: Scale of the Gaussian ``W_h``, at least 0 (see
+        weight_scale: Scale of the Gaussian ``W_h``, in ``[0, MAX_SCALE]`` (see
             :func:`~reviewkit.rnn.weights.gaussian_matrix`).
         W_h: A finite recurrent matrix to use instead, shape (H, H) (copied,
             as float32).
@@ -103,7 +102,7 @@ class VanillaRNN(nn.Module):
         self.hidden_size = H = check_int("hidden_size", hidden_size, minimum=1)
         self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
         seed = check_int("seed", seed, minimum=0, maximum=_MAX_SEED)
-        weight_scale = check_float("weight_scale", weight_scale, low=0.0)
+        weight_scale = check_scale("weight_scale", weight_scale)
         if W_h is None:
             W_h = gaussian_matrix(H, H, weight_scale, seed=seed)
         else:
@@ -113,6 +112,11 @@ class VanillaRNN(nn.Module):
                     f"W_h must have shape ({H}, {H}), got {tuple(W_h.shape)}"
                 )
             check_tensor("W_h", W_h, finite=True)
+            if (big := W_h.detach().abs().max().item()) > torch.finfo().max:
+                raise ValueError(
+                    "W_h must fit float32 (|entries| up to about 3.4e38; the model "
+                    f"keeps its weights in float32), got entries as large as {big:g}"
+                )
         self.W_h = nn.Parameter(W_h.detach().clone().float())  # (H, H)
         self.W_x = nn.Parameter(gaussian_matrix(H, input_size, 1.0, seed=seed + 1))
         self.b = nn.Parameter(torch.zeros(H))  # (H,)

@@ -65,8 +65,12 @@ class TrainConfig:
         check_int("seq_len", self.seq_len, minimum=1)
         check_float("lr", self.lr, low=0.0, low_inclusive=False)
         check_bool("last_step_only", self.last_step_only)
-        if not (isinstance(self.clip, numbers.Real) and self.clip == math.inf):
-            check_float("clip", self.clip, low=0.0, low_inclusive=False)
+        if isinstance(self.clip, bool) or not isinstance(self.clip, numbers.Real):
+            check_float("clip", self.clip)  # the TypeError
+        if not self.clip > 0:  # NaN, -inf, 0 and below; inf is allowed
+            raise ValueError(
+                f"clip must be > 0 (math.inf: no clipping), got {self.clip}"
+            )
         check_seed("seed", self.seed)
         check_choice("task", self.task, TASKS)
         if self.task == "lag":
@@ -88,6 +92,7 @@ class TrainConfig:
         )
 
 
+@torch.enable_grad()  # also inside a caller's torch.no_grad()
 def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     """Train ``model`` in place with Adam on fresh batches of ``config.task``.
 
@@ -118,6 +123,7 @@ def train_regressor(model: RNNRegressor, config: TrainConfig) -> list[float]:
     return losses
 
 
+@torch.enable_grad()  # also inside a caller's torch.no_grad()
 def train_regressors(
     models: Sequence[RNNRegressor], configs: Sequence[TrainConfig]
 ) -> list[list[float]]:

@@ -14,10 +14,31 @@ import torch
 
 from reviewkit.checks import check_choice, check_float, check_int, seeded_generator
 
-__all__ = ["MATRIX_KINDS", "gaussian_matrix", "matrix_with_spectral_radius"]
+__all__ = [
+    "MATRIX_KINDS",
+    "MAX_SCALE",
+    "check_scale",
+    "gaussian_matrix",
+    "matrix_with_spectral_radius",
+]
 
 #: The kinds of random matrix :func:`matrix_with_spectral_radius` draws.
 MATRIX_KINDS: tuple[str, ...] = ("orthogonal", "symmetric", "gaussian")
+
+#: The largest weight scale or spectral radius accepted: entries stay well
+#: inside float32's range (about 3.4e38), where larger scales would become inf.
+MAX_SCALE = 1e36
+
+
+def check_scale(name: str, value: object) -> float:
+    """Return ``value`` as a float if it is a weight scale in ``[0, MAX_SCALE]``."""
+    value = check_float(name, value, low=0.0)
+    if value > MAX_SCALE:
+        raise ValueError(
+            f"{name} must be <= {MAX_SCALE:g}, which keeps float32 weights finite; "
+            f"larger ones overflow to inf, got {value:g}"
+        )
+    return value
 
 
 def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.Tensor:
@@ -33,7 +54,7 @@ def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.T
     Args:
         rows: Number of rows.
         cols: Number of columns (the fan-in).
-        scale: The weight scale, at least 0; 0 gives the zero matrix.
+        scale: The weight scale, in ``[0, MAX_SCALE]``; 0 gives the zero matrix.
         seed: Seed of the generator that draws the entries.
 
     Returns:
@@ -41,7 +62,7 @@ def gaussian_matrix(rows: int, cols: int, scale: float, *, seed: int) -> torch.T
     """
     rows = check_int("rows", rows, minimum=1)
     cols = check_int("cols", cols, minimum=1)
-    scale = check_float("scale", scale, low=0.0)
+    scale = check_scale("scale", scale)
     G = torch.randn(rows, cols, generator=seeded_generator(seed))  # (rows, cols)
     # W_ij ~ N(0, scale^2 / cols)
     return G * (scale / math.sqrt(cols))
@@ -63,7 +84,7 @@ def matrix_with_spectral_radius(
 
     Args:
         size: Number of rows and columns.
-        radius: The spectral radius :math:`\\rho` wanted, at least 0.
+        radius: The spectral radius :math:`\\rho` wanted, in ``[0, MAX_SCALE]``.
         kind: One of ``"symmetric"``, ``"orthogonal"``, ``"gaussian"``.
         seed: Seed of the generator that draws ``A``.
 
@@ -71,7 +92,7 @@ def matrix_with_spectral_radius(
         The matrix, shape (size, size), in float32.
     """
     size = check_int("size", size, minimum=1)
-    radius = check_float("radius", radius, low=0.0)
+    radius = check_scale("radius", radius)
     kind = check_choice("kind", kind, MATRIX_KINDS)
     G = torch.randn(size, size, generator=seeded_generator(seed), dtype=torch.float64)
     if kind == "symmetric":

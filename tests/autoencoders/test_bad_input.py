@@ -207,6 +207,8 @@ CASES = [
      ValueError, "image_shape"),
     ("config shape list", lambda: AutoencoderConfig(image_shape=[8, 8]),
      ValueError, "image_shape"),
+    ("config shape float", lambda: AutoencoderConfig(image_shape=(8, 8.0)),
+     TypeError, r"^image_shape\[1\] must be an int, got float 8\.0$"),
     ("config arch", lambda: AutoencoderConfig(arch="rnn"), ValueError, "arch"),
     ("config hidden 0", lambda: AutoencoderConfig(hidden=0), ValueError, "hidden"),
     ("config hidden float", lambda: AutoencoderConfig(hidden=16.0), TypeError,
@@ -395,7 +397,25 @@ CASES = [
     ("curve repeated count", lambda: label_efficiency(
         _featurize, _LABELS, _LABELS, (1, 1), (0, 1)), ValueError,
      "labels_per_class must not repeat"),
+    ("map_images to a string", lambda: _split().map_images(lambda x: "no"), TypeError,
+     r"^fn\(self\.x_train\) must be a torch\.Tensor, got str$"),
+    ("map_images flattens", lambda: _split().map_images(lambda x: x.flatten(1)),
+     ValueError, r"^fn\(self\.x_train\) must be a batch of images of shape \(N, H, W\)"
+     r", got shape \(4, 64\)$"),
+    ("map_images drops images", lambda: _split().map_images(lambda x: x[:2]),
+     ValueError, r"^fn must keep one image per label, got 2 images from the 4 of "
+     r"x_train$"),
+    ("build too big", lambda: build_model(AutoencoderConfig(hidden=10**12), 0),
+     ValueError, r"^config's hidden=1000000000000, code_size=32 and image_shape="
+     r"\(8, 8\) need 1\.94e\+14 weights \(7\.23e\+05 GiB in float32\), more than "
+     r"can be allocated$"),
 ]  # fmt: skip
+
+
+def _split() -> DigitSplit:
+    """Four images per set (the labels are not looked at)."""
+    x, y = _x(4), torch.zeros(4, dtype=torch.long)
+    return DigitSplit(x, y, x, y, x, y)
 
 
 def test_the_table_is_large_enough():

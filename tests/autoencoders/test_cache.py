@@ -164,6 +164,20 @@ def test_an_empty_directory_is_refused():
         ModelCache("")
 
 
+def test_a_hit_on_images_outside_the_unit_range_warns_as_training_did(tmp_path):
+    """0-255 images warn on every get, served from memory or disk (hits were silent)."""
+    x_train, x_val = tiny_data()
+    x_train = x_train * 255
+    for cache in (ModelCache(tmp_path), ModelCache(tmp_path), ModelCache(tmp_path)):
+        for _ in range(2):  # a miss or a disk hit, then a memory hit
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                cache.get(TINY, x_train, x_val, seed=0)
+            assert [str(w.message)[:16] for w in record] == ["x_train ranges o"]
+            assert Path(record[0].filename).name == "test_cache.py"
+    assert (cache.hits, cache.misses) == (2, 0)
+
+
 def test_unwritable_cache_folder_warns_and_falls_back_to_memory(tmp_path):
     """A folder that cannot be created is named in a warning; models stay in memory."""
     blocker = tmp_path / "file"
@@ -318,6 +332,17 @@ def test_prune_removes_stale_temporary_files_only(tmp_path):
     os.utime(stale, (1_000_000, 1_000_000))
     assert cache.prune() == [stale]
     assert fresh.exists()
+
+
+def test_prune_removes_files_of_an_older_layout(tmp_path):
+    """A file an older cache version wrote (layout 2) is pruned; the old code kept it
+    forever, as it kept a user's file."""
+    old = tmp_path / ("0" * 32 + ".pt")
+    old.write_bytes(b"reviewkit-model-cache 2 sha256=" + b"0" * 64 + b"\nweights")
+    mine = tmp_path / "reviewkit-notes.pt"
+    mine.write_bytes(b"reviewkit-model-cache, my notes")  # not the header: kept
+    assert ModelCache(tmp_path).prune() == [old]
+    assert mine.exists()
 
 
 def test_size_cap_prunes_after_each_write(tmp_path):

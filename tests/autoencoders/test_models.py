@@ -102,3 +102,13 @@ def test_bad_config_names_the_field(call, error, name):
     """Out-of-range or mistyped settings raise errors naming the field."""
     with pytest.raises(error, match=name):
         call()
+
+
+def test_numpy_ints_in_image_shape_become_ints():
+    """image_shape of numpy ints is accepted as (8, 8), with the same repr (cache key);
+    it was refused as not 'a tuple (H, W) of positive ints'."""
+    import numpy as np
+
+    config = AutoencoderConfig(image_shape=(np.int64(8), np.int32(8)))
+    assert config.image_shape == (8, 8) and type(config.image_shape[0]) is int
+    assert repr(config) == repr(AutoencoderConfig())

@@ -3,6 +3,7 @@
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import torch
@@ -183,6 +184,21 @@ def test_images_outside_the_unit_range_warn_naming_the_argument(scale):
         train_autoencoder(TINY, x_train * scale, x_val, seed=0)
 
 
+def test_reconstruction_error_warns_of_images_outside_the_unit_range():
+    """Scoring 0-255 images warns at the caller's line (it was silent: error ~2e4)."""
+    _, x_val = tiny_data()
+    trained = untrained_autoencoder(TINY, 0)
+    with pytest.warns(ImageRangeWarning, match=r"^x ranges over .* outside \[0, 1\]"):
+        reconstruction_error(trained, x_val * 255)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        reconstruction_error(trained, x_val * 255)
+    assert [Path(w.filename).name for w in record] == ["test_training.py"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reconstruction_error(trained, x_val)  # digits in [0, 1]: silent
+
+
 def test_images_in_the_unit_range_train_silently():
     """Digits in [0, 1] give no warning at all."""
     x_train, x_val = tiny_data()
@@ -212,10 +228,12 @@ def _blas_threads():
 
 
 def test_a_training_that_ends_in_one_thread_leaves_another_on_one_thread():
-    """Run A starts, B starts, A ends: B still trains on one thread; all is restored."""
+    """A starts, B starts, A ends: B still trains on one thread; A has its own back."""
     # B's corruption reads the process-wide BLAS setting after A has returned, from
     # inside B's training. The old, uncounted thread limit gave B two BLAS threads there
-    # (A restored its saved setting on the way out).
+    # (A restored its saved setting on the way out). Run alone, B also got two BLAS
+    # threads from the counted limit when another thread (the suite's session fixture)
+    # held threadpoolctl's OpenBLAS control: A's limit was silently ignored.
     x_train, x_val = tiny_data()  # loads scikit-learn's BLAS too
     torch.set_num_threads(2)
     before = (torch.get_num_threads(), _blas_threads())
@@ -236,13 +254,20 @@ def test_a_training_that_ends_in_one_thread_leaves_another_on_one_thread():
         )
         return train_autoencoder(config, x_train, x_val, 0)
 
-    a = threading.Thread(target=lambda: (run(_Gate(wait_for_b)), a_done.set()))
+    def train_a():
+        run(_Gate(wait_for_b))
+        a_after.append(torch.get_num_threads())  # B's training is still open
+        a_done.set()
+
+    a_after = []
+    a = threading.Thread(target=train_a)
     b = threading.Thread(target=lambda: (a_in.wait(10), run(_Gate(watch))))
     for t in (a, b):
         t.start()
     for t in (a, b):
         t.join(30)
     assert seen == [(1, [1] * len(before[1]))]
+    assert a_after == [before[0]]  # A's own view restored (the old code left it at 1)
     assert (torch.get_num_threads(), _blas_threads()) == before
 
 
@@ -276,3 +301,13 @@ def test_foreach_adam_matches_the_default_adam_bit_for_bit(arch):
         seed=1,
     )
     assert all(torch.equal(a, b) for a, b in zip(fast, ref, strict=True))
+
+
+def test_training_works_inside_no_grad():
+    """train_autoencoder inside torch.no_grad() gives the model it gives outside (it
+    raised torch's 'element 0 of tensors does not require grad')."""
+    x_train, x_val = tiny_data()
+    want = train_autoencoder(TINY, x_train, x_val, seed=0)
+    with torch.no_grad():
+        got = train_autoencoder(TINY, x_train, x_val, seed=0)
+    assert same_weights(got, want) and got.val_loss == want.val_loss

@@ -235,7 +235,59 @@ CASES = [
 
 # Issue 22's cases, each with its whole expected message; each failed (raised
 # something else, or nothing) on the code before the issue was fixed.
+_OVERFLOW = "keeps float32 weights finite; larger ones overflow to inf"
 ISSUE_22 = [
+    (
+        "clip -inf (inf is allowed)",
+        lambda: rnn.TrainConfig(clip=-INF),
+        ValueError,
+        "clip must be > 0 (math.inf: no clipping), got -inf",
+    ),
+    (
+        "clip NaN",
+        lambda: rnn.TrainConfig(clip=NAN),
+        ValueError,
+        "clip must be > 0 (math.inf: no clipping), got nan",
+    ),
+    (
+        "a weight scale past float32",
+        lambda: rnn.gaussian_matrix(2, 2, 1e39, seed=0),
+        ValueError,
+        f"scale must be <= 1e+36, which {_OVERFLOW}, got 1e+39",
+    ),
+    (
+        "a spectral radius past float32",
+        lambda: rnn.matrix_with_spectral_radius(3, 1e39, seed=0),
+        ValueError,
+        f"radius must be <= 1e+36, which {_OVERFLOW}, got 1e+39",
+    ),
+    (
+        "a model weight scale past float32",
+        lambda: rnn.RNNRegressor(weight_scale=1e39),
+        ValueError,
+        f"weight_scale must be <= 1e+36, which {_OVERFLOW}, got 1e+39",
+    ),
+    (
+        "a float64 W_h past float32",
+        lambda: rnn.VanillaRNN(
+            1, 2, W_h=torch.full((2, 2), 1e300, dtype=torch.float64)
+        ),
+        ValueError,
+        "W_h must fit float32 (|entries| up to about 3.4e38; the model keeps its "
+        "weights in float32), got entries as large as 1e+300",
+    ),
+    (
+        "a sweep scale past float32",
+        lambda: rnn.ScaleSweep(weight_scales=(1.0, 1e39)),
+        ValueError,
+        f"weight_scales[1] must be <= 1e+36, which {_OVERFLOW}, got 1e+39",
+    ),
+    (
+        "a lag-recall scale past float32",
+        lambda: rnn.LagRecall(weight_scale=1e39),
+        ValueError,
+        f"weight_scale must be <= 1e+36, which {_OVERFLOW}, got 1e+39",
+    ),
     (
         "one model instead of a list",
         lambda: rnn.train_regressors(_model(), [rnn.TrainConfig()]),

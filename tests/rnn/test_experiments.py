@@ -214,6 +214,17 @@ def test_overflow_is_recorded_as_inf_not_raised():
     assert sweep.state_growth[key] == [math.inf]
 
 
+def test_states_that_start_from_zero_give_an_infinite_growth_not_an_error():
+    """A mean state norm of exactly 0 at T - k gives growth inf, not an error."""
+    # ReLU at a huge scale: every unit is off at step 1, back on at T = 3 (it raised)
+    sweep = rnn.scale_sweep(
+        rnn.ScaleSweep(("relu",), (1e30,), seeds=(0,), seq_len=3, hidden_size=2,
+                       batch_size=2)
+    )  # fmt: skip
+    assert sweep.state_norm["relu", 1e30][0] > 0
+    assert sweep.state_growth["relu", 1e30] == [math.inf]
+
+
 def test_training_that_diverges_is_recorded_as_nan():
     """A model whose training turned its weights to NaN is recorded as NaN."""
     train = rnn.TrainConfig(steps=2, batch_size=4, seq_len=30)

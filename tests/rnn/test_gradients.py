@@ -255,6 +255,18 @@ def test_overflow_comes_out_as_inf_never_as_an_error():
     assert p64.ratio() > 1e20
 
 
+def test_contributions_that_overflow_are_inf_as_in_the_profile():
+    """contribution_norms records an overflow as inf (it gave NaN); mean_by_distance
+    averages it to inf instead of refusing it."""
+    model = rnn.RNNRegressor(1, 8, 1, "linear", weight_scale=10.0, seed=0)
+    x, y = rnn.running_average_task(2, 60, seed=0)  # 10^60 overflows float32
+    C = rnn.contribution_norms(model, x, y)
+    assert not bool(C.isnan().any()) and C[0, -1] == math.inf
+    assert rnn.mean_by_distance(C)[-1] == math.inf
+    with pytest.raises(ValueError, match="C must not hold NaN"):
+        rnn.mean_by_distance(torch.tensor([[math.nan]]))
+
+
 def test_ratio_is_the_gradient_at_step_t_over_the_last():
     """ratio(t) = g_t / g_T (1-based t); ratio() is step 1 against step T."""
     x, y = rnn.running_average_task(4, 10, seed=0)
@@ -285,3 +297,24 @@ def test_2a_headline_ratio_is_step_one_over_step_t():
     p = rnn.gradient_profile(model, x, y, last_step_only=True)
     assert p.ratio() < 1e-5  # the gradient at step 1 is the small one
     assert p.grad_norms[0].item() < 1e-5 * p.grad_norms[-1].item()
+
+
+def test_probes_work_under_no_grad_and_on_frozen_weights():
+    """gradient_profile and contribution_norms give the same numbers inside
+    torch.no_grad() and for a model whose parameters need no gradient (both raised
+    torch's 'element 0 of tensors does not require grad')."""
+    model = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0)
+    x, y = rnn.running_average_task(2, 5, seed=0)
+    want = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
+    want_c = rnn.contribution_norms(model, x, y)
+    with torch.no_grad():
+        got = rnn.gradient_profile(model, x, y, last_step_only=False).grad_norms
+        got_c = rnn.contribution_norms(model, x, y)
+    frozen = rnn.RNNRegressor(1, 4, 1, "tanh", seed=0).requires_grad_(False)
+    assert torch.equal(got, want) and torch.equal(got_c, want_c)
+    assert torch.equal(
+        rnn.gradient_profile(frozen, x, y, last_step_only=False).grad_norms, want
+    )
+    assert torch.equal(rnn.contribution_norms(frozen, x, y), want_c)
+    assert not x.requires_grad and all(not p.requires_grad for p in frozen.parameters())
+    assert all(p.grad is None for p in model.parameters())

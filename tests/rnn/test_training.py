@@ -116,3 +116,14 @@ def test_clip_inf_means_no_clipping():
     together = [rnn.RNNRegressor(1, 4, 1, "relu", weight_scale=1.5, seed=0)]
     got = rnn.train_regressors(together, [off])[0]
     assert got == pytest.approx(runs["off"][0], rel=1e-4)
+
+
+def test_training_works_inside_no_grad():
+    """train_regressor(s) inside torch.no_grad() train as outside it (they raised
+    torch's 'element 0 of tensors does not require grad')."""
+    config = rnn.TrainConfig(steps=3, batch_size=4, seq_len=5)
+    want = rnn.train_regressor(rnn.RNNRegressor(1, 4, 1, seed=0), config)
+    with torch.no_grad():
+        alone = rnn.train_regressor(rnn.RNNRegressor(1, 4, 1, seed=0), config)
+        stacked = rnn.train_regressors([rnn.RNNRegressor(1, 4, 1, seed=0)], [config])
+    assert alone == want and stacked[0] == pytest.approx(want, rel=1e-5)
