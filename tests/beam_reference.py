@@ -92,6 +92,40 @@ class Holey:
     next_log_probs = __call__
 
 
+class Strict(Holey):
+    """:class:`Holey`, but a prefix of probability zero gets a row of NaN.
+
+    A prefix is dead when one of its tokens, before the first end token in
+    ``ends``, is banned after the tokens before it (what follows an end token
+    is a finished hypothesis' padding). Every dead prefix the model is asked
+    about is recorded in ``dead``: a search must never ask.
+    """
+
+    def __init__(self, tree, seed, ends=()):
+        super().__init__(tree, seed)
+        self.ends, self.dead = set(ends), []
+
+    def is_dead(self, prefix):
+        """Whether ``prefix`` has probability zero (up to its first end token)."""
+        for i, token in enumerate(prefix):
+            if token in self.ends:
+                return False
+            if self.banned(prefix[:i], token):
+                return True
+        return False
+
+    def __call__(self, prefixes):
+        """:class:`Holey`'s rows, NaN for dead prefixes (each one recorded)."""
+        out = super().__call__(prefixes)
+        for n, prefix in enumerate(prefixes.tolist()):
+            if self.is_dead(prefix):
+                self.dead.append(tuple(prefix))
+                out[n] = math.nan
+        return out
+
+    next_log_probs = __call__
+
+
 def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
     """Every sequence of positive probability under the rules, with its score.
 

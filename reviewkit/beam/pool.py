@@ -19,7 +19,7 @@ import torch
 from reviewkit.beam.hypothesis import Hypothesis
 from reviewkit.beam.interface import StatefulLanguageModel, advance, start
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.selection import finish, read_back, top_k
+from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
 
 __all__ = ["FinishedPool", "pool_loop"]
 
@@ -100,8 +100,12 @@ def pool_loop(
             width = scores.shape[1]
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
-            state = model.select(state, rows)
-            log_probs, state = advance(model, token.reshape(-1), state, check=check)
+            fed = rows, token.reshape(-1)  # the first k all go on: none is dead
+            if any_done or not first_k_go_on:
+                fed = live_inputs(scores, *fed)
+                assert fed is not None  # some prompt is not done: it has a live one
+            state = model.select(state, fed[0])
+            log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)
         if steps == length:  # hypotheses still live at T compete unfinished
             rank = torch.where(done[:, None], -math.inf, scores)

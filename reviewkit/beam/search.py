@@ -27,7 +27,7 @@ from reviewkit.beam.interface import (
 )
 from reviewkit.beam.pool import pool_loop
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.selection import finish, read_back, top_k
+from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
 from reviewkit.checks import check_int
 
 __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
@@ -123,7 +123,7 @@ def _search(
     check: bool,
 ) -> list[list[Hypothesis]]:
     """The search on checked arguments: the loop that fits the rules."""
-    if beam_size == 1 and rules.plain:
+    if beam_size == 1 and rules.plain and check:  # checked rows: never all -inf
         return _greedy_batch(model, prompts, length, check)
     if rules.finished == "pool":
         return pool_loop(model, prompts, length, beam_size, rules, check)
@@ -178,8 +178,11 @@ def _beam_loop(
             width = scores.shape[1]
             if t + 1 == length or (eos is not None and bool(done.all())):
                 break
-            state = model.select(state, rows)
-            log_probs, state = advance(model, token.reshape(-1), state, check=check)
+            fed = live_inputs(scores, rows, token.reshape(-1))
+            if fed is None:  # nothing live: every slot is -inf
+                break
+            state = model.select(state, fed[0])
+            log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)

@@ -4,6 +4,7 @@
   chapter's tie rule (higher score first, then the lower index).
 * :func:`finish` sorts the final hypotheses into n-best lists of
   :class:`~reviewkit.beam.hypothesis.Hypothesis`.
+* :func:`live_inputs` keeps prefixes of probability zero away from the model.
 * :func:`read_back` follows the back-pointers stored at each step to read
   the token paths (and each token's log-probability) of any set of
   hypotheses at the end, so prefixes are never copied during the search.
@@ -17,7 +18,7 @@ import torch
 
 from reviewkit.beam.hypothesis import Hypothesis
 
-__all__ = ["finish", "read_back", "top_k"]
+__all__ = ["finish", "live_inputs", "read_back", "top_k"]
 
 
 def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -46,6 +47,29 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
             by_index.indices[:, : k + 1],
         )
     return values[:, :k], index[:, :k]
+
+
+def live_inputs(
+    scores: torch.Tensor, rows: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The state rows and tokens ``(N w,)`` to feed the model for a beam ``(N, w)``.
+
+    A slot of score :math:`-\\infty` (fewer than ``k`` finite candidates)
+    holds a prefix of probability zero: the model is never asked about one
+    (it may return NaN, or raise), so such a slot is given the row and token
+    of the first live slot instead; its output is never used. ``None`` when
+    no slot is live.
+    """
+    if not bool((scores[:, -1] == -math.inf).any()):  # a beam's dead slots are last
+        return rows, tokens
+    dead = (scores == -math.inf).reshape(-1)  # (N w,)
+    if bool(dead.all()):
+        return None
+    first = (~dead).to(torch.int8).argmax()  # the first live slot
+    return (
+        torch.where(dead, rows[first], rows),
+        torch.where(dead, tokens[first], tokens),
+    )
 
 
 def read_back(

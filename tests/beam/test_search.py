@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 from beam.rule_options import options, with_eos
-from beam_reference import Holey, depth, row, sequences, trees
-from hypothesis import given
+from beam_reference import Holey, Strict, depth, row, sequences, trees
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewkit.beam import search as s
@@ -273,3 +273,44 @@ def test_numpy_beam_size_and_the_batch_contract():
         s.beam_search(tree, 2, 2, prompt=[1]),
     ]
     assert s.beam_search_batch(tree, 3, 2) == [s.beam_search(tree, 3, 2)]
+
+
+# -- dead slots: fewer than k finite candidates --------------------------------
+
+
+@settings(max_examples=60)
+@given(
+    tree=trees,
+    k=st.integers(1, 5),
+    rules=options,
+    plain=st.booleans(),
+    check=st.booleans(),
+)
+def test_no_model_call_on_a_dead_prefix_in_any_mode(tree, k, rules, plain, check):
+    """A model that gives NaN after an impossible prefix is never asked about one.
+
+    ``Strict`` bans 40% of the tokens, so fewer than ``k`` candidates are often
+    finite; the fast search (plain, pool and in-beam, one prompt and a batch,
+    checks on and off) leaves those slots out of the model's call and returns
+    what the readable trace returns.
+    """
+    length = depth(tree)
+    rules = SearchRules() if plain else with_eos(rules, tree, length)
+    ends = () if rules.eos is None else (rules.eos,)
+    model, reference = Strict(tree, k, ends), Strict(tree, k, ends)
+    got = s.beam_search(model, length, k, rules=rules, check=check)
+    want, _ = beam_trace(reference, length, k, rules=rules)
+    assert model.dead == [] and reference.dead == []
+    assert [h.tokens for h in got] == [h.tokens for h in want]
+    assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-9)
+    if length == 1:
+        return
+    prompts = [[v] for v in range(tree.vocab_size) if not model.banned((), v)]
+    rules = with_eos(rules, tree, length - 1) if not plain else rules
+    batch = s.beam_search_batch(
+        model, length - 1, k, prompts=prompts, rules=rules, check=check
+    )
+    assert model.dead == []
+    for prompt, got in zip(prompts, batch, strict=True):
+        want, _ = beam_trace(reference, length - 1, k, prompt=prompt, rules=rules)
+        assert [h.tokens for h in got] == [h.tokens for h in want]
