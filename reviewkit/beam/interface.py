@@ -135,7 +135,7 @@ def decoder_inputs(
     (stateful), ``length`` as an ``int`` and the prompts ``(N, P)``.
     """
     length = check_int("length", length, minimum=1)
-    check_instance("rules", rules, SearchRules)
+    check_instance("rules", rules, SearchRules).check_length(length)
     check_bool("check", check)
     return as_stateful(model), length, as_prompts(prompt, batch)
 

@@ -16,7 +16,12 @@ import torch
 
 from reviewkit.checks import check_bool, check_choice, check_float, check_int
 
-__all__ = ["SearchRules"]
+__all__ = ["MAX_NORMALISER", "SearchRules"]
+
+#: Largest :math:`f(L)` (and :math:`1 / f(L)`) a length penalty may reach:
+#: float32 holds about :math:`10^{\pm 38}`, so ranks :math:`s / f(L)` of
+#: scores between :math:`10^{-8}` and :math:`10^{8}` stay finite and nonzero.
+MAX_NORMALISER = 1e30
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,9 @@ class SearchRules:
     #: Ban any token that would repeat an n-gram of this size (prompt
     #: included); 0 turns it off.
     no_repeat_ngram_size: int = 0
-    #: :math:`\alpha` of the final ranking :math:`s / f(L)`, any real; 0 ranks
-    #: by score. Needs ``eos`` (without it every hypothesis has length ``T``).
+    #: :math:`\alpha` of the final ranking :math:`s / f(L)`; 0 ranks by score.
+    #: Needs ``eos`` (without it every hypothesis has length ``T``); a decoder
+    #: refuses one whose :math:`f(T)` leaves :data:`MAX_NORMALISER`.
     length_penalty: float = 0.0
     #: ``"power"``, :math:`f(L) = L^\alpha`, or ``"gnmt"``,
     #: :math:`f(L) = ((5 + L) / 6)^\alpha`.
@@ -107,6 +113,37 @@ class SearchRules:
         if self.eos is not None and self.eos >= vocab:
             raise ValueError(
                 f"eos must be < {vocab} (the model's vocabulary size), got {self.eos}"
+            )
+
+    def check_length(self, length: int) -> None:
+        """Raise if the rules contradict a search of at most ``length`` tokens.
+
+        ``min_length`` above ``length`` can never be met; with ``force_eos``
+        it must be below ``length`` (eos is forced at the last step);
+        :math:`f(L)` must stay within :data:`MAX_NORMALISER` of 1 up to
+        ``L = length``, or float32 ranks overflow to :math:`-\\infty` (a
+        finalist dropped) or round to 0 (finalists tied).
+        """
+        if self.min_length > length:
+            raise ValueError(
+                f"rules.min_length={self.min_length} is more than length={length}: "
+                "no hypothesis can be that long. Lower min_length or raise length"
+            )
+        if self.force_eos and self.min_length >= length:
+            raise ValueError(
+                f"rules.force_eos forces eos at the last step, token {length}, but "
+                f"rules.min_length={self.min_length} bans it there, so nothing "
+                f"could end: use min_length < length ({length}) or drop force_eos"
+            )
+        base = (5 + length) / 6 if self.length_norm == "gnmt" else length
+        most = math.log(MAX_NORMALISER) / math.log(base) if base > 1 else math.inf
+        if abs(self.length_penalty) > most:
+            raise ValueError(
+                f"rules.length_penalty={self.length_penalty} with "
+                f"length_norm={self.length_norm!r} takes f(L) beyond "
+                f"{MAX_NORMALISER:.0e} or below {1 / MAX_NORMALISER:.0e} by "
+                f"length={length}, where float32 ranks s / f(L) overflow or round "
+                f"to 0: use |length_penalty| <= {most:.3g} for this length"
             )
 
     def normaliser(self, n_tokens: int | torch.Tensor) -> float | torch.Tensor:

@@ -621,6 +621,67 @@ CASES = [
         ValueError,
         "rules.length_penalty must be 0",
     ),
+    # -- issue 21: options that contradict each other or the length
+    (
+        "min_length > length",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, min_length=4)),
+        ValueError,
+        "rules.min_length=4 is more than length=3",
+    ),
+    (
+        "greedy min_length > length",
+        lambda: greedy_decode(TREE, 2, rules=SearchRules(eos=1, min_length=3)),
+        ValueError,
+        "rules.min_length=3 is more than length=2",
+    ),
+    (
+        "exact min_length > length",
+        lambda: exact_search(TREE, 2, rules=SearchRules(eos=1, min_length=3)),
+        ValueError,
+        "rules.min_length=3 is more than length=2",
+    ),
+    (
+        "force_eos, min_length = length",
+        lambda: beam_search(
+            TREE, 3, 2, rules=SearchRules(eos=1, min_length=3, force_eos=True)
+        ),
+        ValueError,
+        "rules.min_length=3 bans it there, so nothing could end: use min_length < "
+        "length (3) or drop force_eos",
+    ),
+    (
+        "trace force_eos, min_length = length",
+        lambda: beam_trace(
+            TREE, 2, 2, rules=SearchRules(eos=1, min_length=2, force_eos=True)
+        ),
+        ValueError,
+        "rules.force_eos forces eos at the last step, token 2",
+    ),
+    (
+        "penalty overflows float32",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_penalty=70.0)),
+        ValueError,
+        "rules.length_penalty=70.0 with length_norm='power' takes f(L) beyond 1e+30 "
+        "or below 1e-30 by length=3, where float32 ranks s / f(L) overflow or round "
+        "to 0: use |length_penalty| <= 62.9 for this length",
+    ),
+    (
+        "negative penalty underflows",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_penalty=-70.0)),
+        ValueError,
+        "use |length_penalty| <= 62.9",
+    ),
+    (
+        "gnmt penalty overflows",
+        lambda: beam_trace(
+            TREE,
+            3,
+            2,
+            rules=SearchRules(eos=1, length_penalty=300.0, length_norm="gnmt"),
+        ),
+        ValueError,
+        "length_norm='gnmt' takes f(L) beyond 1e+30",
+    ),
     (
         "search_errors repeated k",
         lambda: search_errors(RNN, [[1]], 3, (1, 1)),

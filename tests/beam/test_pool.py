@@ -31,6 +31,7 @@ def test_pool_with_a_wide_beam_is_the_brute_force_n_best(
     at this width, and its stopping rule must not stop too early.
     """
     length, eos = depth(tree), tree.vocab_size - 1
+    min_length = min(min_length, length)  # more is refused
     model = Holey(tree, seed=3, keep=eos) if holes else tree
     every = sequences(model, length, eos, min_length)
     k = max(1, tree.vocab_size**length)

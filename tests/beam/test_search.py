@@ -47,6 +47,7 @@ def test_greedy_is_the_argmax_at_every_step(tree):
 def test_greedy_stops_at_the_end_token_and_not_before_min_length(tree, min_length):
     """With eos, greedy takes the best allowed token each step and stops at eos."""
     length, eos = depth(tree), tree.vocab_size - 1
+    min_length = min(min_length, length)  # more is refused
     rules = SearchRules(eos=eos, min_length=min_length)
     got = s.greedy_decode(tree, length, rules=rules)
     if not got:  # the only token is eos, and it is banned at first
@@ -177,7 +178,8 @@ def test_beam_of_one_fast_path_equals_the_general_loop():
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())
 def test_fast_search_equals_the_readable_trace(tree, k, rules, holes):
     """With every option, the fast search returns exactly the readable loop's list."""
-    length, rules = depth(tree), with_eos(rules, tree)
+    length = depth(tree)
+    rules = with_eos(rules, tree, length)
     model = Holey(tree, seed=k) if holes else tree
     fast = s.beam_search(model, length, k, rules=rules)
     slow, _ = beam_trace(model, length, k, rules=rules)
@@ -202,7 +204,8 @@ def test_fast_search_equals_the_trace_without_an_end_token(tree, k, holes, ngram
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())
 def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
     """No -inf or duplicate hypothesis, at most k, scores and per-token scores true."""
-    length, rules = depth(tree), with_eos(rules, tree)
+    length = depth(tree)
+    rules = with_eos(rules, tree, length)
     model = Holey(tree, seed=k) if holes else tree
     got = s.beam_search(model, length, k, rules=rules)
     assert len(got) <= k and len({h.tokens for h in got}) == len(got)
