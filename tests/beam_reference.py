@@ -126,26 +126,34 @@ class Strict(Holey):
     next_log_probs = __call__
 
 
-def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
+def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=(), per_node=None):
     """Every sequence of positive probability under the rules, with its score.
 
-    A sequence ends at ``eos`` or after ``length`` tokens; ``eos`` is banned
-    before ``min_length`` tokens; with ``ngram`` no n-gram repeats (prompt
-    included). Scores are summed in Python, token by token.
+    A sequence ends at ``eos`` (an id or a tuple of them) or after ``length``
+    tokens; ``eos`` is banned before ``min_length`` tokens; with ``ngram`` no
+    n-gram repeats (prompt included); with ``per_node``, a prefix goes on
+    only with its ``per_node`` best allowed tokens (ties: the lower id).
+    Scores are summed in Python, token by token.
     """
+    ends = set() if eos is None else {eos} if isinstance(eos, int) else set(eos)
     out = []
     stack = [((), 0.0, ())]
     while stack:
         tokens, score, gains = stack.pop()
-        if len(tokens) == length or (tokens and tokens[-1] == eos):
+        if len(tokens) == length or (tokens and tokens[-1] in ends):
             out.append((tokens, score, gains))
             continue
         lp = row(model, (*prompt, *tokens))
-        for v in range(model.vocab_size):
-            if lp[v] == -math.inf or (v == eos and len(tokens) < min_length):
-                continue
-            if ngram and repeats((*prompt, *tokens, v), ngram):
-                continue
+        allowed = [
+            v
+            for v in range(model.vocab_size)
+            if lp[v] > -math.inf
+            and not (v in ends and len(tokens) < min_length)
+            and not (ngram and repeats((*prompt, *tokens, v), ngram))
+        ]
+        if per_node is not None:
+            allowed = sorted(allowed, key=lambda v: (-lp[v], v))[:per_node]
+        for v in allowed:
             stack.append(((*tokens, v), score + lp[v], (*gains, lp[v])))
     return out
 
@@ -153,15 +161,15 @@ def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=()):
 def banned(rules, history, step, length, vocab):
     """The token ids ``rules`` ban after ``history`` at ``step``, in plain Python."""
     out = set()
-    if rules.eos is not None and step < rules.min_length:
-        out.add(rules.eos)
+    if step < rules.min_length:
+        out |= set(rules.ends)
     n = rules.no_repeat_ngram_size
     if n:  # v is banned if (last n - 1 tokens, v) is an n-gram seen before
         grams = {tuple(history[i : i + n]) for i in range(len(history) - n + 1)}
         tail = tuple(history[len(history) - n + 1 :]) if n > 1 else ()
         out |= {v for v in range(vocab) if (*tail, v) in grams}
     if rules.force_eos and step == length - 1:
-        out |= set(range(vocab)) - {rules.eos}
+        out |= set(range(vocab)) - set(rules.ends)
     return out
 
 

@@ -59,7 +59,7 @@ def _rows(
 
 def _complete(tokens: tuple[int, ...], length: int, rules: SearchRules) -> bool:
     """Whether a sequence has ended: at ``eos`` or at ``length`` tokens."""
-    return len(tokens) == length or tokens[-1] == rules.eos
+    return len(tokens) == length or tokens[-1] in rules.ends
 
 
 def exhaustive_search(

@@ -10,6 +10,7 @@ the row is left as it is (not renormalised), as in the toolkits.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 import torch
@@ -37,13 +38,14 @@ class SearchRules:
             none.
     """
 
-    #: End-of-sequence token id; ``None``: no end token.
-    eos: int | None = None
+    #: End-of-sequence token id, or several (a sequence: any of them ends a
+    #: hypothesis, as chat models' ``eos_token_id`` lists); ``None``: none.
+    eos: int | Sequence[int] | None = None
     #: With ``eos``: ``"pool"`` (the default) moves a finished hypothesis to a
     #: pool of the ``k`` best finished ones; ``"beam"`` keeps it in the beam,
     #: continuing with ``eos`` at log-probability 0, competing for a slot.
     finished: str | None = None
-    #: ``eos`` is banned before this many generated tokens.
+    #: ``eos`` (every end token) is banned before this many generated tokens.
     min_length: int = 0
     #: Ban any token that would repeat an n-gram of this size (prompt
     #: included); 0 turns it off.
@@ -57,14 +59,25 @@ class SearchRules:
     length_norm: str = "power"
     #: At the last step only ``eos`` is allowed (fairseq's ``max_len``).
     force_eos: bool = False
+    #: Each hypothesis proposes at most this many children, its best tokens
+    #: among those allowed (AllenNLP's ``per_node_beam_size``); ``None``: all.
+    per_node_beam_size: int | None = None
     #: With a pool, stop a prompt as soon as ``k`` have finished (fairseq's
     #: rule); otherwise it stops once no live hypothesis can beat the pool.
     early_stopping: bool = False
 
     def __post_init__(self) -> None:
         """Check every option and resolve the default of ``finished``."""
-        if self.eos is not None:
-            check_int("eos", self.eos, minimum=0)
+        if isinstance(self.eos, Sequence) and not isinstance(self.eos, str):
+            ends = tuple(check_int("eos", e, minimum=0) for e in self.eos)
+            if not ends or len(set(ends)) != len(ends):
+                raise ValueError(
+                    f"eos must hold distinct token ids (None for no end token), "
+                    f"got {self.eos!r}"
+                )
+            object.__setattr__(self, "eos", ends)
+        elif self.eos is not None:
+            object.__setattr__(self, "eos", check_int("eos", self.eos, minimum=0))
         if self.finished is not None:
             check_choice("finished", self.finished, ("pool", "beam"))
             if self.eos is None:
@@ -79,6 +92,8 @@ class SearchRules:
         check_choice("length_norm", self.length_norm, ("power", "gnmt"))
         check_bool("force_eos", self.force_eos)
         check_bool("early_stopping", self.early_stopping)
+        if self.per_node_beam_size is not None:
+            check_int("per_node_beam_size", self.per_node_beam_size, minimum=1)
         needs_eos = {
             "min_length": self.min_length > 0,
             "length_penalty": self.length_penalty != 0.0,
@@ -106,11 +121,26 @@ class SearchRules:
     @property
     def plain(self) -> bool:
         """Whether these are the rules of plain beam search (nothing to apply)."""
-        return self.eos is None and self.no_repeat_ngram_size == 0
+        return (
+            self.eos is None
+            and self.no_repeat_ngram_size == 0
+            and self.per_node_beam_size is None
+        )
+
+    @property
+    def ends(self) -> tuple[int, ...]:
+        """The end tokens, as a tuple (empty without ``eos``)."""
+        return (self.eos,) if isinstance(self.eos, int) else self.eos or ()
+
+    def is_end(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Which of ``tokens`` (any shape, ``rules`` with ``eos``) are end tokens."""
+        if isinstance(self.eos, int):
+            return tokens == self.eos
+        return torch.isin(tokens, torch.tensor(self.ends))
 
     def check_vocab(self, vocab: int) -> None:
         """Raise if ``eos`` is not a token id of a vocabulary of size ``vocab``."""
-        if self.eos is not None and self.eos >= vocab:
+        if any(e >= vocab for e in self.ends):
             raise ValueError(
                 f"eos must be < {vocab} (the model's vocabulary size), got {self.eos}"
             )
@@ -195,11 +225,12 @@ class SearchRules:
         have been generated of at most ``length``. Returns ``log_probs`` itself
         when nothing is banned, else a masked copy.
         """
-        eos, n = self.eos, self.no_repeat_ngram_size
-        ban_eos = eos is not None and step < self.min_length
+        eos, n, p = list(self.ends), self.no_repeat_ngram_size, self.per_node_beam_size
+        ban_eos = bool(eos) and step < self.min_length
         force = self.force_eos and step == length - 1
         block = n > 0 and history is not None and history.shape[1] >= n
-        if not (ban_eos or force or block):
+        few = p is not None and p < log_probs.shape[1]
+        if not (ban_eos or force or block or few):
             return log_probs
         out = log_probs.clone()
         if block:
@@ -216,4 +247,7 @@ class SearchRules:
             keep = out[:, eos].clone()
             out.fill_(-math.inf)
             out[:, eos] = keep
+        if few:  # each row keeps its p best allowed tokens (ties: the lower id)
+            top = torch.sort(out, dim=1, descending=True, stable=True).indices
+            out.scatter_(1, top[:, p:], -math.inf)
         return out

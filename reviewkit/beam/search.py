@@ -139,7 +139,7 @@ def _beam_loop(
     check: bool,
 ) -> list[list[Hypothesis]]:
     """Plain beam search, or finished hypotheses kept in the beam."""
-    n, eos = prompts.shape[0], rules.eos
+    n, eos, pad_token = prompts.shape[0], rules.eos, (*rules.ends, 0)[0]
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
@@ -159,7 +159,7 @@ def _beam_loop(
             if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
                 pad = torch.full_like(lp, -math.inf)
-                pad[..., eos] = 0.0
+                pad[..., pad_token] = 0.0
                 lp = torch.where(done[..., None], pad, lp)
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t})
             cand = (scores[..., None] + lp).reshape(n, width * vocab)
@@ -172,7 +172,7 @@ def _beam_loop(
                 offsets, offsets_width = torch.arange(n)[:, None] * width, width
             rows = (parent + offsets).reshape(-1)  # rows of the state to keep
             if eos is not None:
-                done = done.gather(1, parent) | (token == eos)
+                done = done.gather(1, parent) | rules.is_end(token)
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
             width = scores.shape[1]
@@ -186,11 +186,11 @@ def _beam_loop(
         steps = len(chosen)
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
-        tokens, gains = read_back(parents, chosen, totals, last, slot, eos or 0, True)
+        tokens, gains = read_back(parents, chosen, totals, last, slot, pad_token, True)
         if eos is None:
             lengths = torch.full((n, width), steps)
         else:
-            is_eos = tokens == eos  # (N, w, T')
+            is_eos = rules.is_end(tokens)  # (N, w, T')
             first = is_eos.to(torch.int8).argmax(2) + 1  # (N, w)
             lengths = torch.where(is_eos.any(2), first, steps)
         ranking = scores

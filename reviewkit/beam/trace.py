@@ -161,7 +161,7 @@ def _expand(
     """
     candidates, parents = [], []
     for parent, (h, row) in enumerate(zip(beam, rows, strict=True)):
-        if h.tokens and h.tokens[-1] == rules.eos:  # in the beam, finished
+        if h.tokens and h.tokens[-1] in rules.ends:  # in the beam, finished
             candidates.append(h)
             parents.append(parent)
             continue
@@ -188,7 +188,7 @@ def _choose(
     if rules.finished != "pool":
         return order[:k], []
 
-    ends = [c.tokens[-1] == rules.eos for c in candidates]
+    ends = [c.tokens[-1] in rules.ends for c in candidates]
     return [i for i in order if not ends[i]][:k], [i for i in order[:k] if ends[i]]
 
 
@@ -211,7 +211,7 @@ def _done(
     (with ``early_stopping``, once it holds ``k``), or nothing is live.
     """
     if rules.finished != "pool":
-        return all(h.tokens[-1] == rules.eos for h in beam)
+        return all(h.tokens[-1] in rules.ends for h in beam)
     if not beam:
         return True
     if len(pool) < k:

@@ -683,6 +683,48 @@ CASES = [
         "length_norm='gnmt' takes f(L) beyond 1e+30",
     ),
     (
+        "eos empty",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=())),
+        ValueError,
+        "eos must hold distinct token ids (None for no end token), got ()",
+    ),
+    (
+        "eos repeated",
+        lambda: SearchRules(eos=[1, 1]),
+        ValueError,
+        "eos must hold distinct token ids",
+    ),
+    (
+        "eos list id -1",
+        lambda: SearchRules(eos=[0, -1]),
+        ValueError,
+        "eos must be >= 0",
+    ),
+    (
+        "eos list float",
+        lambda: SearchRules(eos=[0, 1.0]),
+        TypeError,
+        "eos must be an int",
+    ),
+    (
+        "eos list id = M",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=(0, 2))),
+        ValueError,
+        "eos must be < 2 (the model's vocabulary size), got (0, 2)",
+    ),
+    (
+        "per_node_beam_size=0",
+        lambda: SearchRules(per_node_beam_size=0),
+        ValueError,
+        "per_node_beam_size must be >= 1",
+    ),
+    (
+        "per_node_beam_size=1.5",
+        lambda: SearchRules(per_node_beam_size=1.5),
+        TypeError,
+        "per_node_beam_size must be an int",
+    ),
+    (
         "search_errors repeated k",
         lambda: search_errors(RNN, [[1]], 3, (1, 1)),
         ValueError,

@@ -212,7 +212,7 @@ def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
     allowed = {
         x[0]: x[1]
         for x in sequences(
-            model, length, rules.eos, rules.min_length, rules.no_repeat_ngram_size
+            model, length, rules.ends, rules.min_length, rules.no_repeat_ngram_size
         )
     }
     for h in got:
@@ -221,7 +221,7 @@ def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
         assert h.tokens in allowed  # ends right, no early eos, no repeated n-gram
         assert h.score == pytest.approx(allowed[h.tokens], abs=1e-9)
         if rules.force_eos:
-            assert h.tokens[-1] == rules.eos
+            assert h.tokens[-1] in rules.ends
 
 
 def test_a_fully_banned_beam_returns_nothing():
@@ -299,8 +299,7 @@ def test_no_model_call_on_a_dead_prefix_in_any_mode(tree, k, rules, plain, check
     """
     length = depth(tree)
     rules = SearchRules() if plain else with_eos(rules, tree, length)
-    ends = () if rules.eos is None else (rules.eos,)
-    model, reference = Strict(tree, k, ends), Strict(tree, k, ends)
+    model, reference = Strict(tree, k, rules.ends), Strict(tree, k, rules.ends)
     got = s.beam_search(model, length, k, rules=rules, check=check)
     want, _ = beam_trace(reference, length, k, rules=rules)
     assert model.dead == [] and reference.dead == []
@@ -317,3 +316,42 @@ def test_no_model_call_on_a_dead_prefix_in_any_mode(tree, k, rules, plain, check
     for prompt, got in zip(prompts, batch, strict=True):
         want, _ = beam_trace(reference, length - 1, k, prompt=prompt, rules=rules)
         assert [h.tokens for h in got] == [h.tokens for h in want]
+
+
+# -- several end tokens and per_node_beam_size ---------------------------------
+
+
+@given(tree=trees, k=st.integers(1, 4), two=st.booleans(), holes=st.booleans())
+def test_any_end_token_ends_a_hypothesis(tree, k, two, holes):
+    """With two end tokens, a hypothesis ends at either; the pool at full width
+    returns brute force's n-best over sequences that end at either, in order.
+    """
+    length, m = depth(tree), tree.vocab_size
+    ends = tuple(range(max(0, m - 2), m)) if two else (m - 1,)
+    model = Holey(tree, seed=k) if holes else tree
+    width = m**length
+    got = s.beam_search(model, length, width, rules=SearchRules(eos=ends))
+    want = sorted(sequences(model, length, ends), key=lambda x: (-x[1], x[0]))
+    assert sorted(h.tokens for h in got) == sorted(w[0] for w in want)
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-9)
+    narrow = s.beam_search(model, length, k, rules=SearchRules(eos=list(ends)))
+    assert all(e not in h.tokens[:-1] for h in narrow for e in ends)
+
+
+@given(tree=trees, per_node=st.integers(1, 3), holes=st.booleans())
+def test_per_node_beam_size_searches_the_pruned_tree(tree, per_node, holes):
+    """A beam wide enough for everything, each node proposing ``p`` children,
+    returns brute force over the tree where each prefix keeps its ``p`` best
+    tokens; and ``p = 1`` is greedy decoding for any beam size.
+    """
+    length = depth(tree)
+    model = Holey(tree, seed=per_node) if holes else tree
+    rules = SearchRules(per_node_beam_size=per_node)
+    got = s.beam_search(model, length, tree.vocab_size**length, rules=rules)
+    want = sorted(
+        sequences(model, length, per_node=per_node), key=lambda x: (-x[1], x[0])
+    )
+    assert sorted(h.tokens for h in got) == sorted(w[0] for w in want)
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-9)
+    one = s.beam_search(model, length, 3, rules=SearchRules(per_node_beam_size=1))
+    assert [h.tokens for h in one] == [h.tokens for h in s.greedy_decode(model, length)]
