@@ -123,7 +123,7 @@ def _search(
     check: bool,
 ) -> list[list[Hypothesis]]:
     """The search on checked arguments: the loop that fits the rules."""
-    if beam_size == 1 and rules.plain and check:  # checked rows: never all -inf
+    if beam_size == 1 and rules.plain:
         return _greedy_batch(model, prompts, length, check)
     if rules.finished == "pool":
         return pool_loop(model, prompts, length, beam_size, rules, check)
@@ -207,7 +207,9 @@ def _greedy_batch(
 
     Gives exactly what the general loop gives for ``k = 1`` (same float
     additions, same tie-breaking: ``max`` returns the first maximal index, so
-    the lower token id wins), without its bookkeeping.
+    the lower token id wins), without its bookkeeping. Every row has a finite
+    entry (``check=True`` refuses one without; with ``check=False`` that is
+    the caller's promise), so the one hypothesis never dies.
     """
     n = prompts.shape[0]
     with torch.inference_mode():
