@@ -186,3 +186,31 @@ def normalised(score, n_tokens, alpha, norm):
     if norm == "gnmt":
         return score / ((5 + n_tokens) / 6) ** alpha
     return score / n_tokens**alpha
+
+
+def diverse_beam(model, length, k, groups, diversity):
+    """Diverse beam search (Vijayakumar et al., 2016) with the Hamming penalty.
+
+    ``groups`` beams of ``k / groups``, no end token; at each step group g
+    ranks a child by its score minus ``diversity`` times how often groups
+    before it took the same token at this step (ties: parent rank, token
+    id). Returns every group's final beam, ``(tokens, score)``, best first.
+    """
+    size = k // groups
+    beams = [[((), 0.0)] for _ in range(groups)]
+    for _ in range(length):
+        taken = {}  # token -> how many hypotheses earlier groups took it with
+        for g in range(groups):
+            cands = []
+            for rank, (prefix, score) in enumerate(beams[g]):
+                lp = row(model, prefix)
+                for v in range(model.vocab_size):
+                    if lp[v] > -math.inf:
+                        ranked = score + lp[v] - diversity * taken.get(v, 0)
+                        cands.append((-ranked, rank, v, (*prefix, v), score + lp[v]))
+            cands.sort()
+            beams[g] = [(c[3], c[4]) for c in cands[:size]]
+            for c in cands[:size]:
+                taken[c[2]] = taken.get(c[2], 0) + 1
+    every = [h for beam in beams for h in beam]
+    return sorted(every, key=lambda h: -h[1])

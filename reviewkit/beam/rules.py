@@ -62,6 +62,16 @@ class SearchRules:
     #: Each hypothesis proposes at most this many children, its best tokens
     #: among those allowed (AllenNLP's ``per_node_beam_size``); ``None``: all.
     per_node_beam_size: int | None = None
+    #: Diverse beam search (Vijayakumar et al., 2016): the beam is split into
+    #: this many groups of ``k / groups``, searched one after another at each
+    #: step (by the readable loop, :func:`~reviewkit.beam.trace.beam_trace`).
+    groups: int = 1
+    #: :math:`\lambda` of the Hamming penalty: a group ranks a candidate by
+    #: its score minus :math:`\lambda` times the number of hypotheses that
+    #: earlier groups chose with the same token at this step (scores stay
+    #: log-probabilities; the list may repeat a sequence). Needs
+    #: ``groups > 1``.
+    diversity: float = 0.0
     #: With a pool, stop a prompt as soon as ``k`` have finished (fairseq's
     #: rule); otherwise it stops once no live hypothesis can beat the pool.
     early_stopping: bool = False
@@ -94,6 +104,14 @@ class SearchRules:
         check_bool("early_stopping", self.early_stopping)
         if self.per_node_beam_size is not None:
             check_int("per_node_beam_size", self.per_node_beam_size, minimum=1)
+        check_int("groups", self.groups, minimum=1)
+        check_float("diversity", self.diversity, low=0.0)
+        if (self.groups > 1) != (self.diversity > 0):
+            raise ValueError(
+                f"groups={self.groups} and diversity={self.diversity} go together: "
+                "diverse beam search needs groups > 1 and diversity > 0 (with "
+                "diversity=0 every group would run the same search)"
+            )
         needs_eos = {
             "min_length": self.min_length > 0,
             "length_penalty": self.length_penalty != 0.0,
@@ -125,6 +143,7 @@ class SearchRules:
             self.eos is None
             and self.no_repeat_ngram_size == 0
             and self.per_node_beam_size is None
+            and self.groups == 1
         )
 
     @property
@@ -143,6 +162,22 @@ class SearchRules:
         if any(e >= vocab for e in self.ends):
             raise ValueError(
                 f"eos must be < {vocab} (the model's vocabulary size), got {self.eos}"
+            )
+
+    def check_beam(self, beam_size: int | None) -> None:
+        """Raise if ``groups`` cannot split a beam of ``beam_size`` (``None``:
+        a search without a beam, where groups mean nothing)."""
+        if self.groups == 1:
+            return
+        if beam_size is None:
+            raise ValueError(
+                f"rules.groups={self.groups} splits a beam: this search has none "
+                "(use beam_search or beam_trace)"
+            )
+        if beam_size % self.groups:
+            raise ValueError(
+                f"rules.groups={self.groups} must divide beam_size={beam_size} "
+                "(each group holds beam_size / groups hypotheses)"
             )
 
     def check_length(self, length: int) -> None:

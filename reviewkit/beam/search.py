@@ -28,6 +28,7 @@ from reviewkit.beam.interface import (
 from reviewkit.beam.pool import pool_loop
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
+from reviewkit.beam.trace import beam_trace
 from reviewkit.checks import check_int
 
 __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
@@ -122,7 +123,17 @@ def _search(
     rules: SearchRules,
     check: bool,
 ) -> list[list[Hypothesis]]:
-    """The search on checked arguments: the loop that fits the rules."""
+    """The search on checked arguments: the loop that fits the rules.
+
+    Diverse beam search (``rules.groups > 1``) runs the readable
+    :func:`~reviewkit.beam.trace.beam_trace`, one prompt at a time.
+    """
+    rules.check_beam(beam_size)
+    if rules.groups > 1:
+        return [
+            beam_trace(model, length, beam_size, prompt=p, rules=rules, check=check)[0]
+            for p in prompts
+        ]
     if beam_size == 1 and rules.plain:
         return _greedy_batch(model, prompts, length, check)
     if rules.finished == "pool":

@@ -725,6 +725,52 @@ CASES = [
         "per_node_beam_size must be an int",
     ),
     (
+        "groups without diversity",
+        lambda: SearchRules(groups=2),
+        ValueError,
+        "groups=2 and diversity=0.0 go together: diverse beam search needs "
+        "groups > 1 and diversity > 0",
+    ),
+    (
+        "diversity without groups",
+        lambda: SearchRules(diversity=0.5),
+        ValueError,
+        "groups=1 and diversity=0.5 go together",
+    ),
+    ("groups=0", lambda: SearchRules(groups=0), ValueError, "groups must be >= 1"),
+    (
+        "diversity=-1",
+        lambda: SearchRules(groups=2, diversity=-1.0),
+        ValueError,
+        "diversity must be",
+    ),
+    (
+        "groups do not divide k",
+        lambda: beam_search(TREE, 3, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 must divide beam_size=3",
+    ),
+    (
+        "greedy with groups",
+        lambda: greedy_decode(TREE, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 must divide beam_size=1",
+    ),
+    (
+        "exact with groups",
+        lambda: exact_search(TREE, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 splits a beam: this search has none",
+    ),
+    (
+        "plain loop with groups",
+        lambda: plain_beam_search(
+            TREE, 3, 2, rules=SearchRules(groups=2, diversity=1.0)
+        ),
+        ValueError,
+        "rules must be plain",
+    ),
+    (
         "search_errors repeated k",
         lambda: search_errors(RNN, [[1]], 3, (1, 1)),
         ValueError,

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 import torch
 from beam.rule_options import options, with_eos
-from beam_reference import Holey, Strict, depth, row, sequences, trees
+from beam_reference import (
+    Holey,
+    Strict,
+    depth,
+    diverse_beam,
+    row,
+    sequences,
+    trees,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -355,3 +363,45 @@ def test_per_node_beam_size_searches_the_pruned_tree(tree, per_node, holes):
     assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-9)
     one = s.beam_search(model, length, 3, rules=SearchRules(per_node_beam_size=1))
     assert [h.tokens for h in one] == [h.tokens for h in s.greedy_decode(model, length)]
+
+
+# -- diverse beam search ---------------------------------------------------------
+
+
+@given(
+    tree=trees,
+    split=st.sampled_from([(2, 1), (2, 2), (3, 1), (4, 2)]),
+    diversity=st.sampled_from([0.3, 1.0, 1e6]),
+    holes=st.booleans(),
+)
+def test_diverse_beam_search_is_the_papers_hamming_diversity(
+    tree, split, diversity, holes
+):
+    """Groups and the Hamming penalty as in Vijayakumar et al.: the search equals
+    the plain-Python reference, keeps the first group's plain beam of ``k / G``,
+    and with a huge penalty the groups start with distinct tokens.
+    """
+    groups, size = split
+    k, length = groups * size, depth(tree)
+    model = Holey(tree, seed=k) if holes else tree
+    rules = SearchRules(groups=groups, diversity=diversity)
+    got = s.beam_search(model, length, k, rules=rules)
+    want = diverse_beam(model, length, k, groups, diversity)
+    assert [h.tokens for h in got] == [w[0] for w in want]
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-12)
+    first = s.beam_search(model, length, size)  # group 0 has no penalty
+    assert {h.tokens for h in first} <= {h.tokens for h in got}
+    starts = [v for v in range(tree.vocab_size) if row(model, ())[v] > -math.inf]
+    if diversity == 1e6 and len(starts) >= k:
+        assert len({h.tokens[0] for h in got}) == k
+
+
+def test_diverse_beam_search_batch_and_trace_agree_with_end_tokens():
+    """With a pool, the batch gives each prompt the trace's diverse list."""
+    tree = random_tree(4, 5, seed=5)
+    rules = SearchRules(eos=3, groups=2, diversity=0.7, length_penalty=1.0)
+    prompts = [[0], [1], [2]]
+    batch = s.beam_search_batch(tree, 4, 4, prompts=prompts, rules=rules)
+    for prompt, got in zip(prompts, batch, strict=True):
+        assert got == beam_trace(tree, 4, 4, prompt=prompt, rules=rules)[0]
+        assert all(h.tokens[-1] == 3 or len(h.tokens) == 4 for h in got)
