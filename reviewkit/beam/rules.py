@@ -30,7 +30,10 @@ class SearchRules:
     """Options of a search beyond the beam width, checked when built.
 
     The defaults are plain beam search: no end token, nothing banned, ranked
-    by total log-probability.
+    by total log-probability. For example, ``SearchRules(eos=[0, 1],
+    per_node_beam_size=3)`` ends a hypothesis at token 0 or 1 and lets each
+    propose its three best tokens; ``SearchRules(groups=2, diversity=0.5)``
+    is diverse beam search in two groups.
 
     Raises:
         TypeError: If an option has the wrong type.
@@ -38,8 +41,8 @@ class SearchRules:
             none.
     """
 
-    #: End-of-sequence token id, or several (a sequence: any of them ends a
-    #: hypothesis, as chat models' ``eos_token_id`` lists); ``None``: none.
+    #: End-of-sequence token id, or a sequence of ids, any of which ends a
+    #: hypothesis, like chat models' ``eos_token_id`` lists; ``None``: none.
     eos: int | Sequence[int] | None = None
     #: With ``eos``: ``"pool"`` (the default) moves a finished hypothesis to a
     #: pool of the ``k`` best finished ones; ``"beam"`` keeps it in the beam,
@@ -62,9 +65,10 @@ class SearchRules:
     #: Each hypothesis proposes at most this many children, its best tokens
     #: among those allowed (AllenNLP's ``per_node_beam_size``); ``None``: all.
     per_node_beam_size: int | None = None
-    #: Diverse beam search (Vijayakumar et al., 2016): the beam is split into
-    #: this many groups of ``k / groups``, searched one after another at each
-    #: step (by the readable loop, :func:`~reviewkit.beam.trace.beam_trace`).
+    #: For diverse beam search, after Vijayakumar et al. 2016, the beam is
+    #: split into this many groups of ``k / groups``, searched one after
+    #: another at each step, by the readable loop
+    #: :func:`~reviewkit.beam.trace.beam_trace`.
     groups: int = 1
     #: :math:`\lambda` of the Hamming penalty: a group ranks a candidate by
     #: its score minus :math:`\lambda` times the number of hypotheses that

@@ -103,7 +103,7 @@ def warn_if_unnormalised(log_probs: Any) -> None:
     What a decoder run with ``check=False`` does with the model's first
     output (later ones go unchecked): one ``logsumexp`` per row; a row with
     :math:`|\\log \\sum_v e^{\\ell_v}| >` :data:`NORMALISATION_TOL` (or NaN)
-    raises :class:`UnnormalisedRowsWarning`, since scores summed from such
+    warns :class:`UnnormalisedRowsWarning`, since scores summed from such
     rows are not log-probabilities of sequences (logits need a
     ``log_softmax`` first). Anything not a 2-d floating tensor is left to
     the search to fail on.
