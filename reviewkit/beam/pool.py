@@ -59,7 +59,7 @@ def pool_loop(
             lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
             lp = rules.mask(lp, history, t, length)
             cand = (scores[..., None] + lp.view(n, width, vocab)).reshape(n, -1)
-            top, flat = top_k(cand, min(2 * k, width * vocab))  # (N, c)
+            top, flat, _ = top_k(cand, min(2 * k, width * vocab))  # (N, c)
             parent, token = flat // vocab, flat % vocab  # (N, c) each
             finite = top > -math.inf
             ends = rules.is_end(token) & finite

@@ -82,7 +82,7 @@ class SearchRules:
 
     def __post_init__(self) -> None:
         """Check every option and resolve the default of ``finished``."""
-        if isinstance(self.eos, Sequence) and not isinstance(self.eos, str):
+        if isinstance(self.eos, Sequence) and not isinstance(self.eos, str | bytes):
             ends = tuple(check_int("eos", e, minimum=0) for e in self.eos)
             if not ends or len(set(ends)) != len(ends):
                 raise ValueError(

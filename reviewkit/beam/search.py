@@ -174,7 +174,8 @@ def _beam_loop(
                 lp = torch.where(done[..., None], pad, lp)
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t})
             cand = (scores[..., None] + lp).reshape(n, width * vocab)
-            scores, flat = top_k(cand, min(beam_size, width * vocab))  # (N, w')
+            # (N, w'); maybe_dead: False proves every kept score finite
+            scores, flat, maybe_dead = top_k(cand, min(beam_size, width * vocab))
             parent, token = flat // vocab, flat % vocab  # (N, w') each
             parents.append(parent)
             chosen.append(token)
@@ -189,9 +190,11 @@ def _beam_loop(
             width = scores.shape[1]
             if t + 1 == length or (eos is not None and bool(done.all())):
                 break
-            fed = live_inputs(scores, rows, token.reshape(-1))
-            if fed is None:  # nothing live: every slot is -inf
-                break
+            fed = rows, token.reshape(-1)
+            if maybe_dead:
+                fed = live_inputs(scores, *fed)
+                if fed is None:  # nothing live: every slot is -inf
+                    break
             state = model.select(state, fed[0])
             log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)

@@ -21,7 +21,7 @@ from reviewkit.beam.hypothesis import Hypothesis
 __all__ = ["finish", "live_inputs", "read_back", "top_k"]
 
 
-def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
 
     One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
@@ -33,20 +33,23 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         k: How many to keep, ``1 <= k``; ``min(k, W)`` are returned.
 
     Returns:
-        Values and column indices, each of shape ``(N, min(k, W))``.
+        Values and column indices, each of shape ``(N, min(k, W))``, and
+        whether a row may hold :math:`-\\infty` among them (it was sorted in
+        full: ``k >= W``, or a tie, which two :math:`-\\infty` values are).
     """
     if k >= scores.shape[1]:
-        return torch.sort(scores, dim=1, descending=True, stable=True)
+        return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
-    if bool(equal.any()):  # one check per step; then only the tied rows
+    tied = bool(equal.any())  # one check per step; then only the tied rows
+    if tied:
         rows = equal.any(1).nonzero().flatten()
         by_index = torch.sort(scores[rows], dim=1, descending=True, stable=True)
         values[rows], index[rows] = (
             by_index.values[:, : k + 1],
             by_index.indices[:, : k + 1],
         )
-    return values[:, :k], index[:, :k]
+    return values[:, :k], index[:, :k], tied
 
 
 def live_inputs(
