@@ -712,6 +712,7 @@ CASES = [
         ValueError,
         "eos must be < 2 (the model's vocabulary size), got (0, 2)",
     ),
+    ("eos bytes", lambda: SearchRules(eos=b"\x01"), TypeError, "eos must be an int"),
     (
         "per_node_beam_size=0",
         lambda: SearchRules(per_node_beam_size=0),
