@@ -45,6 +45,7 @@ from reviewkit.beam.tree import (
     random_tree,
     worked_example,
 )
+from reviewkit.beam.validation import UnnormalisedRowsWarning
 
 __all__ = [
     "BeamStep",
@@ -59,6 +60,7 @@ __all__ = [
     "SearchRules",
     "StatefulLanguageModel",
     "TreeLanguageModel",
+    "UnnormalisedRowsWarning",
     "as_stateful",
     "beam_search",
     "beam_search_batch",

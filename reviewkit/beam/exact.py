@@ -59,7 +59,7 @@ def _rows(
 
 def _complete(tokens: tuple[int, ...], length: int, rules: SearchRules) -> bool:
     """Whether a sequence has ended: at ``eos`` or at ``length`` tokens."""
-    return len(tokens) == length or tokens[-1] == rules.eos
+    return len(tokens) == length or tokens[-1] in rules.ends
 
 
 def exhaustive_search(
@@ -88,6 +88,7 @@ def exhaustive_search(
         Every sequence, best first; ties in lexicographic order.
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
+    rules.check_beam(None)
     max_sequences = check_int("max_sequences", max_sequences, minimum=1)
     history, done = prompts[0].tolist(), []
     with torch.inference_mode():
@@ -195,6 +196,7 @@ def counted_exact_search(
         and the work done.
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
+    rules.check_beam(None)
     n_best = check_int("n_best", n_best, minimum=1)
     max_expansions = check_int("max_expansions", max_expansions, minimum=1)
     max_queue = check_int("max_queue", max_queue, minimum=1)

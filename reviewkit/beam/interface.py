@@ -19,7 +19,12 @@ from typing import Any, Protocol, TypeAlias
 import torch
 
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.validation import as_prompts, check_log_probs, check_token_ids
+from reviewkit.beam.validation import (
+    as_prompts,
+    check_log_probs,
+    check_token_ids,
+    warn_if_unnormalised,
+)
 from reviewkit.checks import check_bool, check_instance, check_int
 
 __all__ = [
@@ -135,7 +140,7 @@ def decoder_inputs(
     (stateful), ``length`` as an ``int`` and the prompts ``(N, P)``.
     """
     length = check_int("length", length, minimum=1)
-    check_instance("rules", rules, SearchRules)
+    check_instance("rules", rules, SearchRules).check_length(length)
     check_bool("check", check)
     return as_stateful(model), length, as_prompts(prompt, batch)
 
@@ -152,6 +157,8 @@ def start(
     Prompt ids are checked against ``model.vocab_size`` (and called ``name``)
     before the model sees them, always: an id out of range would otherwise
     fail deep inside the model, or silently read another row of a table.
+    With ``check=False`` unnormalised rows only warn
+    (:func:`~reviewkit.beam.validation.warn_if_unnormalised`).
     """
     vocab = model.vocab_size  # None only for a PrefixAdapter not yet called
     if vocab is not None:
@@ -159,6 +166,8 @@ def start(
     log_probs, state = model.start(prompts)
     if check:
         check_log_probs(log_probs, prompts.shape[0], vocab)
+    else:  # the first rows only: a cheap look for logits passed as log-probs
+        warn_if_unnormalised(log_probs)
     if vocab is None:
         check_token_ids(name, prompts, model.vocab_size)
     return log_probs, state

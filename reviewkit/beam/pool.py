@@ -19,7 +19,7 @@ import torch
 from reviewkit.beam.hypothesis import Hypothesis
 from reviewkit.beam.interface import StatefulLanguageModel, advance, start
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.selection import finish, read_back, top_k
+from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
 
 __all__ = ["FinishedPool", "pool_loop"]
 
@@ -40,8 +40,7 @@ def pool_loop(
     as :func:`~reviewkit.beam.search.beam_search_batch` checked them (``rules``
     with an end token); returns up to ``k`` hypotheses per prompt, by rank.
     """
-    n, eos = prompts.shape[0], rules.eos
-    assert eos is not None
+    n, pad_token = prompts.shape[0], rules.ends[0]
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
@@ -49,7 +48,7 @@ def pool_loop(
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): live hypotheses
         # The pool, k entries per prompt: rank, score, step of the parent's
-        # last token, parent's slot, whether eos ends it (False: cut at T).
+        # last token, parent's slot, the end token after it (-1: cut at T).
         pool = FinishedPool.empty(n, k, dtype)
         done = torch.zeros(n, dtype=torch.bool)  # (N,)
         any_done = False
@@ -60,10 +59,10 @@ def pool_loop(
             lp = log_probs if log_probs.dtype == dtype else log_probs.to(dtype)
             lp = rules.mask(lp, history, t, length)
             cand = (scores[..., None] + lp.view(n, width, vocab)).reshape(n, -1)
-            top, flat = top_k(cand, min(2 * k, width * vocab))  # (N, c)
+            top, flat, _ = top_k(cand, min(2 * k, width * vocab))  # (N, c)
             parent, token = flat // vocab, flat % vocab  # (N, c) each
             finite = top > -math.inf
-            ends = (token == eos) & finite
+            ends = rules.is_end(token) & finite
             goes_on = finite & ~ends  # (N, c)
             # one sync: did eos reach the first k, and do the first k all go on?
             flags = torch.stack([ends[:, :k].any(), goes_on[:, :k].all()])
@@ -72,7 +71,8 @@ def pool_loop(
                 n_new = min(k, top.shape[1])
                 rank = top[:, :n_new] / rules.normaliser(t + 1)
                 rank = torch.where(ends[:, :n_new], rank, -math.inf)
-                pool = pool.merge(rank, top[:, :n_new], t - 1, parent[:, :n_new], True)
+                end = torch.where(ends[:, :n_new], token[:, :n_new], -1)
+                pool = pool.merge(rank, top[:, :n_new], t - 1, parent[:, :n_new], end)
             # the next beam: the first k candidates that go on
             if first_k_go_on:  # the common case: no eos, nothing banned
                 scores, parent, token = top[:, :k], parent[:, :k], token[:, :k]
@@ -100,23 +100,31 @@ def pool_loop(
             width = scores.shape[1]
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
-            state = model.select(state, rows)
-            log_probs, state = advance(model, token.reshape(-1), state, check=check)
+            fed = rows, token.reshape(-1)  # the first k all go on: none is dead
+            if any_done or not first_k_go_on:
+                fed = live_inputs(scores, *fed)
+                assert fed is not None  # some prompt is not done: it has a live one
+            state = model.select(state, fed[0])
+            log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)
         if steps == length:  # hypotheses still live at T compete unfinished
             rank = torch.where(done[:, None], -math.inf, scores)
             rank = rank / rules.normaliser(length) if rules.length_penalty else rank
             slots = torch.arange(scores.shape[1]).expand_as(scores)
-            pool = pool.merge(rank, scores, steps - 1, slots, False)
-        tokens, gains = read_back(parents, chosen, totals, pool.step, pool.slot, eos)
-        # a finished entry ends with eos one step after its parent's last token
+            cut = torch.full_like(slots, -1)  # no end token: cut at T
+            pool = pool.merge(rank, scores, steps - 1, slots, cut)
+        tokens, gains = read_back(
+            parents, chosen, totals, pool.step, pool.slot, pad_token
+        )
+        # a finished entry ends with its end token one step after its parent's last
         at = (pool.step + 1).clamp(max=tokens.shape[2] - 1)[..., None]  # (N, k, 1)
-        ends = pool.eos[..., None]  # (N, k, 1)
-        tokens.scatter_(2, at, torch.where(ends, eos, tokens.gather(2, at)))
+        ends = pool.end[..., None] >= 0  # (N, k, 1)
+        end = pool.end[..., None]
+        tokens.scatter_(2, at, torch.where(ends, end, tokens.gather(2, at)))
         # log p(eos | parent) = s(parent eos) - s(parent)
         eos_gain = (pool.score.double() - gains.sum(2))[..., None]  # (N, k, 1)
         gains.scatter_(2, at, torch.where(ends, eos_gain, gains.gather(2, at)))
-        lengths = pool.step + 1 + pool.eos.long()
+        lengths = pool.step + 1 + (pool.end >= 0).long()
         return finish(tokens, pool.score, lengths, pool.rank, gains)
 
 
@@ -125,22 +133,22 @@ class FinishedPool:
     """The ``k`` best finished hypotheses of each prompt, by rank.
 
     An entry names its parent (as :func:`~reviewkit.beam.selection.read_back`
-    reads it) and whether ``eos`` follows it (hypotheses cut at the maximum
-    length join without). Empty entries have rank ``-inf``.
+    reads it) and the end token that follows it (-1 for hypotheses cut at the
+    maximum length). Empty entries have rank ``-inf``.
     """
 
     rank: torch.Tensor  # (N, k): s / f(L); -inf for an empty entry
     score: torch.Tensor  # (N, k): total log-probability
     step: torch.Tensor  # (N, k): step of the parent's last token (-1: root)
     slot: torch.Tensor  # (N, k): the parent's slot in that step's beam
-    eos: torch.Tensor  # (N, k): True if eos follows the parent
+    end: torch.Tensor  # (N, k): the end token after the parent, -1 if none
 
     @classmethod
     def empty(cls, n: int, k: int, dtype: torch.dtype) -> FinishedPool:
         """A pool of ``k`` empty entries for each of ``n`` prompts."""
         none = torch.full((n, k), -math.inf, dtype=dtype)
         zeros = torch.zeros(n, k, dtype=torch.long)
-        return cls(none, none.clone(), zeros, zeros.clone(), zeros.bool())
+        return cls(none, none.clone(), zeros, zeros.clone(), zeros - 1)
 
     def merge(
         self,
@@ -148,7 +156,7 @@ class FinishedPool:
         score: torch.Tensor,
         step: int,
         slot: torch.Tensor,
-        eos: bool,
+        end: torch.Tensor,
     ) -> FinishedPool:
         """Add entries ``(N, c)`` (rank -inf: none); keep the best k, older first."""
         k = self.rank.shape[1]
@@ -158,7 +166,7 @@ class FinishedPool:
             (self.score, score),
             (self.step, torch.full_like(slot, step)),
             (self.slot, slot),
-            (self.eos, torch.full_like(slot, eos, dtype=torch.bool)),
+            (self.end, end),
         )
         merged = [torch.cat(p, dim=1).gather(1, keep) for p in parts]
         return FinishedPool(both.gather(1, keep), *merged)

@@ -27,7 +27,8 @@ from reviewkit.beam.interface import (
 )
 from reviewkit.beam.pool import pool_loop
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.selection import finish, read_back, top_k
+from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
+from reviewkit.beam.trace import beam_trace
 from reviewkit.checks import check_int
 
 __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
@@ -122,7 +123,17 @@ def _search(
     rules: SearchRules,
     check: bool,
 ) -> list[list[Hypothesis]]:
-    """The search on checked arguments: the loop that fits the rules."""
+    """The search on checked arguments: the loop that fits the rules.
+
+    Diverse beam search (``rules.groups > 1``) runs the readable
+    :func:`~reviewkit.beam.trace.beam_trace`, one prompt at a time.
+    """
+    rules.check_beam(beam_size)
+    if rules.groups > 1:
+        return [
+            beam_trace(model, length, beam_size, prompt=p, rules=rules, check=check)[0]
+            for p in prompts
+        ]
     if beam_size == 1 and rules.plain:
         return _greedy_batch(model, prompts, length, check)
     if rules.finished == "pool":
@@ -139,7 +150,7 @@ def _beam_loop(
     check: bool,
 ) -> list[list[Hypothesis]]:
     """Plain beam search, or finished hypotheses kept in the beam."""
-    n, eos = prompts.shape[0], rules.eos
+    n, eos, pad_token = prompts.shape[0], rules.eos, (*rules.ends, 0)[0]
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
@@ -159,11 +170,12 @@ def _beam_loop(
             if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
                 pad = torch.full_like(lp, -math.inf)
-                pad[..., eos] = 0.0
+                pad[..., pad_token] = 0.0
                 lp = torch.where(done[..., None], pad, lp)
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t})
             cand = (scores[..., None] + lp).reshape(n, width * vocab)
-            scores, flat = top_k(cand, min(beam_size, width * vocab))  # (N, w')
+            # (N, w'); maybe_dead: False proves every kept score finite
+            scores, flat, maybe_dead = top_k(cand, min(beam_size, width * vocab))
             parent, token = flat // vocab, flat % vocab  # (N, w') each
             parents.append(parent)
             chosen.append(token)
@@ -172,22 +184,27 @@ def _beam_loop(
                 offsets, offsets_width = torch.arange(n)[:, None] * width, width
             rows = (parent + offsets).reshape(-1)  # rows of the state to keep
             if eos is not None:
-                done = done.gather(1, parent) | (token == eos)
+                done = done.gather(1, parent) | rules.is_end(token)
             if history is not None:
                 history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
             width = scores.shape[1]
             if t + 1 == length or (eos is not None and bool(done.all())):
                 break
-            state = model.select(state, rows)
-            log_probs, state = advance(model, token.reshape(-1), state, check=check)
+            fed = rows, token.reshape(-1)
+            if maybe_dead:
+                fed = live_inputs(scores, *fed)
+                if fed is None:  # nothing live: every slot is -inf
+                    break
+            state = model.select(state, fed[0])
+            log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
-        tokens, gains = read_back(parents, chosen, totals, last, slot, eos or 0, True)
+        tokens, gains = read_back(parents, chosen, totals, last, slot, pad_token, True)
         if eos is None:
             lengths = torch.full((n, width), steps)
         else:
-            is_eos = tokens == eos  # (N, w, T')
+            is_eos = rules.is_end(tokens)  # (N, w, T')
             first = is_eos.to(torch.int8).argmax(2) + 1  # (N, w)
             lengths = torch.where(is_eos.any(2), first, steps)
         ranking = scores
@@ -204,7 +221,9 @@ def _greedy_batch(
 
     Gives exactly what the general loop gives for ``k = 1`` (same float
     additions, same tie-breaking: ``max`` returns the first maximal index, so
-    the lower token id wins), without its bookkeeping.
+    the lower token id wins), without its bookkeeping. Every row has a finite
+    entry (``check=True`` refuses one without; with ``check=False`` that is
+    the caller's promise), so the one hypothesis never dies.
     """
     n = prompts.shape[0]
     with torch.inference_mode():

@@ -4,6 +4,7 @@
   chapter's tie rule (higher score first, then the lower index).
 * :func:`finish` sorts the final hypotheses into n-best lists of
   :class:`~reviewkit.beam.hypothesis.Hypothesis`.
+* :func:`live_inputs` keeps prefixes of probability zero away from the model.
 * :func:`read_back` follows the back-pointers stored at each step to read
   the token paths (and each token's log-probability) of any set of
   hypotheses at the end, so prefixes are never copied during the search.
@@ -17,10 +18,10 @@ import torch
 
 from reviewkit.beam.hypothesis import Hypothesis
 
-__all__ = ["finish", "read_back", "top_k"]
+__all__ = ["finish", "live_inputs", "read_back", "top_k"]
 
 
-def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
 
     One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
@@ -32,20 +33,46 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         k: How many to keep, ``1 <= k``; ``min(k, W)`` are returned.
 
     Returns:
-        Values and column indices, each of shape ``(N, min(k, W))``.
+        Values and column indices, each of shape ``(N, min(k, W))``, and
+        whether a row may hold :math:`-\\infty` among them (it was sorted in
+        full: ``k >= W``, or a tie, which two :math:`-\\infty` values are).
     """
     if k >= scores.shape[1]:
-        return torch.sort(scores, dim=1, descending=True, stable=True)
+        return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
-    if bool(equal.any()):  # one check per step; then only the tied rows
+    tied = bool(equal.any())  # one check per step; then only the tied rows
+    if tied:
         rows = equal.any(1).nonzero().flatten()
         by_index = torch.sort(scores[rows], dim=1, descending=True, stable=True)
         values[rows], index[rows] = (
             by_index.values[:, : k + 1],
             by_index.indices[:, : k + 1],
         )
-    return values[:, :k], index[:, :k]
+    return values[:, :k], index[:, :k], tied
+
+
+def live_inputs(
+    scores: torch.Tensor, rows: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The state rows and tokens ``(N w,)`` to feed the model for a beam ``(N, w)``.
+
+    A slot of score :math:`-\\infty` (fewer than ``k`` finite candidates)
+    holds a prefix of probability zero: the model is never asked about one
+    (it may return NaN, or raise), so such a slot is given the row and token
+    of the first live slot instead; its output is never used. ``None`` when
+    no slot is live.
+    """
+    if not bool((scores[:, -1] == -math.inf).any()):  # a beam's dead slots are last
+        return rows, tokens
+    dead = (scores == -math.inf).reshape(-1)  # (N w,)
+    if bool(dead.all()):
+        return None
+    first = (~dead).to(torch.int8).argmax()  # the first live slot
+    return (
+        torch.where(dead, rows[first], rows),
+        torch.where(dead, tokens[first], tokens),
+    )
 
 
 def read_back(

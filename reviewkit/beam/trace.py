@@ -11,6 +11,7 @@ end (``_choose``), and when to stop (``_done``). It records every step
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -108,17 +109,31 @@ def beam_trace(
     Hold the beam as a list of hypotheses, extend each by every allowed
     token, sort the candidates stably (ties go to the better parent, then the
     lower id), keep the best ``k``; with an end token, as
-    :func:`~reviewkit.beam.search.beam_search_batch` describes. Returns the
-    n-best list, best first, and one :class:`BeamStep` per step run.
+    :func:`~reviewkit.beam.search.beam_search_batch` describes. With
+    ``rules.groups = G``, diverse beam search: ``G`` such beams of ``k / G``,
+    searched in turn at each step, group ``g`` ranking a new candidate
+    :math:`y v` by :math:`s(y v) - \\lambda\\, c_v` (``rules.diversity``),
+    :math:`c_v` the number of hypotheses groups before it chose (kept or
+    ended) with token :math:`v` at this step (the Hamming penalty); scores stay
+    log-probabilities, and the list is the ``k`` best of all groups (which
+    may repeat a sequence). Returns the n-best list, best first, and one
+    :class:`BeamStep` per step run (every group's candidates, in turn).
     """
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
+    rules.check_beam(k)
+    size, n_groups, pool_mode = (
+        k // rules.groups,
+        rules.groups,
+        rules.finished == "pool",
+    )
     before = prompts[0].tolist()
     ngrams = rules.no_repeat_ngram_size > 0
-    beam = [Hypothesis((), 0.0, ())]  # best first
-    pool: list[Hypothesis] = []  # finished hypotheses, best first
+    held = [Hypothesis((), 0.0, ())]  # the hypothesis in each row of the state
+    beams = [[0] for _ in range(n_groups)]  # each group's rows of held, best first
+    pools: list[list[Hypothesis]] = [[] for _ in range(n_groups)]  # best first
+    done = [False] * n_groups
     steps: list[BeamStep] = []
-    done = False
     with torch.inference_mode():
         log_probs, state = start(model, prompts, check=check, name="prompt")  # (1, M)
         rules.check_vocab(log_probs.shape[1])
@@ -126,25 +141,47 @@ def beam_trace(
             # every row's tokens so far, for n-gram blocking (a finished one's
             # row is unused: padded with its end token, as the fast loop does)
             history = (
-                torch.tensor([[*before, *_padded(h, t)] for h in beam])
+                torch.tensor([[*before, *_padded(h, t)] for h in held])
                 if ngrams
                 else None
             )
             rows = rules.mask(log_probs, history, t, length).tolist()  # banned: -inf
-            candidates, parents = _expand(beam, rows, rules)
-            kept, ended = _choose(candidates, k, rules)
-            steps.append(BeamStep.of(t + 1, candidates, kept, ended))
-            pool = _best(pool + [candidates[i] for i in ended], k, rules)
-            beam = [candidates[i] for i in kept]
-            done = _done(rules, pool, beam, k, t + 1, length)
-            if done or t + 1 == length:
+            chosen: Counter[int] = Counter()  # tokens earlier groups kept at t
+            every: list[Hypothesis] = []  # this step's candidates, group by group
+            kept_all, ended_all, fed, next_held = [], [], [], []
+            for g in range(n_groups):
+                mine = beams[g]  # this group's rows of the state
+                beam = [held[r] for r in mine]
+                candidates, parents = _expand(beam, [rows[r] for r in mine], rules)
+                new = [len(c.tokens) == t + 1 for c in candidates]  # not finished
+                # Hamming diversity: lambda per earlier group's pick of the token
+                cost = [
+                    rules.diversity * chosen[c.tokens[-1]] if n else 0.0
+                    for c, n in zip(candidates, new, strict=True)
+                ]
+                kept, ended = _choose(candidates, size, rules, cost)
+                chosen.update(candidates[i].tokens[-1] for i in kept + ended if new[i])
+                kept_all += [len(every) + i for i in kept]
+                ended_all += [len(every) + i for i in ended]
+                every += candidates
+                pools[g] = _best(pools[g] + [candidates[i] for i in ended], size, rules)
+                beam = [candidates[i] for i in kept]
+                done[g] = _done(rules, pools[g], beam, size, t + 1, length)
+                if done[g] and pool_mode:
+                    kept = []  # this group is over: nothing goes on
+                beams[g] = list(range(len(next_held), len(next_held) + len(kept)))
+                fed += [mine[parents[i]] for i in kept]
+                next_held += [candidates[i] for i in kept]
+            steps.append(BeamStep.of(t + 1, every, kept_all, ended_all))
+            held = next_held
+            if all(done) or t + 1 == length:
                 break
-            state = model.select(state, torch.tensor([parents[i] for i in kept]))
-            last = torch.tensor([h.tokens[-1] for h in beam])
+            state = model.select(state, torch.tensor(fed))
+            last = torch.tensor([h.tokens[-1] for h in held])
             log_probs, state = advance(model, last, state, check=check)
-    if rules.finished == "pool" and not done:  # cut at T: compete unfinished
-        pool += beam
-    return _best(pool if rules.finished == "pool" else beam, k, rules), steps
+    # in a pool, hypotheses still live at T compete unfinished
+    final = [h for p in pools for h in p] + held if pool_mode else held
+    return _best(final, k, rules), steps
 
 
 def _padded(h: Hypothesis, t: int) -> tuple[int, ...]:
@@ -161,7 +198,7 @@ def _expand(
     """
     candidates, parents = [], []
     for parent, (h, row) in enumerate(zip(beam, rows, strict=True)):
-        if h.tokens and h.tokens[-1] == rules.eos:  # in the beam, finished
+        if h.tokens and h.tokens[-1] in rules.ends:  # in the beam, finished
             candidates.append(h)
             parents.append(parent)
             continue
@@ -176,19 +213,20 @@ def _expand(
 
 
 def _choose(
-    candidates: list[Hypothesis], k: int, rules: SearchRules
+    candidates: list[Hypothesis], k: int, rules: SearchRules, cost: list[float]
 ) -> tuple[list[int], list[int]]:
     """Which candidates form the next beam (best first), and which end in the pool.
 
-    In the beam (or without an end token) the ``k`` best go on. With a pool,
-    an ``eos`` candidate among the ``k`` best ends, and the ``k`` best of the
+    Ranked by score minus ``cost`` (the diversity penalty, else 0). In the
+    beam (or without an end token) the ``k`` best go on. With a pool, an
+    ``eos`` candidate among the ``k`` best ends, and the ``k`` best of the
     others go on.
     """
-    order = sorted(range(len(candidates)), key=lambda i: -candidates[i].score)
+    order = sorted(range(len(candidates)), key=lambda i: cost[i] - candidates[i].score)
     if rules.finished != "pool":
         return order[:k], []
 
-    ends = [c.tokens[-1] == rules.eos for c in candidates]
+    ends = [c.tokens[-1] in rules.ends for c in candidates]
     return [i for i in order if not ends[i]][:k], [i for i in order[:k] if ends[i]]
 
 
@@ -211,7 +249,7 @@ def _done(
     (with ``early_stopping``, once it holds ``k``), or nothing is live.
     """
     if rules.finished != "pool":
-        return all(h.tokens[-1] == rules.eos for h in beam)
+        return all(h.tokens[-1] in rules.ends for h in beam)
     if not beam:
         return True
     if len(pool) < k:

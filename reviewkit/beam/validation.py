@@ -5,11 +5,15 @@ strings, ragged batches and ids out of range, by name);
 :func:`check_log_probs` is what decoders run on every model output when
 ``check=True``: a model may give a token log-probability :math:`-\\infty` (a
 banned token), but not NaN or :math:`+\\infty`, not a row without a single
-finite entry, and the finite entries must be normalised.
+finite entry, and the finite entries must be normalised. With
+``check=False`` a decoder only looks at the first output:
+:func:`warn_if_unnormalised` warns (:class:`UnnormalisedRowsWarning`) when
+its rows are not log-probabilities, as AllenNLP's beam search does.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,11 +23,13 @@ from reviewkit.checks import check_int, check_tensor
 
 __all__ = [
     "NORMALISATION_TOL",
+    "UnnormalisedRowsWarning",
     "as_prompts",
     "check_id_list",
     "check_id_tensor",
     "check_log_probs",
     "check_token_ids",
+    "warn_if_unnormalised",
 ]
 
 #: Tolerance on ``|logsumexp(log_probs)|`` when a model's output is checked.
@@ -85,6 +91,40 @@ def check_log_probs(
             f"vocabulary = 0), got |logsumexp| up to {error:.3g}"
         )
     return log_probs
+
+
+class UnnormalisedRowsWarning(UserWarning):
+    """A model's rows are not log-probabilities, and nothing refused them."""
+
+
+def warn_if_unnormalised(log_probs: Any) -> None:
+    """Warn if a ``(N, M)`` output's rows are far from log-probabilities.
+
+    What a decoder run with ``check=False`` does with the model's first
+    output (later ones go unchecked): one ``logsumexp`` per row; a row with
+    :math:`|\\log \\sum_v e^{\\ell_v}| >` :data:`NORMALISATION_TOL` (or NaN)
+    warns :class:`UnnormalisedRowsWarning`, since scores summed from such
+    rows are not log-probabilities of sequences (logits need a
+    ``log_softmax`` first). Anything not a 2-d floating tensor is left to
+    the search to fail on.
+    """
+    if not (
+        isinstance(log_probs, torch.Tensor)
+        and log_probs.is_floating_point()
+        and log_probs.ndim == 2
+        and log_probs.numel()
+    ):
+        return
+    error = torch.logsumexp(log_probs.double(), dim=1).abs().max().item()
+    if not error <= max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps):
+        warnings.warn(
+            f"model output rows are not log-probabilities (|logsumexp| up to "
+            f"{error:.3g}, want 0), and check=False lets them through: scores "
+            "will not be sequence log-probabilities. Apply log_softmax to the "
+            "model's output, or pass check=True to refuse such rows",
+            UnnormalisedRowsWarning,
+            stacklevel=4,
+        )
 
 
 def check_token_ids(

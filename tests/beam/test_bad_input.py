@@ -621,6 +621,156 @@ CASES = [
         ValueError,
         "rules.length_penalty must be 0",
     ),
+    # -- issue 21: options that contradict each other or the length
+    (
+        "min_length > length",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, min_length=4)),
+        ValueError,
+        "rules.min_length=4 is more than length=3",
+    ),
+    (
+        "greedy min_length > length",
+        lambda: greedy_decode(TREE, 2, rules=SearchRules(eos=1, min_length=3)),
+        ValueError,
+        "rules.min_length=3 is more than length=2",
+    ),
+    (
+        "exact min_length > length",
+        lambda: exact_search(TREE, 2, rules=SearchRules(eos=1, min_length=3)),
+        ValueError,
+        "rules.min_length=3 is more than length=2",
+    ),
+    (
+        "force_eos, min_length = length",
+        lambda: beam_search(
+            TREE, 3, 2, rules=SearchRules(eos=1, min_length=3, force_eos=True)
+        ),
+        ValueError,
+        "rules.min_length=3 bans it there, so nothing could end: use min_length < "
+        "length (3) or drop force_eos",
+    ),
+    (
+        "trace force_eos, min_length = length",
+        lambda: beam_trace(
+            TREE, 2, 2, rules=SearchRules(eos=1, min_length=2, force_eos=True)
+        ),
+        ValueError,
+        "rules.force_eos forces eos at the last step, token 2",
+    ),
+    (
+        "penalty overflows float32",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_penalty=70.0)),
+        ValueError,
+        "rules.length_penalty=70.0 with length_norm='power' takes f(L) beyond 1e+30 "
+        "or below 1e-30 by length=3, where float32 ranks s / f(L) overflow or round "
+        "to 0: use |length_penalty| <= 62.9 for this length",
+    ),
+    (
+        "negative penalty underflows",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=1, length_penalty=-70.0)),
+        ValueError,
+        "use |length_penalty| <= 62.9",
+    ),
+    (
+        "gnmt penalty overflows",
+        lambda: beam_trace(
+            TREE,
+            3,
+            2,
+            rules=SearchRules(eos=1, length_penalty=300.0, length_norm="gnmt"),
+        ),
+        ValueError,
+        "length_norm='gnmt' takes f(L) beyond 1e+30",
+    ),
+    (
+        "eos empty",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=())),
+        ValueError,
+        "eos must hold distinct token ids (None for no end token), got ()",
+    ),
+    (
+        "eos repeated",
+        lambda: SearchRules(eos=[1, 1]),
+        ValueError,
+        "eos must hold distinct token ids",
+    ),
+    (
+        "eos list id -1",
+        lambda: SearchRules(eos=[0, -1]),
+        ValueError,
+        "eos must be >= 0",
+    ),
+    (
+        "eos list float",
+        lambda: SearchRules(eos=[0, 1.0]),
+        TypeError,
+        "eos must be an int",
+    ),
+    (
+        "eos list id = M",
+        lambda: beam_search(TREE, 3, 2, rules=SearchRules(eos=(0, 2))),
+        ValueError,
+        "eos must be < 2 (the model's vocabulary size), got (0, 2)",
+    ),
+    ("eos bytes", lambda: SearchRules(eos=b"\x01"), TypeError, "eos must be an int"),
+    (
+        "per_node_beam_size=0",
+        lambda: SearchRules(per_node_beam_size=0),
+        ValueError,
+        "per_node_beam_size must be >= 1",
+    ),
+    (
+        "per_node_beam_size=1.5",
+        lambda: SearchRules(per_node_beam_size=1.5),
+        TypeError,
+        "per_node_beam_size must be an int",
+    ),
+    (
+        "groups without diversity",
+        lambda: SearchRules(groups=2),
+        ValueError,
+        "groups=2 and diversity=0.0 go together: diverse beam search needs "
+        "groups > 1 and diversity > 0",
+    ),
+    (
+        "diversity without groups",
+        lambda: SearchRules(diversity=0.5),
+        ValueError,
+        "groups=1 and diversity=0.5 go together",
+    ),
+    ("groups=0", lambda: SearchRules(groups=0), ValueError, "groups must be >= 1"),
+    (
+        "diversity=-1",
+        lambda: SearchRules(groups=2, diversity=-1.0),
+        ValueError,
+        "diversity must be",
+    ),
+    (
+        "groups do not divide k",
+        lambda: beam_search(TREE, 3, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 must divide beam_size=3",
+    ),
+    (
+        "greedy with groups",
+        lambda: greedy_decode(TREE, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 must divide beam_size=1",
+    ),
+    (
+        "exact with groups",
+        lambda: exact_search(TREE, 3, rules=SearchRules(groups=2, diversity=1.0)),
+        ValueError,
+        "rules.groups=2 splits a beam: this search has none",
+    ),
+    (
+        "plain loop with groups",
+        lambda: plain_beam_search(
+            TREE, 3, 2, rules=SearchRules(groups=2, diversity=1.0)
+        ),
+        ValueError,
+        "rules must be plain",
+    ),
     (
         "search_errors repeated k",
         lambda: search_errors(RNN, [[1]], 3, (1, 1)),

@@ -2,10 +2,11 @@
 
 ``beam_search_batch`` on random batches of random trees, with every option
 (pool and in-beam, early stopping, length penalties, minimum length, n-gram
-blocking, banned tokens), must give each prompt exactly what ``beam_search``
-gives it alone, and what the readable ``beam_trace`` gives it. A batch holds
-prompts of one length (the API refuses ragged ones); that length varies from
-example to example, and so does how much of the tree is left to decode.
+blocking, banned tokens, one or two end tokens, ``per_node_beam_size``), must
+give each prompt exactly what ``beam_search`` gives it alone, and what the
+readable ``beam_trace`` gives it. A batch holds prompts of one length (the
+API refuses ragged ones); that length varies from example to example, and so
+does how much of the tree is left to decode.
 """
 
 import dataclasses
@@ -45,20 +46,22 @@ def same(a, b):
 class Endless:
     """``model``, except that a prompt starting with token 0 never ends.
 
-    After such a prompt ``eos`` has probability zero (the row renormalised),
+    After such a prompt every end token has probability zero (the row
+    renormalised; token 0 is never one of them, so one entry stays finite),
     so its search runs to the maximum length and keeps the batch's loop
     going after the other prompts are done: the batch a done prompt must
     ignore.
     """
 
-    def __init__(self, model, eos):
-        self.model, self.eos, self.vocab_size = model, eos, model.vocab_size
+    def __init__(self, model, ends):
+        self.model, self.ends, self.vocab_size = model, list(ends), model.vocab_size
 
     def __call__(self, prefixes):
         """Log-probs ``(N, M)``; rows of prefixes that start with 0 never end."""
         out = self.model(prefixes).clone()
         if prefixes.shape[1]:
-            out[prefixes[:, 0] == 0, self.eos] = -math.inf
+            never = prefixes[:, 0] == 0  # (N,)
+            out[never] = out[never].index_fill(1, torch.tensor(self.ends), -math.inf)
         return out - torch.logsumexp(out, dim=1, keepdim=True)
 
 
@@ -86,8 +89,8 @@ def batches(draw):
 def test_a_prompt_gets_the_same_list_in_any_batch(batch, k, rules, holes):
     """Every prompt's list from the batch equals its single search and its trace."""
     tree, prompts, length = batch
-    model = Endless(Holey(tree, seed=k) if holes else tree, tree.vocab_size - 1)
     rules = with_eos(rules, tree, length)
+    model = Endless(Holey(tree, seed=k) if holes else tree, rules.ends)
     # and with early stopping, where a prompt is most often done with live
     # hypotheses while the batch goes on
     early = dataclasses.replace(rules, finished="pool", early_stopping=True)

@@ -71,6 +71,7 @@ def test_rnn_exact_equals_exhaustive():
 def test_searches_with_rules_match_brute_force(tree, min_length, ngram, holes):
     """With eos, min_length and n-gram blocking, both rank as brute force does."""
     length, eos = depth(tree), tree.vocab_size - 1
+    min_length = min(min_length, length)  # more is refused
     model = Holey(tree, seed=1) if holes else tree
     want = sorted(
         sequences(model, length, eos, min_length, ngram), key=lambda x: (-x[1], x[0])

@@ -5,11 +5,16 @@
 * 3d (docs/beam/worked-example.md): where beam search and greedy land.
 * Ending sequences (docs/beam/endings.md): the pool and in-beam conventions
   on :func:`reviewkit.beam.tree.ending_example`.
+* Beyond the sheet (docs/beam/beyond.md): what diverse beam search costs and
+  buys, its experiment on the small character model and its sentences on
+  edge outcomes.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -177,3 +182,71 @@ def test_endings_step_1_keeps_both_words(mode):
     assert kept == {"neural", "network"}
     assert not any(step.finished)
     assert tree.table[(1,)][EOS] == max(tree.table[(1,)])  # network almost surely ends
+
+
+# --- beyond the sheet: diverse beam search -----------------------------------
+
+BEYOND = Path(__file__).resolve().parents[2] / "docs" / "beam" / "beyond.md"
+
+
+def _beyond_cell(marker):
+    """The namespace of the one code cell of beyond.md that holds ``marker``."""
+    cells = re.findall(r"```\{code-cell\} ipython3\n(.*?)```", BEYOND.read_text(), re.S)
+    (source,) = [c for c in cells if marker in c]
+    source = re.sub(r"^:tags: .*\n", "", source)  # a cell option, not Python
+    namespace = {"beam_search": beam_search, "T": 12}
+    exec(compile(source, str(BEYOND), "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(
+    ("plain", "diverse", "says"),
+    [
+        ((-3.6, -3.9, 2.0), (-3.7, -4.2, 3.0), ("less likely", "less", "more")),
+        ((-3.6, -3.9, 2.0), (-3.5, -3.8, 1.5), ("more likely", "more", "fewer")),
+        ((-3.6, -3.9, 2.0), (-3.6, -3.9, 2.0), ("as likely", "as likely", "as many")),
+    ],
+)
+def test_the_diversity_sentence_is_true_for_any_outcome(plain, diverse, says):
+    """Costs and gains of either sign, or none, give the matching words."""
+    text = _beyond_cell("def diversity_words")["diversity_words"]("G", plain, diverse)
+    best, mean, words = text.split(", ")[1], text.split(", ")[2], text.split(", ")[3]
+    assert says[0] in best and says[1] in mean and says[2] in words
+    assert "  " not in text and text.endswith(".") and "-0.000" not in text
+
+
+def test_diverse_beam_search_on_the_small_character_model(small_lm):
+    """The page's comparison, on a few prompts: scores are true, the lists sane,
+    groups of one start their lists with more distinct first characters.
+    """
+    namespace = _beyond_cell("def compare")
+    namespace |= {"model": small_lm.model, "vocab": small_lm.vocab}
+    prompts = ["the ", "a ", "the net ", "the norm sees "]
+    k, lam = 6, 1.0
+    plain = namespace["compare"](SearchRules(), prompts, k)
+    diverse = namespace["compare"](SearchRules(groups=6, diversity=lam), prompts, k)
+    for best, mean, words in (plain, diverse):
+        assert mean <= best <= 0 and 1 <= words <= k
+    starts = []
+    for rules in (SearchRules(), SearchRules(groups=6, diversity=lam)):
+        hyps = beam_search(
+            small_lm.model, 12, k, prompt=small_lm.vocab.encode("the "), rules=rules
+        )
+        starts.append(len({h.tokens[0] for h in hyps}))
+    assert starts[1] >= starts[0]
+
+
+def test_endings_several_end_tokens_and_one_child_per_node():
+    """The endings page: with *network* and *<end>* both ending, every returned
+    sequence ends in one of them or at T; one child per node is greedy.
+    """
+    tree = ending_example()
+    ends = [tree.vocab.index("network"), tree.vocab.index("<end>")]
+    got = beam_search(tree, 4, 2, rules=SearchRules(eos=ends))
+    assert got and all(h.tokens[-1] in ends or len(h.tokens) == 4 for h in got)
+    assert all(e not in h.tokens[:-1] for h in got for e in ends)
+    for k in (1, 2, 3):
+        one = SearchRules(eos=ends, per_node_beam_size=1)
+        assert beam_search(tree, 4, k, rules=one) == greedy_decode(
+            tree, 4, rules=SearchRules(eos=ends)
+        )

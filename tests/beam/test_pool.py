@@ -31,6 +31,7 @@ def test_pool_with_a_wide_beam_is_the_brute_force_n_best(
     at this width, and its stopping rule must not stop too early.
     """
     length, eos = depth(tree), tree.vocab_size - 1
+    min_length = min(min_length, length)  # more is refused
     model = Holey(tree, seed=3, keep=eos) if holes else tree
     every = sequences(model, length, eos, min_length)
     k = max(1, tree.vocab_size**length)
@@ -61,15 +62,16 @@ def test_merge_keeps_the_k_best_and_the_older_entry_on_a_tie():
     """The pool keeps the k best ranks; of two equal ranks, the earlier one first."""
     pool = FinishedPool.empty(1, 2, torch.float64)
     slots = torch.tensor([[0, 1]])
+    ends, cut = torch.tensor([[7, 8]]), torch.tensor([[-1, -1]])
     pool = pool.merge(
-        torch.tensor([[-1.0, -3.0]]), torch.tensor([[-1.0, -3.0]]), 0, slots, True
+        torch.tensor([[-1.0, -3.0]]), torch.tensor([[-1.0, -3.0]]), 0, slots, ends
     )
     pool = pool.merge(
-        torch.tensor([[-2.0, -1.0]]), torch.tensor([[-2.0, -1.0]]), 4, slots, False
+        torch.tensor([[-2.0, -1.0]]), torch.tensor([[-2.0, -1.0]]), 4, slots, cut
     )
     assert pool.rank.tolist() == [[-1.0, -1.0]]
     assert pool.step.tolist() == [[0, 4]] and pool.slot.tolist() == [[0, 1]]
-    assert pool.eos.tolist() == [[True, False]]
+    assert pool.end.tolist() == [[7, -1]]
 
 
 @pytest.mark.parametrize(("alpha", "stops_at_once"), [(0.0, True), (3.0, False)])

@@ -8,7 +8,10 @@ from beam_reference import banned
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reviewkit.beam.rules import SearchRules
+from reviewkit.beam.rules import MAX_NORMALISER, SearchRules
+from reviewkit.beam.search import beam_search
+from reviewkit.beam.trace import beam_trace
+from reviewkit.beam.tree import random_tree
 
 
 @given(
@@ -76,3 +79,27 @@ def test_eos_must_be_a_token_of_the_model():
     SearchRules(eos=2).check_vocab(3)
     with pytest.raises(ValueError, match="eos must be < 2"):
         SearchRules(eos=2).check_vocab(2)
+
+
+@pytest.mark.parametrize("norm", ["power", "gnmt"])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_the_largest_allowed_penalty_still_ranks_every_finalist(norm, sign):
+    """Just inside the bound, the float32 pool keeps and ranks what the trace does.
+
+    f(T) is then near 1e30 (or 1e-30): the ranks s / f(L) stay finite and
+    distinct, so no finalist is dropped as -inf or tied at 0. A step past the
+    bound is refused (tests/beam/test_bad_input.py).
+    """
+    length = 3
+    base = (5 + length) / 6 if norm == "gnmt" else length
+    alpha = sign * 0.999 * math.log(MAX_NORMALISER) / math.log(base)
+    rules = SearchRules(eos=2, length_penalty=alpha, length_norm=norm)
+    tree = random_tree(3, length, seed=3)
+    fast = beam_search(tree, length, 3, rules=rules)
+    slow, _ = beam_trace(tree, length, 3, rules=rules)
+    assert len(fast) == 3
+    assert [h.tokens for h in fast] == [h.tokens for h in slow]
+    with pytest.raises(ValueError, match="length_penalty"):
+        SearchRules(eos=2, length_penalty=alpha * 1.01, length_norm=norm).check_length(
+            length
+        )

@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 import torch
 from beam.rule_options import options, with_eos
-from beam_reference import Holey, depth, row, sequences, trees
-from hypothesis import given
+from beam_reference import (
+    Holey,
+    Strict,
+    depth,
+    diverse_beam,
+    row,
+    sequences,
+    trees,
+)
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewkit.beam import search as s
@@ -47,6 +55,7 @@ def test_greedy_is_the_argmax_at_every_step(tree):
 def test_greedy_stops_at_the_end_token_and_not_before_min_length(tree, min_length):
     """With eos, greedy takes the best allowed token each step and stops at eos."""
     length, eos = depth(tree), tree.vocab_size - 1
+    min_length = min(min_length, length)  # more is refused
     rules = SearchRules(eos=eos, min_length=min_length)
     got = s.greedy_decode(tree, length, rules=rules)
     if not got:  # the only token is eos, and it is banned at first
@@ -177,7 +186,8 @@ def test_beam_of_one_fast_path_equals_the_general_loop():
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())
 def test_fast_search_equals_the_readable_trace(tree, k, rules, holes):
     """With every option, the fast search returns exactly the readable loop's list."""
-    length, rules = depth(tree), with_eos(rules, tree)
+    length = depth(tree)
+    rules = with_eos(rules, tree, length)
     model = Holey(tree, seed=k) if holes else tree
     fast = s.beam_search(model, length, k, rules=rules)
     slow, _ = beam_trace(model, length, k, rules=rules)
@@ -202,14 +212,15 @@ def test_fast_search_equals_the_trace_without_an_end_token(tree, k, holes, ngram
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())
 def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
     """No -inf or duplicate hypothesis, at most k, scores and per-token scores true."""
-    length, rules = depth(tree), with_eos(rules, tree)
+    length = depth(tree)
+    rules = with_eos(rules, tree, length)
     model = Holey(tree, seed=k) if holes else tree
     got = s.beam_search(model, length, k, rules=rules)
     assert len(got) <= k and len({h.tokens for h in got}) == len(got)
     allowed = {
         x[0]: x[1]
         for x in sequences(
-            model, length, rules.eos, rules.min_length, rules.no_repeat_ngram_size
+            model, length, rules.ends, rules.min_length, rules.no_repeat_ngram_size
         )
     }
     for h in got:
@@ -218,7 +229,7 @@ def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
         assert h.tokens in allowed  # ends right, no early eos, no repeated n-gram
         assert h.score == pytest.approx(allowed[h.tokens], abs=1e-9)
         if rules.force_eos:
-            assert h.tokens[-1] == rules.eos
+            assert h.tokens[-1] in rules.ends
 
 
 def test_a_fully_banned_beam_returns_nothing():
@@ -273,3 +284,124 @@ def test_numpy_beam_size_and_the_batch_contract():
         s.beam_search(tree, 2, 2, prompt=[1]),
     ]
     assert s.beam_search_batch(tree, 3, 2) == [s.beam_search(tree, 3, 2)]
+
+
+# -- dead slots: fewer than k finite candidates --------------------------------
+
+
+@settings(max_examples=60)
+@given(
+    tree=trees,
+    k=st.integers(1, 5),
+    rules=options,
+    plain=st.booleans(),
+    check=st.booleans(),
+)
+def test_no_model_call_on_a_dead_prefix_in_any_mode(tree, k, rules, plain, check):
+    """A model that gives NaN after an impossible prefix is never asked about one.
+
+    ``Strict`` bans 40% of the tokens, so fewer than ``k`` candidates are often
+    finite; the fast search (plain, pool and in-beam, one prompt and a batch,
+    checks on and off) leaves those slots out of the model's call and returns
+    what the readable trace returns.
+    """
+    length = depth(tree)
+    rules = SearchRules() if plain else with_eos(rules, tree, length)
+    model, reference = Strict(tree, k, rules.ends), Strict(tree, k, rules.ends)
+    got = s.beam_search(model, length, k, rules=rules, check=check)
+    want, _ = beam_trace(reference, length, k, rules=rules)
+    assert model.dead == [] and reference.dead == []
+    assert [h.tokens for h in got] == [h.tokens for h in want]
+    assert [h.score for h in got] == pytest.approx([h.score for h in want], abs=1e-9)
+    if length == 1:
+        return
+    prompts = [[v] for v in range(tree.vocab_size) if not model.banned((), v)]
+    rules = with_eos(rules, tree, length - 1) if not plain else rules
+    batch = s.beam_search_batch(
+        model, length - 1, k, prompts=prompts, rules=rules, check=check
+    )
+    assert model.dead == []
+    for prompt, got in zip(prompts, batch, strict=True):
+        want, _ = beam_trace(reference, length - 1, k, prompt=prompt, rules=rules)
+        assert [h.tokens for h in got] == [h.tokens for h in want]
+
+
+# -- several end tokens and per_node_beam_size ---------------------------------
+
+
+@given(tree=trees, k=st.integers(1, 4), two=st.booleans(), holes=st.booleans())
+def test_any_end_token_ends_a_hypothesis(tree, k, two, holes):
+    """With two end tokens, a hypothesis ends at either; the pool at full width
+    returns brute force's n-best over sequences that end at either, in order.
+    """
+    length, m = depth(tree), tree.vocab_size
+    ends = tuple(range(max(0, m - 2), m)) if two else (m - 1,)
+    model = Holey(tree, seed=k) if holes else tree
+    width = m**length
+    got = s.beam_search(model, length, width, rules=SearchRules(eos=ends))
+    want = sorted(sequences(model, length, ends), key=lambda x: (-x[1], x[0]))
+    assert sorted(h.tokens for h in got) == sorted(w[0] for w in want)
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-9)
+    narrow = s.beam_search(model, length, k, rules=SearchRules(eos=list(ends)))
+    assert all(e not in h.tokens[:-1] for h in narrow for e in ends)
+
+
+@given(tree=trees, per_node=st.integers(1, 3), holes=st.booleans())
+def test_per_node_beam_size_searches_the_pruned_tree(tree, per_node, holes):
+    """A beam wide enough for everything, each node proposing ``p`` children,
+    returns brute force over the tree where each prefix keeps its ``p`` best
+    tokens; and ``p = 1`` is greedy decoding for any beam size.
+    """
+    length = depth(tree)
+    model = Holey(tree, seed=per_node) if holes else tree
+    rules = SearchRules(per_node_beam_size=per_node)
+    got = s.beam_search(model, length, tree.vocab_size**length, rules=rules)
+    want = sorted(
+        sequences(model, length, per_node=per_node), key=lambda x: (-x[1], x[0])
+    )
+    assert sorted(h.tokens for h in got) == sorted(w[0] for w in want)
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-9)
+    one = s.beam_search(model, length, 3, rules=SearchRules(per_node_beam_size=1))
+    assert [h.tokens for h in one] == [h.tokens for h in s.greedy_decode(model, length)]
+
+
+# -- diverse beam search ---------------------------------------------------------
+
+
+@given(
+    tree=trees,
+    split=st.sampled_from([(2, 1), (2, 2), (3, 1), (4, 2)]),
+    diversity=st.sampled_from([0.3, 1.0, 1e6]),
+    holes=st.booleans(),
+)
+def test_diverse_beam_search_is_the_papers_hamming_diversity(
+    tree, split, diversity, holes
+):
+    """Groups and the Hamming penalty as in Vijayakumar et al.: the search equals
+    the plain-Python reference, keeps the first group's plain beam of ``k / G``,
+    and with a huge penalty the groups start with distinct tokens.
+    """
+    groups, size = split
+    k, length = groups * size, depth(tree)
+    model = Holey(tree, seed=k) if holes else tree
+    rules = SearchRules(groups=groups, diversity=diversity)
+    got = s.beam_search(model, length, k, rules=rules)
+    want = diverse_beam(model, length, k, groups, diversity)
+    assert [h.tokens for h in got] == [w[0] for w in want]
+    assert [h.score for h in got] == pytest.approx([w[1] for w in want], abs=1e-12)
+    first = s.beam_search(model, length, size)  # group 0 has no penalty
+    assert {h.tokens for h in first} <= {h.tokens for h in got}
+    starts = [v for v in range(tree.vocab_size) if row(model, ())[v] > -math.inf]
+    if diversity == 1e6 and len(starts) >= k:
+        assert len({h.tokens[0] for h in got}) == k
+
+
+def test_diverse_beam_search_batch_and_trace_agree_with_end_tokens():
+    """With a pool, the batch gives each prompt the trace's diverse list."""
+    tree = random_tree(4, 5, seed=5)
+    rules = SearchRules(eos=3, groups=2, diversity=0.7, length_penalty=1.0)
+    prompts = [[0], [1], [2]]
+    batch = s.beam_search_batch(tree, 4, 4, prompts=prompts, rules=rules)
+    for prompt, got in zip(prompts, batch, strict=True):
+        assert got == beam_trace(tree, 4, 4, prompt=prompt, rules=rules)[0]
+        assert all(h.tokens[-1] == 3 or len(h.tokens) == 4 for h in got)

@@ -18,15 +18,18 @@ from reviewkit.checks import seeded_generator
     st.integers(0, 2**31 - 1),
 )
 def test_top_k_matches_a_stable_sort_even_with_many_ties(rows, width, k, seed):
-    """The selection step equals a full stable sort: value first, then lower index."""
+    """The selection step equals a full stable sort: value first, then lower index;
+    a kept -inf is always flagged."""
     g = seeded_generator(seed)
     scores = torch.randint(-3, 1, (rows, width), generator=g).double()  # many ties
     scores[scores == -3] = -math.inf
-    values, index = top_k(scores, k)
+    values, index, maybe_dead = top_k(scores, k)
     ref_values, ref_index = torch.sort(scores, dim=1, descending=True, stable=True)
     k = min(k, width)
     assert torch.equal(index, ref_index[:, :k])
     assert torch.equal(values, ref_values[:, :k])
+    # the flag the fast search trusts to skip its dead-slot check
+    assert maybe_dead or bool(torch.isfinite(values).all())
 
 
 def test_read_back_follows_the_pointers_to_each_path():

@@ -1,12 +1,16 @@
 """Tests for reviewkit.beam.validation: prompt and model-output checks."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from reviewkit.beam.search import beam_search
+from reviewkit.beam.tree import worked_example
 from reviewkit.beam.validation import (
+    UnnormalisedRowsWarning,
     as_prompts,
     check_id_list,
     check_id_tensor,
@@ -76,3 +80,29 @@ def test_id_lists_and_id_tensors_are_checked_by_name():
     assert check_id_tensor("x", torch.zeros(2, 1, dtype=torch.int32), 2).ndim == 2
     with pytest.raises(TypeError, match="x must hold integer token ids"):
         check_id_tensor("x", torch.zeros(2, 1), 2)
+
+
+def test_unchecked_unnormalised_rows_warn_once_and_normalised_ones_do_not():
+    """check=False: logits passed as log-probs warn (first output only); true
+    log-probs, -inf entries included, stay silent; check=True still refuses.
+    """
+    logits = torch.tensor([[2.0, 1.0, 0.5]])  # logsumexp 2.46, not 0
+
+    def raw(prefixes):
+        return logits.expand(prefixes.shape[0], -1)
+
+    with pytest.warns(UnnormalisedRowsWarning, match=r"\|logsumexp\| up to 2.46") as w:
+        beam_search(raw, 4, 2, check=False)
+    assert len(w) == 1
+
+    def normalised(prefixes):
+        out = torch.log_softmax(raw(prefixes), dim=1).clone()
+        out[:, 2] = -math.inf
+        return out - torch.logsumexp(out, dim=1, keepdim=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        beam_search(normalised, 4, 2, check=False)
+        beam_search(worked_example(), 3, 2, check=False)
+    with pytest.raises(ValueError, match="normalised"):
+        beam_search(raw, 4, 2)
