@@ -257,8 +257,9 @@ def test_overcomplete_code_reconstructs_better_than_bottleneck(lab, seed):
     )
 
 
-def test_lab_fits_each_distinct_probe_once(lab, monkeypatch):
-    """Asking twice for a model's probe fits once; other inputs fit anew, correctly."""
+def test_probes_fit_each_distinct_input_once(lab, monkeypatch):
+    """Asking twice for a model's probe (through the lab or probe_once) fits
+    once; other inputs fit anew, correctly."""
     import reviewkit.autoencoders.experiments as experiments
 
     fits = []
@@ -267,12 +268,15 @@ def test_lab_fits_each_distinct_probe_once(lab, monkeypatch):
         fits.append(1)
         return probe_accuracy(*args)
 
-    monkeypatch.setattr(lab, "_probe_results", {})
+    monkeypatch.setattr(experiments, "_PROBES", {})
     monkeypatch.setattr(experiments, "probe_accuracy", counting_probe)
     model = lab.model("code 8", lab.seeds[0])
     d = lab.digits
     first = lab.probe(model)
     assert lab.probe(lab.model("code 8", lab.seeds[0])) == first
+    again = lab.model("code 8", lab.seeds[0])
+    codes = again.encode(d.x_train), d.y_train, again.encode(d.x_test), d.y_test
+    assert experiments.probe_once(*codes) == first
     assert len(fits) == 1
     assert first == probe_accuracy(
         model.encode(d.x_train), d.y_train, model.encode(d.x_test), d.y_test
