@@ -37,7 +37,7 @@ __all__ = [
     "label_efficiency",
     "mean_std",
     "probe_accuracy",
-    "rank_disagreements",
+    "rank_pairs",
     "sample_per_class",
 ]
 
@@ -292,26 +292,61 @@ def label_efficiency(
     return LabelCurve(counts, seeds, acc)
 
 
-def rank_disagreements(
-    losses: Sequence[float] | np.ndarray, scores: Sequence[float] | np.ndarray
-) -> list[tuple[int, int]]:
-    """Pairs where the lower loss does *not* come with the higher score.
+def rank_pairs(
+    losses: Sequence[float] | np.ndarray,
+    loss_spread: Sequence[float] | np.ndarray,
+    scores: Sequence[float] | np.ndarray,
+    score_spread: Sequence[float] | np.ndarray,
+) -> dict[str, list[tuple[int, int]]]:
+    """Sort the pairs of variants by whether a lower loss came with a higher score.
+
+    A pair counts only where both measures tell its two variants apart: if
+    the intervals ``mean ± spread`` overlap (or touch) on either measure, the
+    pair is ``"within noise"``. Otherwise it is ``"agree"`` when the variant
+    with the lower loss has the higher score, and ``"flip"`` when it has the
+    lower one.
 
     Args:
-        losses: One loss per variant (lower is better).
-        scores: One downstream score per variant (higher is better).
+        losses: One mean loss per variant (lower is better).
+        loss_spread: The spread of each loss, for example its standard
+            deviation over seeds (non-negative).
+        scores: One mean downstream score per variant (higher is better).
+        score_spread: The spread of each score.
 
     Returns:
-        Every pair ``(i, j)`` with ``losses[i] < losses[j]`` but
-        ``scores[i] < scores[j]``: the variant with the lower loss does worse.
+        ``{"agree": [...], "flip": [...], "within noise": [...]}``, each a
+        list of pairs ``(i, j)`` with ``i < j``; every pair is in exactly one.
     """
-    losses, scores = _numbers("losses", losses), _numbers("scores", scores)
-    if losses.shape != scores.shape:
-        raise ValueError(
-            f"scores must have one entry per loss ({len(losses)}), got {len(scores)}"
-        )
-    pairs = itertools.permutations(range(len(losses)), 2)
-    return [(i, j) for i, j in pairs if losses[i] < losses[j] and scores[i] < scores[j]]
+    arrays = [
+        _numbers(name, values)
+        for name, values in [
+            ("losses", losses),
+            ("loss_spread", loss_spread),
+            ("scores", scores),
+            ("score_spread", score_spread),
+        ]
+    ]
+    others = ("loss_spread", "scores", "score_spread")
+    for name, a in zip(others, arrays[1:], strict=True):
+        if a.shape != arrays[0].shape:
+            raise ValueError(
+                f"{name} must have one entry per loss ({len(arrays[0])}), got {len(a)}"
+            )
+    loss, loss_sd, score, score_sd = arrays
+    if (loss_sd < 0).any() or (score_sd < 0).any():
+        raise ValueError("loss_spread and score_spread must be non-negative")
+    out: dict[str, list[tuple[int, int]]] = {k: [] for k in ("agree", "flip")}
+    out["within noise"] = []
+    for i, j in itertools.combinations(range(len(loss)), 2):
+        apart = abs(loss[i] - loss[j]) > loss_sd[i] + loss_sd[j]
+        apart &= abs(score[i] - score[j]) > score_sd[i] + score_sd[j]
+        if not apart:
+            out["within noise"].append((i, j))
+        elif (loss[i] < loss[j]) == (score[i] > score[j]):
+            out["agree"].append((i, j))
+        else:
+            out["flip"].append((i, j))
+    return out
 
 
 def mean_std(values: Sequence[float] | np.ndarray) -> tuple[float, float]:

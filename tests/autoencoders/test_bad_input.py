@@ -40,7 +40,7 @@ from reviewkit.autoencoders.probes import (
     label_efficiency,
     mean_std,
     probe_accuracy,
-    rank_disagreements,
+    rank_pairs,
     sample_per_class,
 )
 from reviewkit.autoencoders.training import (
@@ -369,9 +369,9 @@ CASES = [
     ("curve featurize rows", lambda: label_efficiency(
         lambda s: (_features(n=5), _features()), _LABELS, _LABELS, (1,), (0, 1)),
      ValueError, "featurize"),
-    ("ranks nan", lambda: rank_disagreements([1.0, NAN], [1.0, 2.0]), ValueError,
-     "losses"),
-    ("ranks lengths", lambda: rank_disagreements([1.0, 2.0], [1.0]), ValueError,
+    ("ranks nan", lambda: rank_pairs([1.0, NAN], [0, 0], [1.0, 2.0], [0, 0]),
+     ValueError, "losses"),
+    ("ranks lengths", lambda: rank_pairs([1.0, 2.0], [0, 0], [1.0], [0]), ValueError,
      "scores"),
     ("mean_std one", lambda: mean_std([1.0]), ValueError, "values"),
     ("mean_std inf", lambda: mean_std([1.0, INF]), ValueError, "values"),

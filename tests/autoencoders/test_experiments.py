@@ -24,7 +24,7 @@ from reviewkit.autoencoders.experiments import (
 from reviewkit.autoencoders.probes import (
     label_efficiency,
     probe_accuracy,
-    rank_disagreements,
+    rank_pairs,
 )
 from reviewkit.autoencoders.training import reconstruction_error
 
@@ -105,15 +105,16 @@ def test_lower_clean_error_does_not_mean_better_probe(lab):
 
 
 def test_most_pairs_rank_alike_but_some_flip(lab):
-    """1b: of the 21 pairs of the page's seven variants, most rank alike, some flip."""
+    """1b: of the 21 pairs of the page's seven variants, more rank alike than
+    flip, and some flip by more than the spread over seeds on both measures."""
     names = ["code 2", "code 8", "code 32", "code 128"]
     names += ["denoising", "pixel masked", "patch masked"]
     scores = variant_scores(lab, names)
     mean = np.array([scores[n].mean(axis=0) for n in names])  # (variants, 3)
-    pairs = len(names) * (len(names) - 1) // 2
+    std = np.array([scores[n].std(axis=0, ddof=1) for n in names])
     for col in (0, 1):  # own validation loss, clean reconstruction error
-        flips = len(rank_disagreements(mean[:, col], mean[:, 2]))
-        assert 0 < flips < pairs / 2
+        pairs = rank_pairs(mean[:, col], std[:, col], mean[:, 2], std[:, 2])
+        assert 0 < len(pairs["flip"]) < len(pairs["agree"])
 
 
 def test_within_vanilla_family_lower_loss_probes_better(lab):
@@ -256,8 +257,9 @@ def test_overcomplete_code_reconstructs_better_than_bottleneck(lab, seed):
     )
 
 
-def test_lab_fits_each_distinct_probe_once(lab, monkeypatch):
-    """Asking twice for a model's probe fits once; other inputs fit anew, correctly."""
+def test_probes_fit_each_distinct_input_once(lab, monkeypatch):
+    """Asking twice for a model's probe (through the lab or probe_once) fits
+    once; other inputs fit anew, correctly."""
     import reviewkit.autoencoders.experiments as experiments
 
     fits = []
@@ -266,12 +268,15 @@ def test_lab_fits_each_distinct_probe_once(lab, monkeypatch):
         fits.append(1)
         return probe_accuracy(*args)
 
-    monkeypatch.setattr(lab, "_probe_results", {})
+    monkeypatch.setattr(experiments, "_PROBES", {})
     monkeypatch.setattr(experiments, "probe_accuracy", counting_probe)
     model = lab.model("code 8", lab.seeds[0])
     d = lab.digits
     first = lab.probe(model)
     assert lab.probe(lab.model("code 8", lab.seeds[0])) == first
+    again = lab.model("code 8", lab.seeds[0])
+    codes = again.encode(d.x_train), d.y_train, again.encode(d.x_test), d.y_test
+    assert experiments.probe_once(*codes) == first
     assert len(fits) == 1
     assert first == probe_accuracy(
         model.encode(d.x_train), d.y_train, model.encode(d.x_test), d.y_test

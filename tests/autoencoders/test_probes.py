@@ -9,7 +9,7 @@ from reviewkit.autoencoders.probes import (
     label_efficiency,
     mean_std,
     probe_accuracy,
-    rank_disagreements,
+    rank_pairs,
     sample_per_class,
 )
 
@@ -72,10 +72,24 @@ def test_label_efficiency_is_probe_accuracy_on_each_drawn_subset():
             )
 
 
-def test_rank_disagreements_finds_pairs_ordered_both_ways():
-    """rank_disagreements lists pairs where the lower loss has the lower score."""
-    assert rank_disagreements([1, 2, 3], [0.9, 0.8, 0.7]) == []
-    assert rank_disagreements([1, 2, 3], [0.8, 0.9, 0.7]) == [(0, 1)]
+def test_rank_pairs_sorts_every_pair_into_one_of_three():
+    """Lower loss with higher score agrees, with lower score flips; a pair
+    whose intervals overlap or touch on either measure is within noise."""
+    zero = [0.0, 0.0, 0.0]
+    assert rank_pairs([1, 2, 3], zero, [0.9, 0.8, 0.7], zero) == {
+        "agree": [(0, 1), (0, 2), (1, 2)], "flip": [], "within noise": []}  # fmt: skip
+    got = rank_pairs([1, 2, 3], zero, [0.8, 0.9, 0.7], zero)
+    assert got["flip"] == [(0, 1)] and got["within noise"] == []
+    # 0.958 +- 0.005 against 0.962 +- 0.002: overlapping scores are not a flip
+    got = rank_pairs([1.0, 2.0], [0.1, 0.1], [0.958, 0.962], [0.005, 0.002])
+    assert got == {"agree": [], "flip": [], "within noise": [(0, 1)]}
+    # touching intervals (1 + 0.5 = 2 - 0.5) are within noise too
+    got = rank_pairs([1.0, 2.0], [0.5, 0.5], [0.9, 0.5], [0.0, 0.0])
+    assert got["within noise"] == [(0, 1)]
+    got = rank_pairs([1.0, 2.0], [0.0, 0.0], [1.0, 0.5], [0.25, 0.25])
+    assert got["within noise"] == [(0, 1)]
+    # equal means, no spread: not apart
+    assert rank_pairs([1.0, 1.0], [0, 0], [0.9, 0.5], [0, 0])["within noise"]
 
 
 def test_mean_std_uses_the_sample_spread():
