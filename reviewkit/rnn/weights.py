@@ -25,8 +25,8 @@ __all__ = [
 #: The kinds of random matrix :func:`matrix_with_spectral_radius` draws.
 MATRIX_KINDS: tuple[str, ...] = ("orthogonal", "symmetric", "gaussian")
 
-#: The largest weight scale or spectral radius accepted: entries stay well
-#: inside float32's range (about 3.4e38), where larger scales would become inf.
+#: Weight scales and spectral radii above this are refused, so that entries
+#: stay well inside float32's range (about 3.4e38) instead of becoming inf.
 MAX_SCALE = 1e36
 
 
