@@ -62,8 +62,10 @@ class SearchRules:
     length_norm: str = "power"
     #: At the last step only ``eos`` is allowed (fairseq's ``max_len``).
     force_eos: bool = False
-    #: Each hypothesis proposes at most this many children, its best tokens
-    #: among those allowed (AllenNLP's ``per_node_beam_size``); ``None``: all.
+    #: After the first step (which fills the beam from the prompt, as in
+    #: AllenNLP), each hypothesis proposes at most this many children, its
+    #: best tokens among those allowed (AllenNLP's ``per_node_beam_size``);
+    #: ``None``: all.
     per_node_beam_size: int | None = None
     #: For diverse beam search, after Vijayakumar et al. 2016, the beam is
     #: split into this many groups of ``k / groups``, searched one after
@@ -268,7 +270,7 @@ class SearchRules:
         ban_eos = bool(eos) and step < self.min_length
         force = self.force_eos and step == length - 1
         block = n > 0 and history is not None and history.shape[1] >= n
-        few = p is not None and p < log_probs.shape[1]
+        few = p is not None and p < log_probs.shape[1] and step > 0
         if not (ban_eos or force or block or few):
             return log_probs
         out = log_probs.clone()
