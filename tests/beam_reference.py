@@ -131,8 +131,9 @@ def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=(), per_nod
 
     A sequence ends at ``eos`` (an id or a tuple of them) or after ``length``
     tokens; ``eos`` is banned before ``min_length`` tokens; with ``ngram`` no
-    n-gram repeats (prompt included); with ``per_node``, a prefix goes on
-    only with its ``per_node`` best allowed tokens (ties: the lower id).
+    n-gram repeats (prompt included); with ``per_node``, a prefix other than
+    the empty one goes on only with its ``per_node`` best allowed tokens
+    (ties: the lower id).
     Scores are summed in Python, token by token.
     """
     ends = set() if eos is None else {eos} if isinstance(eos, int) else set(eos)
@@ -151,7 +152,7 @@ def sequences(model, length, eos=None, min_length=0, ngram=0, prompt=(), per_nod
             and not (v in ends and len(tokens) < min_length)
             and not (ngram and repeats((*prompt, *tokens, v), ngram))
         ]
-        if per_node is not None:
+        if per_node is not None and tokens:
             allowed = sorted(allowed, key=lambda v: (-lp[v], v))[:per_node]
         for v in allowed:
             stack.append(((*tokens, v), score + lp[v], (*gains, lp[v])))

@@ -62,8 +62,13 @@ class SearchRules:
     length_norm: str = "power"
     #: At the last step only ``eos`` is allowed (fairseq's ``max_len``).
     force_eos: bool = False
-    #: Each hypothesis proposes at most this many children, its best tokens
-    #: among those allowed (AllenNLP's ``per_node_beam_size``); ``None``: all.
+    #: With a pool, stop a prompt as soon as ``k`` have finished (fairseq's
+    #: rule); otherwise it stops once no live hypothesis can beat the pool.
+    early_stopping: bool = False
+    #: After the first step (which fills the beam from the prompt, as in
+    #: AllenNLP), each hypothesis proposes at most this many children, its
+    #: best tokens among those allowed (AllenNLP's ``per_node_beam_size``);
+    #: ``None``: all.
     per_node_beam_size: int | None = None
     #: For diverse beam search, after Vijayakumar et al. 2016, the beam is
     #: split into this many groups of ``k / groups``, searched one after
@@ -76,9 +81,6 @@ class SearchRules:
     #: log-probabilities; the list may repeat a sequence). Needs
     #: ``groups > 1``.
     diversity: float = 0.0
-    #: With a pool, stop a prompt as soon as ``k`` have finished (fairseq's
-    #: rule); otherwise it stops once no live hypothesis can beat the pool.
-    early_stopping: bool = False
 
     def __post_init__(self) -> None:
         """Check every option and resolve the default of ``finished``."""
@@ -107,9 +109,11 @@ class SearchRules:
         check_bool("force_eos", self.force_eos)
         check_bool("early_stopping", self.early_stopping)
         if self.per_node_beam_size is not None:
-            check_int("per_node_beam_size", self.per_node_beam_size, minimum=1)
-        check_int("groups", self.groups, minimum=1)
-        check_float("diversity", self.diversity, low=0.0)
+            p = check_int("per_node_beam_size", self.per_node_beam_size, minimum=1)
+            object.__setattr__(self, "per_node_beam_size", p)
+        object.__setattr__(self, "groups", check_int("groups", self.groups, minimum=1))
+        diversity = check_float("diversity", self.diversity, low=0.0)
+        object.__setattr__(self, "diversity", diversity)
         if (self.groups > 1) != (self.diversity > 0):
             raise ValueError(
                 f"groups={self.groups} and diversity={self.diversity} go together: "
@@ -268,7 +272,7 @@ class SearchRules:
         ban_eos = bool(eos) and step < self.min_length
         force = self.force_eos and step == length - 1
         block = n > 0 and history is not None and history.shape[1] >= n
-        few = p is not None and p < log_probs.shape[1]
+        few = p is not None and p < log_probs.shape[1] and step > 0
         if not (ban_eos or force or block or few):
             return log_probs
         out = log_probs.clone()

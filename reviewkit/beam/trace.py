@@ -122,11 +122,8 @@ def beam_trace(
     model, length, prompts = decoder_inputs(model, length, prompt, rules, check)
     k = check_int("beam_size", beam_size, minimum=1)
     rules.check_beam(k)
-    size, n_groups, pool_mode = (
-        k // rules.groups,
-        rules.groups,
-        rules.finished == "pool",
-    )
+    n_groups, pool_mode = rules.groups, rules.finished == "pool"
+    size = k // n_groups  # each group's beam width
     before = prompts[0].tolist()
     ngrams = rules.no_repeat_ngram_size > 0
     held = [Hypothesis((), 0.0, ())]  # the hypothesis in each row of the state
@@ -146,7 +143,7 @@ def beam_trace(
                 else None
             )
             rows = rules.mask(log_probs, history, t, length).tolist()  # banned: -inf
-            chosen: Counter[int] = Counter()  # tokens earlier groups kept at t
+            chosen: Counter[int] = Counter()  # tokens earlier groups chose at t
             every: list[Hypothesis] = []  # this step's candidates, group by group
             kept_all, ended_all, fed, next_held = [], [], [], []
             for g in range(n_groups):
