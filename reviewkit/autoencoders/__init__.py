@@ -10,8 +10,8 @@ One module per concept, in the order a reader meets them:
 * :mod:`~reviewkit.autoencoders.training`: the training loop and reconstruction error;
 * :mod:`~reviewkit.autoencoders.cache`: trained models kept between pages and builds;
 * :mod:`~reviewkit.autoencoders.probes`: linear probes on frozen codes;
-* :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models and
-  comparisons, shared by the pages and the tests;
+* :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models, and
+  the lab the tests train them in;
 * :mod:`~reviewkit.autoencoders.transfer`: codes learned on photographs, probed
   on digits (1e).
 

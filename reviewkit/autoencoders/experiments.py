@@ -1,10 +1,13 @@
-"""The autoencoder chapter's experiments: named models, probes and comparisons.
+"""The autoencoder chapter's named models, and the lab the tests train them in.
 
-The pages and the tests run the same code: a :class:`Lab` holds the data, the
-seeds and a :class:`~reviewkit.autoencoders.cache.ModelCache`, and hands out
-the chapter's named models; the functions below run the comparisons the pages
-report. The pages use :class:`LabSize`'s defaults; the tests pass a smaller
-size (fewer epochs, fewer images), so they check the same claims faster.
+The pages train the configurations below with
+:func:`~reviewkit.autoencoders.training.train_autoencoder` and probe them with
+:func:`~reviewkit.autoencoders.probes.probe_accuracy` in their visible cells
+(the build puts a :class:`~reviewkit.autoencoders.cache.ModelCache` and
+:func:`probe_once` behind those two calls). The tests run the same
+experiments through a :class:`Lab`, which holds the data, the seeds and a
+cache; they pass a smaller :class:`LabSize` (fewer epochs, fewer images), so
+they check the pages' claims faster.
 
 .. code-block:: python
 
@@ -37,10 +40,9 @@ from reviewkit.autoencoders.data import (
     photo_patches,
     upsample,
 )
-from reviewkit.autoencoders.inpainting import inpaint_from_neighbours
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.probes import mean_std, probe_accuracy
-from reviewkit.autoencoders.training import TrainedAutoencoder, reconstruction_error
+from reviewkit.autoencoders.training import TrainedAutoencoder
 from reviewkit.checks import check_int, check_seed, check_tuple
 
 __all__ = [
@@ -52,12 +54,9 @@ __all__ = [
     "VARIANTS",
     "Lab",
     "LabSize",
-    "corrupted_input_probe",
     "masked_config",
-    "masking_comparison",
     "probe_once",
     "stats",
-    "variant_scores",
 ]
 
 #: The seeds every experiment is repeated with (each sets the initial weights,
@@ -304,92 +303,3 @@ def stats(name: str, values: Sequence[float] | np.ndarray) -> dict[str, float]:
     """
     mean, std = mean_std(values)
     return {f"{name}_mean": mean, f"{name}_std": std}
-
-
-def variant_scores(lab: Lab, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Own validation loss, clean reconstruction error and probe accuracy (1b).
-
-    Args:
-        lab: The lab.
-        names: Models of :data:`VARIANTS`.
-
-    Returns:
-        For each name an array ``(seeds, 3)``: the final validation loss on
-        the model's own objective, its error rebuilding clean validation
-        digits, and its probe test accuracy.
-    """
-    out = {}
-    for name in names:
-        runs = lab.models(name)
-        x_val = lab.digits.x_val
-        rows = [
-            [r.val_loss[-1], reconstruction_error(r, x_val), lab.probe(r)] for r in runs
-        ]
-        out[name] = np.array(rows)
-    return out
-
-
-def masking_comparison(
-    lab: Lab, masks: Sequence[str] | None = None
-) -> dict[str, np.ndarray]:
-    """Interpolation against masked autoencoders on 16x16 digits (1g).
-
-    For each mask of :data:`MASKS_16` and each seed, the test digits are
-    masked with that seed; hidden pixels are filled by
-    :func:`~reviewkit.autoencoders.inpainting.inpaint_from_neighbours` and by
-    the masked autoencoder.
-
-    Args:
-        lab: The lab.
-        masks: Names of masks in :data:`MASKS_16` to compare; ``None``: all.
-
-    Returns:
-        For each mask an array ``(seeds, 3)``: the interpolation's and the
-        autoencoder's mean squared error on hidden pixels, and the probe
-        accuracy of the autoencoder's codes.
-    """
-    if masks is None:
-        masks = list(MASKS_16)
-    if isinstance(masks, str) or not all(m in MASKS_16 for m in masks):
-        raise ValueError(f"masks must name masks of {list(MASKS_16)}, got {masks!r}")
-    big = lab.big_digits
-    out = {}
-    for name in masks:
-        mask = MASKS_16[name]
-        rows = []
-        for seed in lab.seeds:
-            model = lab.masked_model(name, seed)
-            x_in, hidden = mask(big.x_test, torch.Generator().manual_seed(seed))
-            interp = inpaint_from_neighbours(x_in, hidden)
-            err_interp = ((interp - big.x_test) ** 2)[hidden].mean().item()
-            err_model = ((model.reconstruct(x_in) - big.x_test) ** 2)[hidden].mean()
-            rows.append((err_interp, err_model.item(), lab.probe(model, big)))
-        out[name] = np.array(rows)
-    return out
-
-
-def corrupted_input_probe(lab: Lab, name: str) -> np.ndarray:
-    """Probe accuracy of codes of clean and of corrupted inputs (1i).
-
-    The corrupted inputs are corrupted the way the model was trained (for
-    the probe's training and test images alike), with seed ``100 + seed``.
-
-    Args:
-        lab: The lab.
-        name: A model of :data:`VARIANTS` trained with a corruption.
-
-    Returns:
-        An array ``(seeds, 2)``: accuracy with clean and with corrupted inputs.
-    """
-    d = lab.digits
-    rows = []
-    for seed in lab.seeds:
-        model = lab.model(name, seed)
-        gen = torch.Generator().manual_seed(100 + seed)
-        x_train, _ = model.config.corruption(d.x_train, gen)
-        x_test, _ = model.config.corruption(d.x_test, gen)
-        corrupted = probe_accuracy(
-            model.encode(x_train), d.y_train, model.encode(x_test), d.y_test
-        )
-        rows.append((lab.probe(model), corrupted))
-    return np.array(rows)

@@ -1,8 +1,11 @@
 """Tests for reviewkit.autoencoders.experiments: the chapter's claims, small scale.
 
-Every test runs the pages' own experiment code through the session's ``lab``
-fixture (conftest.py), at test size: fewer epochs, same seeds.
+Every test runs the pages' experiments (the same named models, the same loops
+the pages write out, below) through the session's ``lab`` fixture
+(conftest.py), at test size: fewer epochs, same seeds.
 """
+
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -12,15 +15,14 @@ from sklearn.metrics import roc_auc_score
 from reviewkit.autoencoders.cache import ModelCache
 from reviewkit.autoencoders.corruptions import GaussianNoise
 from reviewkit.autoencoders.experiments import (
+    MASKS_16,
     NOISE_STD,
     VARIANTS,
     Lab,
     LabSize,
-    corrupted_input_probe,
-    masking_comparison,
     stats,
-    variant_scores,
 )
+from reviewkit.autoencoders.inpainting import inpaint_from_neighbours
 from reviewkit.autoencoders.probes import (
     label_efficiency,
     probe_accuracy,
@@ -37,6 +39,99 @@ def _acc(lab, name):
 
 def _own_loss(lab, name):
     return np.array([m.val_loss[-1] for m in lab.models(name)])
+
+
+# --- the pages' comparisons, as the tests run them on a small lab ----------
+# (the pages write the same loops out in their visible cells)
+
+
+def variant_scores(lab, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Own validation loss, clean reconstruction error and probe accuracy (1b).
+
+    Args:
+        lab: The lab.
+        names: Models of :data:`VARIANTS`.
+
+    Returns:
+        For each name an array ``(seeds, 3)``: the final validation loss on
+        the model's own objective, its error rebuilding clean validation
+        digits, and its probe test accuracy.
+    """
+    out = {}
+    for name in names:
+        runs = lab.models(name)
+        x_val = lab.digits.x_val
+        rows = [
+            [r.val_loss[-1], reconstruction_error(r, x_val), lab.probe(r)] for r in runs
+        ]
+        out[name] = np.array(rows)
+    return out
+
+
+def masking_comparison(
+    lab, masks: Sequence[str] | None = None
+) -> dict[str, np.ndarray]:
+    """Interpolation against masked autoencoders on 16x16 digits (1g).
+
+    For each mask of :data:`MASKS_16` and each seed, the test digits are
+    masked with that seed; hidden pixels are filled by
+    :func:`~reviewkit.autoencoders.inpainting.inpaint_from_neighbours` and by
+    the masked autoencoder.
+
+    Args:
+        lab: The lab.
+        masks: Names of masks in :data:`MASKS_16` to compare; ``None``: all.
+
+    Returns:
+        For each mask an array ``(seeds, 3)``: the interpolation's and the
+        autoencoder's mean squared error on hidden pixels, and the probe
+        accuracy of the autoencoder's codes.
+    """
+    if masks is None:
+        masks = list(MASKS_16)
+    if isinstance(masks, str) or not all(m in MASKS_16 for m in masks):
+        raise ValueError(f"masks must name masks of {list(MASKS_16)}, got {masks!r}")
+    big = lab.big_digits
+    out = {}
+    for name in masks:
+        mask = MASKS_16[name]
+        rows = []
+        for seed in lab.seeds:
+            model = lab.masked_model(name, seed)
+            x_in, hidden = mask(big.x_test, torch.Generator().manual_seed(seed))
+            interp = inpaint_from_neighbours(x_in, hidden)
+            err_interp = ((interp - big.x_test) ** 2)[hidden].mean().item()
+            err_model = ((model.reconstruct(x_in) - big.x_test) ** 2)[hidden].mean()
+            rows.append((err_interp, err_model.item(), lab.probe(model, big)))
+        out[name] = np.array(rows)
+    return out
+
+
+def corrupted_input_probe(lab, name: str) -> np.ndarray:
+    """Probe accuracy of codes of clean and of corrupted inputs (1i).
+
+    The corrupted inputs are corrupted the way the model was trained (for
+    the probe's training and test images alike), with seed ``100 + seed``.
+
+    Args:
+        lab: The lab.
+        name: A model of :data:`VARIANTS` trained with a corruption.
+
+    Returns:
+        An array ``(seeds, 2)``: accuracy with clean and with corrupted inputs.
+    """
+    d = lab.digits
+    rows = []
+    for seed in lab.seeds:
+        model = lab.model(name, seed)
+        gen = torch.Generator().manual_seed(100 + seed)
+        x_train, _ = model.config.corruption(d.x_train, gen)
+        x_test, _ = model.config.corruption(d.x_test, gen)
+        corrupted = probe_accuracy(
+            model.encode(x_train), d.y_train, model.encode(x_test), d.y_test
+        )
+        rows.append((lab.probe(model), corrupted))
+    return np.array(rows)
 
 
 # --- the helpers -----------------------------------------------------------
