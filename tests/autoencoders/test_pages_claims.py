@@ -72,15 +72,16 @@ def test_only_a_flip_beyond_the_noise_supports_cannot_be_relied_on(n_flip):
 
 
 def test_the_classic_counterexample_is_claimed_only_when_it_happened():
-    """The best reconstructor 'probes worse' only if it is in a flip."""
+    """The best reconstructor is beaten only if it is in a flip."""
     names = ["a", "b", "c"]
     mean = np.array([[0, 0.01, 0.9], [0, 0.02, 0.8], [0, 0.03, 0.95]])
-    shown = R["wide_words"](names, mean, {"flip": [(0, 2)]})
-    assert "probes worse than c: the classic counterexample" in shown
-    assert "(a)" not in shown
+    best, probe, meaning = R["wide_words"](names, mean, {"flip": [(0, 2)]})
+    assert (best, probe) == ("a", "c probes better by more than the noise")
+    assert meaning == "that is the classic counterexample"
     # a flip between two other models says nothing about the best one
-    absent = R["wide_words"](names, mean, {"flip": [(1, 2)]})
-    assert "does not show here" in absent and "(a)" in absent
+    best, probe, meaning = R["wide_words"](names, mean, {"flip": [(1, 2)]})
+    assert best == "a" and probe.startswith("no model")
+    assert meaning == "the classic counterexample does not show here"
 
 
 @pytest.mark.parametrize(
