@@ -20,9 +20,12 @@ numbers printed and its plots drawn. Where each check runs:
   the same code at the same size, and these runs add only the plain-Python
   check. The scripts share the trained-model cache named by
   ``REVIEWKIT_CACHE_DIR`` (the session points it at the docs build's
-  ``build/model_cache``, so after a build they load the models the pages
-  trained, as a reader's second run would; without one they train them),
-  and pages run in parallel, one per core.
+  ``build/model_cache``, so after a build, code that goes through the cache
+  loads the models the pages trained, as a reader's second run would). The
+  autoencoder pages' visible cells call ``train_autoencoder`` itself, as a
+  reader's copy does, so their scripts train every model (the build puts the
+  cache behind that call in a remove-cell). Pages run in parallel, one per
+  core.
 
 Cells tagged ``remove-cell`` or ``remove-input`` are site-only (their code is
 never shown) and are left out; ``hide-input`` and ``hide-cell`` cells are
