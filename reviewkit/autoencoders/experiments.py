@@ -43,7 +43,13 @@ from reviewkit.autoencoders.data import (
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.probes import mean_std, probe_accuracy
 from reviewkit.autoencoders.training import TrainedAutoencoder
-from reviewkit.checks import check_int, check_seed, check_tuple
+from reviewkit.checks import (
+    check_distinct,
+    check_instance,
+    check_int,
+    check_seed,
+    check_tuple,
+)
 
 __all__ = [
     "MASKS_16",
@@ -136,7 +142,7 @@ class LabSize:
 
     def __post_init__(self) -> None:
         """Check the fields."""
-        check_tuple("seeds", self.seeds, check_seed)
+        check_distinct("seeds", check_tuple("seeds", self.seeds, check_seed))
         if len(self.seeds) < 2:
             raise ValueError(f"seeds must hold at least two seeds, got {self.seeds!r}")
         if self.epochs is not None:
@@ -160,8 +166,9 @@ class Lab:
     """
 
     def __init__(self, size: LabSize | None = None, cache: ModelCache | None = None):
-        self.size = LabSize() if size is None else size
+        self.size = LabSize() if size is None else check_instance("size", size, LabSize)
         self.cache = ModelCache() if cache is None else cache
+        check_instance("cache", self.cache, ModelCache)
 
     @property
     def seeds(self) -> tuple[int, ...]:

@@ -29,7 +29,13 @@ from reviewkit.autoencoders.experiments import Lab
 from reviewkit.autoencoders.models import AutoencoderConfig
 from reviewkit.autoencoders.probes import label_efficiency
 from reviewkit.autoencoders.training import untrained_autoencoder
-from reviewkit.checks import check_choice, check_int, check_seed, check_tuple
+from reviewkit.checks import (
+    check_choice,
+    check_distinct,
+    check_int,
+    check_seed,
+    check_tuple,
+)
 
 __all__ = ["TransferConfig", "TransferResult", "transfer_experiment"]
 
@@ -66,14 +72,15 @@ class TransferConfig:
         check_int("code_size", self.code_size, minimum=1)
         check_int("epochs", self.epochs, minimum=1)
         check_int("n_patches", self.n_patches, minimum=10)
-        check_tuple("seeds", self.seeds, check_seed)
+        check_distinct("seeds", check_tuple("seeds", self.seeds, check_seed))
         if len(self.seeds) < 2:
             raise ValueError(f"seeds must hold at least two seeds, got {self.seeds!r}")
-        check_tuple(
+        counts = check_tuple(
             "labels_per_class",
             self.labels_per_class,
             lambda name, v: check_int(name, v, minimum=1),
         )
+        check_distinct("labels_per_class", counts)
 
     def autoencoder(self) -> AutoencoderConfig:
         """The autoencoder configuration (a vanilla MLP on 8x8 images)."""
