@@ -25,8 +25,14 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
 
     One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
-    arbitrarily, so a row where two of those ``k + 1`` values tie (rare on a
-    real model) is sorted in full, stably, which settles the tie by index.
+    arbitrarily, so ties are settled afterwards, and only where they matter:
+    a tie across the cut (entry ``k`` equals entry ``k + 1``) decides which
+    entries are kept, and is resolved exactly for that row; a tie inside the
+    kept set only decides their order, which a sort of the ``k`` kept entries
+    fixes. Neither ever sorts a whole row: over long searches float32 totals
+    tie often (at a total of -1,600 neighbours are 1.2e-4 apart), and a sort
+    of every tied row of ``k M`` candidates made beam search up to 9 times
+    slower.
 
     Args:
         scores: Candidate scores, shape ``(N, W)``.
@@ -34,22 +40,38 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
 
     Returns:
         Values and column indices, each of shape ``(N, min(k, W))``, and
-        whether a row may hold :math:`-\\infty` among them (it was sorted in
-        full: ``k >= W``, or a tie, which two :math:`-\\infty` values are).
+        whether a row may hold :math:`-\\infty` among them (``k >= W``, or
+        a tie, which two :math:`-\\infty` values are).
     """
     if k >= scores.shape[1]:
         return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
-    tied = bool(equal.any())  # one check per step; then only the tied rows
-    if tied:
-        rows = equal.any(1).nonzero().flatten()
-        by_index = torch.sort(scores[rows], dim=1, descending=True, stable=True)
-        values[rows], index[rows] = (
-            by_index.values[:, : k + 1],
-            by_index.indices[:, : k + 1],
-        )
-    return values[:, :k], index[:, :k], tied
+    if not bool(equal.any()):  # the common case: one check per step
+        return values[:, :k], index[:, :k], False
+    for row in equal[:, k - 1].nonzero().flatten().tolist():  # the cut splits a tie
+        values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
+    return (*_order_by_value_then_index(values[:, :k], index[:, :k]), True)
+
+
+def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` best entries of one row ``(W,)`` with ties to the lower index."""
+    cut = torch.topk(row, k).values[-1]  # the k-th best value
+    above = (row > cut).nonzero().flatten()  # all of these are kept (< k)
+    tied = (row == cut).nonzero().flatten()[: k - above.numel()]  # lowest first
+    index = torch.cat([above, tied])  # (k,)
+    values, index = _order_by_value_then_index(row[index][None], index[None])
+    return values[0], index[0]
+
+
+def _order_by_value_then_index(
+    values: torch.Tensor, index: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Reorder each row of ``(N, k)`` pairs: value descending, then index ascending."""
+    by_index = torch.argsort(index, dim=1)
+    values, index = values.gather(1, by_index), index.gather(1, by_index)
+    by_value = torch.sort(values, dim=1, descending=True, stable=True).indices
+    return values.gather(1, by_value), index.gather(1, by_value)
 
 
 def live_inputs(

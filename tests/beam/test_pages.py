@@ -215,6 +215,24 @@ def test_the_diversity_sentence_is_true_for_any_outcome(plain, diverse, says):
     assert "  " not in text and text.endswith(".") and "-0.000" not in text
 
 
+@pytest.mark.parametrize(
+    ("diverse", "says"),
+    [
+        ({"A": (-3.7, -4.2, 1.7), "B": (-4.0, -4.9, 3.3)},
+         "It costs log-probability, and only B bought more different next words."),
+        ({"A": (-3.7, -4.2, 2.5), "B": (-4.0, -4.9, 3.3)},
+         "It costs log-probability, and every split tried buys more different"),
+        ({"A": (-3.7, -3.8, 2.0)},
+         "It need not cost log-probability (not with A), and no split tried bought"),
+    ],
+)  # fmt: skip
+def test_the_diversity_verdict_is_true_for_any_outcome(diverse, says):
+    """Costs or none, more words from every split, some or none: said as it is."""
+    plain = (-3.6, -3.9, 2.06)
+    verdict = _beyond_cell("def diversity_words")["diversity_verdict"](plain, diverse)
+    assert verdict.startswith(says) and verdict.endswith(".")
+
+
 def test_diverse_beam_search_on_the_small_character_model(small_lm):
     """The page's comparison, on a few prompts: scores are true, the lists sane,
     groups of one start their lists with more distinct first characters.
