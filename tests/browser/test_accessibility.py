@@ -99,8 +99,13 @@ def test_tab_reaches_the_main_content(page, offline_context, site_url):
 
 
 def test_dropdowns_open_with_enter_and_space(offline_context, site_url):
-    """An answer dropdown opens with Enter, closes and reopens with Space."""
-    page = "autoencoders/reconstruction.html"
+    """A dropdown opens with Enter, closes and reopens with Space.
+
+    On the landing page ("Answers look like this"): a question page's answer
+    stays closed until its self-check is answered, which test_practice_site
+    checks by keyboard too.
+    """
+    page = "index.html"
     context, tab = _open(offline_context, f"{site_url}/{page}", "light")
     try:
         summary = tab.locator("main details.sd-dropdown > summary").first
