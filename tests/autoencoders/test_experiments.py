@@ -381,3 +381,15 @@ def test_probes_fit_each_distinct_input_once(lab, monkeypatch):
         other.encode(d.x_train), d.y_train, other.encode(d.x_test), d.y_test
     )
     assert len(fits) == 2
+
+
+def test_probe_once_passes_other_inputs_to_probe_accuracy():
+    """Arrays are probed as probe_accuracy probes them; bad input gets its
+    error naming the argument, not an AttributeError from the memo."""
+    import reviewkit.autoencoders.experiments as experiments
+
+    x = np.linspace(0, 1, 80).reshape(40, 2)
+    y = np.arange(40) % 2
+    assert experiments.probe_once(x, y, x, y) == probe_accuracy(x, y, x, y)
+    with pytest.raises(ValueError, match="train_features"):
+        experiments.probe_once("pixels", y, x, y)
