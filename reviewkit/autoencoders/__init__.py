@@ -10,10 +10,10 @@ One module per concept, in the order a reader meets them:
 * :mod:`~reviewkit.autoencoders.training`: the training loop and reconstruction error;
 * :mod:`~reviewkit.autoencoders.cache`: trained models kept between pages and builds;
 * :mod:`~reviewkit.autoencoders.probes`: linear probes on frozen codes;
-* :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models, and
-  the lab the tests train them in;
-* :mod:`~reviewkit.autoencoders.transfer`: codes learned on photographs, probed
-  on digits (1e).
+* :mod:`~reviewkit.autoencoders.experiments`: the chapter's named models and
+  the helpers its pages share;
+* :mod:`~reviewkit.autoencoders.transfer`: the settings and results of codes
+  learned on photographs, probed on digits (1e).
 
 The names below are the chapter's main entry points, importable from here.
 """

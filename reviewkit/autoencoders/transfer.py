@@ -16,6 +16,9 @@ the mean of the per-seed differences :math:`d_s` with its standard error,
     \bar d = \frac{1}{n}\sum_{s=1}^{n} d_s, \qquad
     \mathrm{SE} = \frac{1}{\sqrt n}
         \sqrt{\frac{1}{n-1}\sum_{s=1}^{n} (d_s - \bar d)^2}
+
+The page writes the experiment out in its visible cells; this module holds
+its settings and its results.
 """
 
 from __future__ import annotations
@@ -24,11 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reviewkit.autoencoders.data import photo_patches
-from reviewkit.autoencoders.experiments import Lab
 from reviewkit.autoencoders.models import AutoencoderConfig
-from reviewkit.autoencoders.probes import label_efficiency
-from reviewkit.autoencoders.training import untrained_autoencoder
 from reviewkit.checks import (
     check_choice,
     check_distinct,
@@ -37,7 +36,7 @@ from reviewkit.checks import (
     check_tuple,
 )
 
-__all__ = ["TransferConfig", "TransferResult", "transfer_experiment"]
+__all__ = ["TransferConfig", "TransferResult"]
 
 
 @dataclass(frozen=True)
@@ -127,48 +126,3 @@ class TransferResult:
         d = self.gain(baseline)  # (seeds, counts)
         # SE = std(d, ddof=1) / sqrt(n)
         return d.mean(axis=0), d.std(axis=0, ddof=1) / np.sqrt(len(d))
-
-
-def transfer_experiment(
-    lab: Lab, config: TransferConfig | None = None
-) -> TransferResult:
-    """Train the wide autoencoder on photo patches and probe it on digits.
-
-    Models come from ``lab.cache``; the digits are ``lab.digits``; the photo
-    patches are cut with seed 0 (training) and seed 1 (validation, 180), as
-    ``lab.photos`` holds them.
-
-    Args:
-        lab: The chapter's lab (its seeds are not used: ``config.seeds`` are).
-        config: The experiment; ``None`` uses :class:`TransferConfig` defaults.
-
-    Returns:
-        Accuracies of photo codes, untrained codes and raw pixels.
-    """
-    config = TransferConfig() if config is None else config
-    if not isinstance(config, TransferConfig):
-        raise TypeError(f"config must be a TransferConfig, got {type(config).__name__}")
-    ae = config.autoencoder()
-    # the lab's patches when the count matches (cutting patches takes a second)
-    lab_train, val = lab.photos  # (1437, 8, 8), (180, 8, 8)
-    if config.n_patches == len(lab_train):
-        train = lab_train
-    else:
-        train = photo_patches(config.n_patches, seed=0)  # (n_patches, 8, 8)
-    d = lab.digits
-    photo = lab.code_features(lambda s: lab.cache.get(ae, train, val, s))
-    untrained = lab.code_features(lambda s: untrained_autoencoder(ae, s))
-    counts, seeds = config.labels_per_class, config.seeds
-
-    def curve(featurize):
-        return label_efficiency(featurize, d.y_train, d.y_test, counts, seeds)
-
-    photo_all = [lab.probe(lab.cache.get(ae, train, val, s)) for s in seeds]
-    return TransferResult(
-        config=config,
-        photo=curve(photo).accuracies,
-        untrained=curve(untrained).accuracies,
-        raw=curve(lab.raw_features).accuracies,
-        photo_all=np.array(photo_all),
-        raw_all=lab.raw_accuracy(),
-    )

@@ -1,9 +1,9 @@
 """The autoencoder chapter's shared test fixture: one small lab per session."""
 
 import pytest
+from autoencoders.lab import Lab, LabSize
 
 from reviewkit.autoencoders.cache import ModelCache
-from reviewkit.autoencoders.experiments import Lab, LabSize
 
 #: The pages' experiments at test size: 30 epochs (the pages use 50; the
 #: claims already hold at 30) and 600 training images for the 16x16 models.

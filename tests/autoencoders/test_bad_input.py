@@ -33,7 +33,6 @@ from reviewkit.autoencoders.data import (
     photo_patches,
     upsample,
 )
-from reviewkit.autoencoders.experiments import Lab, LabSize
 from reviewkit.autoencoders.inpainting import inpaint_from_neighbours
 from reviewkit.autoencoders.models import AutoencoderConfig, build_model, init_weights
 from reviewkit.autoencoders.probes import (
@@ -411,12 +410,6 @@ CASES = [
      ValueError, r"^config's hidden=1000000000000, code_size=32 and image_shape="
      r"\(8, 8\) need 1\.94e\+14 weights \(7\.23e\+05 GiB in float32\), more than "
      r"can be allocated$"),
-    ("Lab size not a LabSize", lambda: Lab(size=3), TypeError,
-     r"^size must be of type LabSize, got int$"),
-    ("Lab cache a folder", lambda: Lab(cache="build/cache"), TypeError,
-     r"^cache must be of type ModelCache, got str$"),
-    ("LabSize repeated seed", lambda: LabSize(seeds=(0, 1, 0)), ValueError,
-     r"^seeds must not repeat a value, got 0 more than once$"),
     ("TransferConfig repeated seed", lambda: TransferConfig(seeds=(3, 3)),
      ValueError, r"^seeds must not repeat a value, got 3 more than once$"),
     ("TransferConfig repeated count",
