@@ -39,7 +39,8 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     Returns:
         Values and column indices, each of shape ``(N, min(k, W))``, and
         whether a row may hold :math:`-\\infty` among them (``k >= W``, or
-        a tie, which two :math:`-\\infty` values are).
+        a tie across the cut at :math:`-\\infty`); ``False`` proves every
+        kept value finite.
     """
     if k >= scores.shape[1]:
         return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
@@ -47,9 +48,15 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
     if not bool(equal.any()):  # the common case: one check per step
         return values[:, :k], index[:, :k], False
-    for row in equal[:, k - 1].nonzero().flatten().tolist():  # the cut splits a tie
-        values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
-    return (*_order_by_value_then_index(values[:, :k], index[:, :k]), True)
+    # per row, 1 if the cut splits a tie and 2 more if the tie is at -inf (a
+    # kept slot of probability zero: then the k-th value is -inf, and so is
+    # the one after it); one read for both
+    cut = equal[:, k - 1].to(torch.int8) + 2 * (values[:, k - 1] == -math.inf)
+    codes = cut.tolist()
+    for row, code in enumerate(codes):
+        if code:
+            values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
+    return (*_order_by_value_then_index(values[:, :k], index[:, :k]), 3 in codes)
 
 
 def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
