@@ -1,32 +1,41 @@
 """Agreement: reviewkit and transformers must return the same n-best lists.
 
-Before a cell is timed, :func:`check_cell` decodes it with both searches (and
-the floor) and :func:`compare` checks the lists hypothesis by hypothesis, with
-scores equal within :func:`tolerance`. Ties, found by :func:`boundary_gaps`,
-are the only excuse for a difference; anything else raises
-:class:`DisagreementError` and stops the benchmark.
+Before a cell is timed, :func:`check_cell` (:func:`check_batch_cell` for a
+batch of prompts) decodes it with both searches (and the floor) and
+:func:`compare` checks the lists hypothesis by hypothesis, with scores equal
+within :func:`tolerance`. Ties, found by :func:`boundary_gaps`, are the only
+excuse for a difference; anything else raises :class:`DisagreementError` and
+stops the benchmark.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import torch
 
-from benchmarks.floor import floor_search
+from benchmarks.floor import floor_search, floor_search_batch
 from benchmarks.grid import BOS, EOS, EOS_LENGTH_PENALTY, reviewkit_rules
-from benchmarks.hf_model import RNNForCausalLM, hf_config, hf_generate
+from benchmarks.hf_model import (
+    RNNForCausalLM,
+    hf_config,
+    hf_generate,
+    hf_generate_batch,
+    padded_batch,
+)
 from reviewkit.beam.charlm import RNNLanguageModel
-from reviewkit.beam.search import beam_search
+from reviewkit.beam.search import beam_search, beam_search_batch
 
 __all__ = [
     "TOLERANCE",
     "ULPS",
     "DisagreementError",
     "boundary_gaps",
+    "check_batch_cell",
     "check_cell",
     "close",
     "compare",
@@ -63,6 +72,7 @@ def compare(
     beam_size: int,
     *,
     eos: bool = False,
+    prompt_length: int = 1,
 ) -> dict[str, Any]:
     """Check the two n-best lists (and the floor's scores) against each other.
 
@@ -79,7 +89,7 @@ def compare(
     # with eos both rank by score / L: compare what they rank by
     penalty = EOS_LENGTH_PENALTY if eos else 0.0
     a_scores = [float(h.score) / len(h.tokens) ** penalty for h in ours]
-    b_tokens = [_ended(s[1:], eos) for s in theirs.sequences.tolist()]
+    b_tokens = [_ended(s[prompt_length:], eos) for s in theirs.sequences.tolist()]
     if beam_size == 1:  # greedy: scores holds each step's logits
         steps = torch.stack(theirs.scores, dim=1).log_softmax(dim=-1)  # (1, T, M)
         chosen = steps.gather(2, theirs.sequences[:, 1:, None])  # (1, T, 1)
@@ -125,7 +135,10 @@ def compare(
 
 
 def boundary_gaps(
-    lm: RNNLanguageModel, beam_size: int, length: int
+    lm: RNNLanguageModel,
+    beam_size: int,
+    length: int,
+    prompt: Sequence[int] = (BOS,),
 ) -> list[tuple[float, float]]:
     """How clearly each step's beam is decided, along the floor's path.
 
@@ -137,13 +150,13 @@ def boundary_gaps(
     follow different hypotheses.
     """
     emb, rnn, head = lm.embedding, lm.rnn, lm.head
-    tokens = torch.full((1,), BOS, dtype=torch.long)  # (n,)
+    tokens = torch.tensor([list(prompt)], dtype=torch.long)  # (1, P): read at once
     scores = torch.zeros(1)  # (n,)
     state = None
     gaps = []
     for _ in range(length):
-        out, state = rnn(emb(tokens)[:, None], state)  # (n, 1, H)
-        log_probs = torch.log_softmax(head(out[:, 0]), dim=-1)  # (n, M)
+        out, state = rnn(emb(tokens), state)  # (n, P or 1, H)
+        log_probs = torch.log_softmax(head(out[:, -1]), dim=-1)  # (n, M)
         flat = (scores[:, None] + log_probs).view(-1)  # (n*M,)
         values, index = flat.topk(min(beam_size + 1, flat.numel()))
         kth = float(values[min(beam_size, values.numel()) - 1])
@@ -156,7 +169,7 @@ def boundary_gaps(
             )
         )
         scores, index = values[:beam_size], index[:beam_size]
-        tokens = index % log_probs.shape[1]  # (k,)
+        tokens = (index % log_probs.shape[1])[:, None]  # (k, 1)
         state = state[:, index // log_probs.shape[1]]  # (layers, k, H)
     return gaps
 
@@ -198,6 +211,76 @@ def check_cell(
 
     gaps = boundary_gaps(lm, beam_size, length)
     ties = [t + 1 for t, (gap, kth) in enumerate(gaps) if gap <= tolerance(kth)]
+    try:
+        check = compare_at(length) | {"verified_length": length}
+    except DisagreementError as error:
+        if not ties:
+            raise
+        check = compare_at(ties[0]) | {
+            "verified_length": ties[0],
+            "full_length": str(error),
+        }
+    return check | {"tie_steps": len(ties), "first_tie": ties[0] if ties else None}
+
+
+_GAPS = ("max_score_difference", "max_floor_difference")
+
+
+def check_batch_cell(
+    lm: RNNLanguageModel,
+    hf: RNNForCausalLM,
+    prompts: Sequence[Sequence[int]],
+    beam_size: int,
+    length: int,
+) -> dict[str, Any]:
+    """:func:`check_cell` for a batch: every prompt's list must agree.
+
+    reviewkit decodes the prompts with ``beam_search_batch``, transformers
+    the same prompts padded on the left with an attention mask, the floor
+    with :func:`~benchmarks.floor.floor_search_batch`; each prompt's lists
+    are compared by :func:`compare`. A tie in any prompt (see
+    :func:`boundary_gaps`) excuses a difference after it, as in
+    :func:`check_cell`: the whole batch is then compared at the first tie.
+
+    Raises:
+        DisagreementError: If a prompt's lists differ with no tie to explain
+            it, or differ already before the first tie.
+    """
+    batch = padded_batch(prompts)
+    width, k = batch[0].shape[1], beam_size
+
+    def compare_at(n: int) -> dict[str, Any]:
+        ours = beam_search_batch(
+            lm, n, k, prompts=prompts, rules=reviewkit_rules(False)
+        )
+        theirs = hf_generate_batch(hf, batch, hf_config(k, n, scores=True))
+        floor = floor_search_batch(lm, list(map(list, prompts)), k, n)
+        checks = []
+        for i, found in enumerate(ours):
+            rows = slice(i * k, (i + 1) * k)
+            one = SimpleNamespace(
+                sequences=theirs.sequences[rows],
+                sequences_scores=theirs.sequences_scores[rows],
+            )
+            try:
+                checks.append(compare(found, one, floor[i], k, prompt_length=width))
+            except DisagreementError as error:
+                raise DisagreementError(f"prompt {i}: {error}") from None
+        return {
+            "same_hypotheses": True,
+            "max_score_difference": max(c["max_score_difference"] for c in checks),
+            "max_floor_difference": max(c["max_floor_difference"] for c in checks),
+            "ties_broken_differently": sum(
+                c["ties_broken_differently"] for c in checks
+            ),
+        }
+
+    ties = sorted(
+        t + 1
+        for prompt in prompts
+        for t, (gap, kth) in enumerate(boundary_gaps(lm, k, length, prompt))
+        if gap <= tolerance(kth)
+    )
     try:
         check = compare_at(length) | {"verified_length": length}
     except DisagreementError as error:

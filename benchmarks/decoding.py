@@ -21,6 +21,13 @@ and ``early_stopping="never"`` (the same stopping rule), both ranking by the
 score over the length. The floor is the same loop as above (no end token):
 the work a step cannot avoid.
 
+A third set (``part == "batch"``) decodes batches of 8 and 32 prompts of
+unequal lengths (1 to 8 tokens, :func:`~benchmarks.grid.batch_prompts`) at
+once: reviewkit's ``beam_search_batch`` on the ragged list, ``generate`` on
+the same prompts padded on the left with an attention mask, and the floor's
+batched loop (:func:`~benchmarks.floor.floor_search_batch`); each prompt's
+n-best lists are checked as above before timing.
+
 Every cell first checks that reviewkit and transformers return the same n-best
 lists with scores within 1e-4 of each other (and that the floor reaches the
 same final scores); the benchmark stops with an error otherwise. Then each
@@ -73,12 +80,13 @@ from benchmarks.grid import (  # noqa: E402
     EOS_LENGTH_PENALTY,
     EOS_PROBABILITY,
     FULL,
+    PROMPT_LENGTHS,
     QUICK,
 )
 from benchmarks.hf_model import TRANSFORMERS_VERSION, build_models  # noqa: E402
 from benchmarks.machine import machine, versions  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
-from benchmarks.timing import profile_cell, run_cell  # noqa: E402
+from benchmarks.timing import profile_cell, run_batch_cell, run_cell  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             for t in grid.eos_lengths
         ]
     )
+    batch_jobs = [
+        (grid.batch_hidden_size, m, k, t, n)
+        for m in grid.batch_vocab_sizes
+        for k in grid.batch_beam_sizes
+        for t in grid.batch_lengths
+        for n in grid.batch_sizes
+    ]
     cells = []
     with torch.inference_mode():
         for h in sorted({job[1] for job in jobs}):
@@ -151,6 +166,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"{part:4} H={h:<3} M={m:<5} k={k:<2} T={t:<3}  "
                     + "  ".join(f"{n} {1e3 * v:8.2f} ms" for n, v in med.items())
+                    + f"  ({len(cell['times']['floor'])} runs)",
+                    flush=True,
+                )
+
+        for h in sorted({job[0] for job in batch_jobs}):
+            vocab = sorted({job[1] for job in batch_jobs if job[0] == h})
+            models = build_models(h, vocab, args.cell, args.seed)
+            for _, m, k, t, n in (job for job in batch_jobs if job[0] == h):
+                cell = run_batch_cell(models, h, m, k, t, n, grid)
+                cells.append(cell)
+                med = report.median_times(cell)
+                print(
+                    f"batch H={h:<3} M={m:<5} k={k:<2} T={t:<3} N={n:<2}  "
+                    + "  ".join(f"{name} {1e3 * v:8.2f} ms" for name, v in med.items())
                     + f"  ({len(cell['times']['floor'])} runs)",
                     flush=True,
                 )
@@ -186,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cell": args.cell,
             "seed": args.seed,
             "bos": BOS,
-            "batch": 1,
+            "batch": 1,  # but in the batched cells
             "dtype": "float32",
             "tolerance": TOLERANCE,
             "tolerance_ulps": ULPS,
@@ -213,6 +242,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "eos": EOS,
             "length_penalty": EOS_LENGTH_PENALTY,
             "eos_probability": EOS_PROBABILITY,
+        },
+        "batch": {
+            "hidden_size": grid.batch_hidden_size,
+            "vocab_size": list(grid.batch_vocab_sizes),
+            "beam_size": list(grid.batch_beam_sizes),
+            "length": list(grid.batch_lengths),
+            "batch_size": list(grid.batch_sizes),
+            "prompt_lengths": [1, PROMPT_LENGTHS],
         },
         "cells": cells,
         "profiles": profiles,

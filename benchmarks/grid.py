@@ -1,14 +1,18 @@
 """What the decoding benchmark decodes: the tokens, the cells and the grid.
 
 Every decode starts from :data:`BOS`; the ``eos`` cells end hypotheses at
-:data:`EOS` and rank them by score over length. A :class:`Grid` lists the
-cells (H, M, k, T) to time and how to time them; :data:`FULL` is the grid of
-the committed results and :data:`QUICK` a few cells for development.
+:data:`EOS` and rank them by score over length; the ``batch`` cells decode
+several prompts of unequal lengths at once (:func:`batch_prompts`). A
+:class:`Grid` lists the cells (H, M, k, T) to time and how to time them;
+:data:`FULL` is the grid of the committed results and :data:`QUICK` a few
+cells for development.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import torch
 
 from reviewkit.beam.rules import SearchRules
 
@@ -18,13 +22,18 @@ __all__ = [
     "EOS_LENGTH_PENALTY",
     "EOS_PROBABILITY",
     "FULL",
+    "PROMPT_LENGTHS",
     "QUICK",
     "Grid",
+    "batch_prompts",
     "reviewkit_rules",
 ]
 
 #: Token every decode starts from (a one-token prompt, the same for all three).
 BOS = 0
+
+#: A batched cell's prompts have 1 to this many tokens (see :func:`batch_prompts`).
+PROMPT_LENGTHS = 8
 
 #: End token of the ``eos`` cells, and the length penalty they rank with.
 EOS = 1
@@ -62,6 +71,27 @@ class Grid:
     eos_vocab_sizes: tuple[int, ...] = ()  # ... their M ...
     eos_beam_sizes: tuple[int, ...] = ()  # ... their k (> 1: a pool needs a beam)
     eos_lengths: tuple[int, ...] = ()  # ... and their maximum T
+    batch_hidden_size: int = 64  # the batched cells' H ...
+    batch_vocab_sizes: tuple[int, ...] = ()  # ... their M ...
+    batch_beam_sizes: tuple[int, ...] = ()  # ... their k ...
+    batch_lengths: tuple[int, ...] = ()  # ... their T ...
+    batch_sizes: tuple[int, ...] = ()  # ... and how many prompts, N
+
+
+def batch_prompts(batch_size: int, vocab_size: int, seed: int = 0) -> list[list[int]]:
+    """``batch_size`` prompts of unequal lengths for the batched cells.
+
+    Prompt ``i`` is :data:`BOS` and then ``i % PROMPT_LENGTHS`` tokens drawn
+    with ``seed`` (so lengths 1 to :data:`PROMPT_LENGTHS`, each as often).
+    """
+    g = torch.Generator().manual_seed(seed)
+    return [
+        [
+            BOS,
+            *torch.randint(0, vocab_size, (i % PROMPT_LENGTHS,), generator=g).tolist(),
+        ]
+        for i in range(batch_size)
+    ]
 
 
 #: The grid of the issue: small enough for 2 cores in about ten minutes.
@@ -83,6 +113,10 @@ FULL = Grid(
     eos_vocab_sizes=(100, 1000),
     eos_beam_sizes=(4, 16),
     eos_lengths=(50, 200),
+    batch_vocab_sizes=(100, 1000),
+    batch_beam_sizes=(4, 16),
+    batch_lengths=(50,),
+    batch_sizes=(8, 32),
 )
 
 #: A few cells for development (``--quick``): about half a minute.
@@ -103,4 +137,8 @@ QUICK = Grid(
     eos_vocab_sizes=(100,),
     eos_beam_sizes=(4,),
     eos_lengths=(50,),
+    batch_vocab_sizes=(100,),
+    batch_beam_sizes=(4,),
+    batch_lengths=(20,),
+    batch_sizes=(8,),
 )

@@ -38,6 +38,8 @@ __all__ = [
     "build_models",
     "hf_config",
     "hf_generate",
+    "hf_generate_batch",
+    "padded_batch",
 ]
 
 #: The transformers release the wrapper is written against: ``generate``'s
@@ -79,11 +81,36 @@ class RNNForCausalLM(PreTrainedModel, GenerationMixin):
         self,
         input_ids: torch.Tensor,  # (N, L)
         cache: torch.Tensor | None = None,  # (layers, N, H)
+        attention_mask: torch.Tensor | None = None,  # (N, L + cached)
         **kwargs: Any,
     ) -> CausalLMOutputWithPast:
-        """Logits for every position of ``input_ids`` and the new state."""
+        """Logits for every position of ``input_ids`` and the new state.
+
+        A left-padded batch (``attention_mask`` 0 on the padding) is read
+        without its padding: the rows of each real length together, as
+        reviewkit reads a ragged batch, so both start from the same states.
+        Only the last position's logits are returned then, all ``generate``
+        reads.
+        """
+        if cache is None and attention_mask is not None and not attention_mask.all():
+            return self._prefill_padded(input_ids, attention_mask)
         out, state = self.lm.rnn(self.lm.embedding(input_ids), cache)  # (N, L, H)
         return CausalLMOutputWithPast(logits=self.lm.head(out), cache=state)
+
+    def _prefill_padded(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> CausalLMOutputWithPast:
+        """The left-padded prompts read one real length at a time."""
+        n, width = input_ids.shape
+        lengths = attention_mask.sum(1)  # (N,)
+        last = self.lm.head.weight.new_empty(n, self.config.vocab_size)  # (N, M)
+        state = self.lm.head.weight.new_empty(1, n, self.config.hidden_size)
+        for length in lengths.unique().tolist():
+            rows = (lengths == length).nonzero().flatten()
+            ids = input_ids[rows, width - length :]  # (n_l, length)
+            out, hidden = self.lm.rnn(self.lm.embedding(ids))  # (n_l, length, H)
+            last[rows], state[:, rows] = self.lm.head(out[:, -1]), hidden
+        return CausalLMOutputWithPast(logits=last[:, None], cache=state)
 
     def _reorder_cache(self, cache: torch.Tensor, beam_idx: torch.Tensor):
         return cache.index_select(1, beam_idx)
@@ -92,7 +119,31 @@ class RNNForCausalLM(PreTrainedModel, GenerationMixin):
 def hf_generate(model: RNNForCausalLM, config: GenerationConfig) -> Any:
     """Canonical fixed-length beam search with transformers from BOS."""
     prompt = torch.full((1, 1), BOS, dtype=torch.long)
-    return model.generate(prompt, generation_config=config)
+    # the mask says the prompt is real: BOS is also the pad id, from which
+    # generate would otherwise infer a mask of padding
+    mask = torch.ones_like(prompt)
+    return model.generate(prompt, attention_mask=mask, generation_config=config)
+
+
+def padded_batch(prompts: Sequence[Sequence[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prompts of unequal lengths, padded on the left, and their attention mask."""
+    width = max(len(p) for p in prompts)
+    ids = torch.full((len(prompts), width), BOS, dtype=torch.long)  # (N, P)
+    mask = torch.zeros(len(prompts), width, dtype=torch.long)  # (N, P)
+    for row, prompt in enumerate(prompts):
+        ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
+        mask[row, width - len(prompt) :] = 1
+    return ids, mask
+
+
+def hf_generate_batch(
+    model: RNNForCausalLM,
+    batch: tuple[torch.Tensor, torch.Tensor],
+    config: GenerationConfig,
+) -> Any:
+    """``generate`` on a left-padded batch ``(ids, mask)`` of :func:`padded_batch`."""
+    ids, mask = batch
+    return model.generate(ids, attention_mask=mask, generation_config=config)
 
 
 def hf_config(

@@ -59,6 +59,7 @@ from benchmarks.targets import (
     FLAT_RATIO,
     FLOOR_RATIO,
     SMALL_MODEL_SPEEDUP,
+    WORST_CELL_RATIO,
     Target,
     targets,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "MIN_REPEATS",
     "RESULTS_PATH",
     "SMALL_MODEL_SPEEDUP",
+    "WORST_CELL_RATIO",
     "Target",
     "agreement",
     "cell_rows",

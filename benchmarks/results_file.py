@@ -17,6 +17,7 @@ from typing import Any
 __all__ = [
     "METHODS",
     "MIN_REPEATS",
+    "PARTS",
     "RESULTS_PATH",
     "cell_key",
     "load_results",
@@ -111,11 +112,19 @@ def cell_key(cell: Mapping[str, Any]) -> tuple[int, ...]:
     return tuple(int(cell[k]) for k in _CELL_KEYS)
 
 
+#: The parts of a results file: the grid, the long-T run, the cells with an
+#: end token and the batched cells.
+PARTS: tuple[str, ...] = ("grid", "long", "eos", "batch")
+
+
 def part_cells(results: Mapping[str, Any], part: str) -> list[Mapping[str, Any]]:
-    """The cells of one part (``"grid"``, ``"long"`` or ``"eos"``), by size."""
-    if part not in ("grid", "long", "eos"):
-        raise ValueError(f"part must be 'grid', 'long' or 'eos', got {part!r}")
-    return sorted((c for c in results["cells"] if c["part"] == part), key=cell_key)
+    """The cells of one part (one of :data:`PARTS`), by size (and batch size)."""
+    if part not in PARTS:
+        raise ValueError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
+    return sorted(
+        (c for c in results["cells"] if c["part"] == part),
+        key=lambda c: (*cell_key(c), c.get("batch_size", 1)),
+    )
 
 
 def median_times(cell: Mapping[str, Any]) -> dict[str, float]:

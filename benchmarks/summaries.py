@@ -86,10 +86,12 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
     Args:
         results: What :func:`load_results` returned.
         part: ``"grid"`` for the main grid, ``"long"`` for the long-T run,
-            ``"eos"`` for the cells decoded with an end token.
+            ``"eos"`` for the cells decoded with an end token, ``"batch"``
+            for the batched ones.
 
     Returns:
-        Rows with keys ``H``, ``M``, ``k``, ``T``, ``reviewkit``,
+        Rows with keys ``H``, ``M``, ``k``, ``T`` (and ``N``, the batch size,
+        for ``"batch"``), ``reviewkit``,
         ``transformers``, ``floor`` (medians in milliseconds),
         ``reviewkit/floor``, ``transformers/floor`` and
         ``reviewkit/transformers``.
@@ -100,6 +102,8 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
         row: dict[str, Any] = dict(
             zip(("H", "M", "k", "T"), cell_key(cell), strict=True)
         )
+        if part == "batch":
+            row["N"] = cell["batch_size"]
         row.update({m: 1e3 * med[m] for m in METHODS})
         row["reviewkit/floor"] = med["reviewkit"] / med["floor"]
         row["transformers/floor"] = med["transformers"] / med["floor"]

@@ -1,8 +1,9 @@
 """The decoding benchmark's targets and whether the results meet them.
 
-Four targets (issue 12): reviewkit close to the floor, faster than
-transformers everywhere and much faster on small models, and a per-step cost
-flat in T. :func:`targets` judges a results file against them.
+Five targets: reviewkit close to the floor, faster than transformers
+everywhere and much faster on small models, and a per-step cost flat in T
+(issue 12); and no grid cell far above the floor (issue 21).
+:func:`targets` judges a results file against them.
 """
 
 from __future__ import annotations
@@ -16,11 +17,21 @@ from typing import Any
 from benchmarks.scaling import LONG_MIN, SHORT_MAX, flatness
 from benchmarks.summaries import cell_rows
 
-__all__ = ["FLAT_RATIO", "FLOOR_RATIO", "SMALL_MODEL_SPEEDUP", "Target", "targets"]
+__all__ = [
+    "FLAT_RATIO",
+    "FLOOR_RATIO",
+    "SMALL_MODEL_SPEEDUP",
+    "WORST_CELL_RATIO",
+    "Target",
+    "targets",
+]
 
 #: Target (issue 12): the median over the grid of reviewkit's time over the
 #: floor's, per cell, is at most this.
 FLOOR_RATIO: float = 1.10
+
+#: Target (issue 21): no grid cell's reviewkit/floor is above this.
+WORST_CELL_RATIO: float = 1.30
 
 #: Target: on small-model cells (H = 64, M <= 1000) reviewkit is at least this
 #: many times faster than transformers.
@@ -51,14 +62,16 @@ class Target:
 
 
 def targets(results: Mapping[str, Any]) -> list[Target]:
-    """Judge the results against the benchmark's four targets.
+    """Judge the results against the benchmark's five targets.
 
     Args:
         results: What :func:`load_results` returned.
 
     Returns:
         The targets ``"floor"`` (median of reviewkit/floor over the grid at
-        most :data:`FLOOR_RATIO`), ``"transformers"`` (reviewkit faster on
+        most :data:`FLOOR_RATIO`), ``"worst cell"`` (every grid cell's
+        reviewkit/floor at most :data:`WORST_CELL_RATIO`; measured: the
+        largest), ``"transformers"`` (reviewkit faster on
         every cell; measured: the largest reviewkit/transformers),
         ``"small models"`` (at least :data:`SMALL_MODEL_SPEEDUP` times faster
         where H = 64 and M <= 1000; measured: the smallest speed-up) and
@@ -75,6 +88,7 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
 
     floor = statistics.median(r["reviewkit/floor"] for r in rows)
     worst_floor = [r for r in rows if r["reviewkit/floor"] > FLOOR_RATIO]
+    worst_cells = [r for r in rows if r["reviewkit/floor"] > WORST_CELL_RATIO]
     slower = [r for r in rows if r["reviewkit/transformers"] >= 1.0]
     small = [r for r in rows if r["H"] == 64 and r["M"] <= 1000]
     for r in small:
@@ -92,6 +106,13 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
             ""
             if floor <= FLOOR_RATIO
             else f"{len(worst_floor)} of {len(rows)} cells above {FLOOR_RATIO}",
+        ),
+        Target(
+            "worst cell",
+            f"every grid cell's reviewkit/floor <= {WORST_CELL_RATIO}",
+            max(r["reviewkit/floor"] for r in rows),
+            not worst_cells,
+            where(worst_cells, "reviewkit/floor", ".2f"),
         ),
         Target(
             "transformers",

@@ -1,10 +1,12 @@
 """Timing and profiling: how long each method takes on a cell, and where.
 
 :func:`runners` gives the three decodes of a cell (reviewkit, transformers,
-the floor) as calls with no arguments; :func:`time_methods` times them,
-interleaved, after a warm-up; :func:`run_cell` checks agreement and then
-times one cell. :func:`profile_runner` and :func:`profile_cell` split one
-decode's time into torch operators and Python functions.
+the floor) as calls with no arguments (:func:`batch_runners` for a batch of
+prompts); :func:`time_methods` times them, interleaved, after a warm-up;
+:func:`run_cell` checks agreement and then times one cell
+(:func:`run_batch_cell` a batched one). :func:`profile_runner` and
+:func:`profile_cell` split one decode's time into torch operators and Python
+functions.
 """
 
 from __future__ import annotations
@@ -18,16 +20,24 @@ from typing import Any
 
 import torch
 
-from benchmarks.agreement import check_cell
-from benchmarks.floor import floor_search
-from benchmarks.grid import BOS, Grid, reviewkit_rules
-from benchmarks.hf_model import RNNForCausalLM, hf_config, hf_generate
+from benchmarks.agreement import check_batch_cell, check_cell
+from benchmarks.floor import floor_search, floor_search_batch
+from benchmarks.grid import BOS, Grid, batch_prompts, reviewkit_rules
+from benchmarks.hf_model import (
+    RNNForCausalLM,
+    hf_config,
+    hf_generate,
+    hf_generate_batch,
+    padded_batch,
+)
 from reviewkit.beam.charlm import RNNLanguageModel
-from reviewkit.beam.search import beam_search
+from reviewkit.beam.search import beam_search, beam_search_batch
 
 __all__ = [
+    "batch_runners",
     "profile_cell",
     "profile_runner",
+    "run_batch_cell",
     "run_cell",
     "runners",
     "time_methods",
@@ -80,6 +90,58 @@ def runners(
         ),
         "transformers": lambda: hf_generate(hf, config),
         "floor": lambda: floor_search(lm, beam_size, length),
+    }
+
+
+def batch_runners(
+    lm: RNNLanguageModel,
+    hf: RNNForCausalLM,
+    prompts: list[list[int]],
+    beam_size: int,
+    length: int,
+) -> dict[str, Callable[[], object]]:
+    """The three timed decodes of a batch of prompts of unequal lengths.
+
+    reviewkit is given the prompts as they are (a ragged list), transformers
+    the same prompts padded on the left with their attention mask, built once
+    outside the timing, as a caller of ``generate`` would hold them.
+    """
+    batch = padded_batch(prompts)
+    config = hf_config(beam_size, length, scores=False)
+    rules = reviewkit_rules(False)
+    return {
+        "reviewkit": lambda: beam_search_batch(
+            lm, length, beam_size, prompts=prompts, rules=rules, check=False
+        ),
+        "transformers": lambda: hf_generate_batch(hf, batch, config),
+        "floor": lambda: floor_search_batch(lm, prompts, beam_size, length),
+    }
+
+
+def run_batch_cell(
+    models: dict[int, tuple[RNNLanguageModel, RNNForCausalLM]],
+    hidden_size: int,
+    vocab_size: int,
+    beam_size: int,
+    length: int,
+    batch_size: int,
+    grid: Grid,
+) -> dict[str, Any]:
+    """Check agreement on a batch of :func:`batch_prompts`, then time the three."""
+    lm, hf = models[vocab_size]
+    prompts = batch_prompts(batch_size, vocab_size)
+    check = check_batch_cell(lm, hf, prompts, beam_size, length)
+    times = time_methods(batch_runners(lm, hf, prompts, beam_size, length), grid)
+    return {
+        "part": "batch",
+        "hidden_size": hidden_size,
+        "vocab_size": vocab_size,
+        "beam_size": beam_size,
+        "length": length,
+        "batch_size": batch_size,
+        "prompt_lengths": [len(p) for p in prompts],
+        "check": check,
+        "times": times,
     }
 
 

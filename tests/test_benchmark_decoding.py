@@ -28,13 +28,14 @@ if str(ROOT) not in sys.path:  # the report lives beside the harness, not in rev
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import report as benchmarks  # noqa: E402
-from benchmarks.floor import floor_search  # noqa: E402
+from benchmarks.floor import floor_search, floor_search_batch  # noqa: E402
 from benchmarks.grid import (  # noqa: E402
     BOS,
     EOS,
     EOS_LENGTH_PENALTY,
     EOS_PROBABILITY,
     Grid,
+    batch_prompts,
 )
 from benchmarks.results_file import write_results  # noqa: E402
 
@@ -122,6 +123,58 @@ def test_wide_beam_is_exhaustive_search(hf_model, seed):
     for a, b, c in zip(exact, theirs.sequences_scores, floor, strict=True):
         assert float(b) == pytest.approx(a.score, abs=1e-4)
         assert float(c) == pytest.approx(a.score, abs=1e-4)
+
+
+@pytest.mark.parametrize(("batch_size", "beam_size", "length"), [(5, 3, 6), (9, 2, 4)])
+def test_a_batch_of_unequal_prompts_agrees_prompt_by_prompt(
+    agreement, hf_model, batch_size, beam_size, length
+):
+    """The batched cells' check: each prompt's lists agree, padding or not."""
+    lm, hf = tiny(hf_model, 6)
+    prompts = batch_prompts(batch_size, 6)
+    assert len({len(p) for p in prompts}) > 1  # unequal lengths, so some padding
+    with torch.inference_mode():
+        check = agreement.check_batch_cell(lm, hf, prompts, beam_size, length)
+        floor = floor_search_batch(lm, prompts, beam_size, length)
+        for prompt, scores in zip(prompts, floor, strict=True):
+            alone = beam_search(lm, length, beam_size, prompt=prompt)
+            assert scores.tolist() == pytest.approx([h.score for h in alone], abs=1e-5)
+    assert check["same_hypotheses"]
+    assert check["max_score_difference"] <= agreement.TOLERANCE
+
+
+def test_the_wrapper_reads_a_padded_batch_without_its_padding(hf_model):
+    """The masked prefill gives each row the state of its prompt read alone."""
+    lm, hf = tiny(hf_model, 6)
+    prompts = [[0, 3, 4], [0], [0, 5]]
+    ids, mask = hf_model.padded_batch(prompts)
+    assert ids.tolist() == [[0, 3, 4], [0, 0, 0], [0, 0, 5]]
+    assert mask.tolist() == [[1, 1, 1], [0, 0, 1], [0, 1, 1]]
+    with torch.inference_mode():
+        out = hf(ids, attention_mask=mask)
+        for row, prompt in enumerate(prompts):
+            log_probs, state = lm.start(torch.tensor([prompt]))
+            assert torch.allclose(out.logits[row, -1].log_softmax(-1), log_probs[0])
+            assert torch.equal(out.cache[:, row], state[:, 0])
+
+
+def test_a_batch_with_a_mismatch_is_refused(agreement, hf_model, monkeypatch):
+    """A batched check fails, naming the prompt, when one prompt's lists differ."""
+    lm, hf = tiny(hf_model, 6)
+    real = agreement.beam_search_batch
+
+    def wrong(*args, **kwargs):
+        found = real(*args, **kwargs)
+        found[2] = found[2][::-1]  # prompt 2's list out of order
+        return found
+
+    monkeypatch.setattr(agreement, "beam_search_batch", wrong)
+    monkeypatch.setattr(agreement, "boundary_gaps", lambda *a: [(1.0, -1.0)] * 4)
+    with (
+        pytest.raises(agreement.DisagreementError, match="prompt 2"),
+        torch.inference_mode(),
+    ):
+        agreement.check_batch_cell(lm, hf, batch_prompts(4, 6), 3, 4)
 
 
 def test_wrapper_shares_the_module(hf_model):

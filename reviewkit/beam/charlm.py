@@ -179,6 +179,10 @@ class RNNLanguageModel(nn.Module):
         """Reorder the rows of the hidden state ``(1, N, H)`` along ``index``."""
         return state.index_select(1, index)
 
+    def concat(self, states: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The rows of hidden states ``(1, N_i, H)`` one after the other."""
+        return torch.cat(list(states), dim=1)
+
     # -- stateless decoding interface ------------------------------------------
 
     def next_log_probs(self, prefixes: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,8 @@ from reviewkit.beam.validation import (
     as_prompts,
     check_log_probs,
     check_token_ids,
+    is_ragged,
+    prompt_groups,
     warn_if_unnormalised,
 )
 from reviewkit.checks import check_bool, check_instance, check_int
@@ -34,6 +36,7 @@ __all__ = [
     "StatefulLanguageModel",
     "advance",
     "as_stateful",
+    "can_concat",
     "decoder_inputs",
     "start",
 ]
@@ -43,7 +46,12 @@ class StatefulLanguageModel(Protocol):
     """A model that carries its own state from one decoding step to the next.
 
     The state is opaque to the decoders: they only pass it back to
-    :meth:`advance` and reorder its rows with :meth:`select`.
+    :meth:`advance` and reorder its rows with :meth:`select`. One more method
+    is optional: ``concat(states)``, the rows of a list of states one after
+    the other, lets :func:`~reviewkit.beam.search.beam_search_batch` decode
+    prompts of different lengths in one loop (each length is read by
+    :meth:`start` on its own, then the states are joined); without it, such
+    a batch is decoded one length at a time, with the same results.
     """
 
     vocab_size: int  #: ``M``, the number of token ids
@@ -160,6 +168,8 @@ def start(
     With ``check=False`` unnormalised rows only warn
     (:func:`~reviewkit.beam.validation.warn_if_unnormalised`).
     """
+    if is_ragged(prompts):
+        return _start_ragged(model, prompts, check, name)
     vocab = model.vocab_size  # None only for a PrefixAdapter not yet called
     if vocab is not None:
         check_token_ids(name, prompts, vocab)
@@ -171,6 +181,34 @@ def start(
     if vocab is None:
         check_token_ids(name, prompts, model.vocab_size)
     return log_probs, state
+
+
+def _start_ragged(
+    model: StatefulLanguageModel, prompts: torch.Tensor, check: bool, name: str
+) -> tuple[torch.Tensor, Any]:
+    """:func:`start` on a ragged batch: each length apart, then one state.
+
+    Each group of prompts of one length is read by ``model.start`` as it
+    would be alone; the states are joined with ``model.concat`` and put back
+    in the batch's order with ``model.select``.
+    """
+    if not can_concat(model):
+        raise TypeError(
+            f"{name} of different lengths need a model with a concat(states) "
+            f"method to be read in one batch; {type(model).__name__} has none"
+        )
+    groups = prompt_groups(prompts)
+    read = [start(model, group, check=check, name=name) for _, group in groups]
+    order = torch.tensor([row for rows, _ in groups for row in rows])
+    back = torch.argsort(order)  # row i of the batch is row back[i] of the groups
+    log_probs = torch.cat([lp for lp, _ in read]).index_select(0, back)
+    state = model.select(model.concat([state for _, state in read]), back)  # type: ignore[attr-defined]
+    return log_probs, state
+
+
+def can_concat(model: StatefulLanguageModel) -> bool:
+    """Whether ``model`` can join states: a ``concat(states)`` method."""
+    return callable(getattr(model, "concat", None))
 
 
 def advance(

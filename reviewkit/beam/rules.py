@@ -281,8 +281,10 @@ class SearchRules:
             windows = history.unfold(1, n, 1)  # (R, W, n): every n-gram so far
             suffix = history[:, history.shape[1] - n + 1 :]  # (R, n-1)
             match = (windows[:, :, : n - 1] == suffix[:, None, :]).all(2)  # (R, W)
+            last = windows[:, :, n - 1]  # (R, W): the token each n-gram ends in
+            match &= last >= 0  # not the padding of a shorter prompt in a batch
             hits = torch.zeros(out.shape, dtype=torch.long)  # (R, M)
-            hits.scatter_add_(1, windows[:, :, n - 1], match.long())
+            hits.scatter_add_(1, last.clamp(min=0), match.long())
             out[hits > 0] = -math.inf
         if ban_eos:
             out[:, eos] = -math.inf

@@ -22,6 +22,7 @@ from reviewkit.beam.interface import (
     LanguageModel,
     StatefulLanguageModel,
     advance,
+    can_concat,
     decoder_inputs,
     start,
 )
@@ -29,6 +30,7 @@ from reviewkit.beam.pool import pool_loop
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
 from reviewkit.beam.trace import beam_trace
+from reviewkit.beam.validation import is_ragged, prompt_groups
 from reviewkit.checks import check_int
 
 __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
@@ -68,7 +70,9 @@ def beam_search_batch(
         model: A :data:`~reviewkit.beam.interface.LanguageModel`.
         length: Most tokens to generate, ``T >= 1`` (end token included).
         beam_size: Beam width ``k >= 1``.
-        prompts: Token ids ``(N, P)`` (of one length); ``None``: one empty.
+        prompts: Token ids ``(N, P)``, or a sequence of prompts of different
+            lengths (each a sequence of ids or a 1-D tensor); ``None``: one
+            empty prompt. Every prompt gets the list it gets alone.
         rules: End token, banned tokens and ranking
             (:class:`~reviewkit.beam.rules.SearchRules`).
         check: Validate every model output (shape, NaN, normalisation).
@@ -129,6 +133,14 @@ def _search(
     :func:`~reviewkit.beam.trace.beam_trace`, one prompt at a time.
     """
     rules.check_beam(beam_size)
+    if is_ragged(prompts) and (rules.groups > 1 or not can_concat(model)):
+        # one search per prompt length; a prompt's result is its own in any batch
+        results: list[list[Hypothesis]] = [[] for _ in range(prompts.shape[0])]
+        for rows, group in prompt_groups(prompts):
+            found = _search(model, length, beam_size, group, rules, check)
+            for row, hypotheses in zip(rows, found, strict=True):
+                results[row] = hypotheses
+        return results
     if rules.groups > 1:
         return [
             beam_trace(model, length, beam_size, prompt=p, rules=rules, check=check)[0]

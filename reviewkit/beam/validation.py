@@ -1,7 +1,7 @@
 """Checks of what goes into and comes out of a model: prompts and log-probs.
 
 :func:`as_prompts` turns a caller's prompt into token ids (refusing floats,
-strings, ragged batches and ids out of range, by name);
+strings and ids out of range, by name; a ragged batch is padded);
 :func:`check_log_probs` is what decoders run on every model output when
 ``check=True``: a model may give a token log-probability :math:`-\\infty` (a
 banned token), but not NaN or :math:`+\\infty`, not a row without a single
@@ -23,12 +23,15 @@ from reviewkit.checks import check_int, check_tensor
 
 __all__ = [
     "NORMALISATION_TOL",
+    "PAD",
     "UnnormalisedRowsWarning",
     "as_prompts",
     "check_id_list",
     "check_id_tensor",
     "check_log_probs",
     "check_token_ids",
+    "is_ragged",
+    "prompt_groups",
     "warn_if_unnormalised",
 ]
 
@@ -164,33 +167,38 @@ def check_id_list(name: str, tokens: Any, vocab: int) -> list[int]:
     return ids
 
 
-def as_prompts(prompt: Any, batch: bool) -> torch.Tensor:
+#: Fills the left of a shorter prompt in a ragged batch (never a token id).
+PAD = -1
+
+
+def as_prompts(prompt: Any, batch: bool, *, name: str | None = None) -> torch.Tensor:
     """Return a prompt ``(P,)``, or with ``batch`` prompts ``(N, P)``, as ``(N, P)``.
 
     ``prompt`` is ``None`` (one empty prompt), a tensor or a sequence of ints
     (nested for a batch); floats, bools and strings are refused, and so are
-    ragged batches and negative ids (:func:`~reviewkit.beam.interface.start`
-    checks ids against the model's vocabulary).
+    negative ids (:func:`~reviewkit.beam.interface.start` checks ids against
+    the model's vocabulary). A batch may be ragged, a sequence of prompts of
+    different lengths: each is checked as a prompt of its own, and the result
+    is padded on the left with :data:`PAD` to the longest
+    (:func:`prompt_groups` splits it again).
     """
-    name = "prompts" if batch else "prompt"
+    name = name or ("prompts" if batch else "prompt")
     if prompt is None:
         return torch.zeros(1, 0, dtype=torch.long)
     if not isinstance(prompt, torch.Tensor):
         if isinstance(prompt, str | bytes):
             raise TypeError(f"{name} must be token ids, got {type(prompt).__name__}")
-        rows = prompt if batch and isinstance(prompt, Sequence) else ()
-        rows = [p for p in rows if isinstance(p, Sequence | torch.Tensor)]
-        lengths = sorted({len(p) for p in rows if not isinstance(p, str)})
-        if len(lengths) > 1:
-            raise ValueError(
-                f"{name} are ragged (prompts of lengths {lengths}): a batch needs "
-                "prompts of one length. Decode them one at a time (beam_search "
-                "with prompt=...) or in groups of equal length; padding them "
-                "would change what the model reads"
-            )
+        rows = list(prompt) if batch and isinstance(prompt, Sequence) else []
+        nested = [p for p in rows if isinstance(p, Sequence | torch.Tensor)]
+        if nested and len(nested) == len(rows):
+            lengths = {len(p) for p in rows}
+            if len(lengths) > 1 or any(isinstance(p, torch.Tensor) for p in rows):
+                return _ragged(name, rows)
         try:
             values = torch.as_tensor(prompt)
         except (TypeError, ValueError, RuntimeError):
+            if nested and len(nested) == len(rows):  # the row at fault, by name
+                return _ragged(name, rows)
             raise TypeError(
                 f"{name} must be a LongTensor or a sequence of ints, "
                 f"got {type(prompt).__name__}"
@@ -208,3 +216,31 @@ def as_prompts(prompt: Any, batch: bool) -> torch.Tensor:
         raise ValueError(f"{name} must hold at least one prompt, got shape (0, P)")
     check_token_ids(name, prompt)
     return prompt if batch else prompt[None, :]
+
+
+def _ragged(name: str, rows: list[Any]) -> torch.Tensor:
+    """Prompts of different lengths ``rows``, each checked, left-padded ``(N, P)``."""
+    prompts = [as_prompts(p, False, name=f"{name}[{i}]")[0] for i, p in enumerate(rows)]
+    out = torch.full((len(prompts), max(len(p) for p in prompts)), PAD)
+    for i, p in enumerate(prompts):
+        out[i, out.shape[1] - len(p) :] = p
+    return out
+
+
+def is_ragged(prompts: torch.Tensor) -> bool:
+    """Whether ``prompts`` ``(N, P)`` from :func:`as_prompts` holds padding."""
+    return prompts.shape[1] > 0 and bool((prompts[:, 0] == PAD).any())
+
+
+def prompt_groups(prompts: torch.Tensor) -> list[tuple[list[int], torch.Tensor]]:
+    """Split prompts ``(N, P)`` into groups of one length, without their padding.
+
+    Returns ``(rows, group)`` pairs, shortest prompts first: ``group`` is
+    ``prompts[rows]`` with the padding cut off, shape ``(len(rows), P_g)``.
+    """
+    lengths = (prompts != PAD).sum(1).tolist()
+    groups: dict[int, list[int]] = {}
+    for row, n in enumerate(lengths):
+        groups.setdefault(n, []).append(row)
+    width = prompts.shape[1]
+    return [(rows, prompts[rows][:, width - n :]) for n, rows in sorted(groups.items())]

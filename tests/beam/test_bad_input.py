@@ -69,10 +69,16 @@ CASES = [
     ("id = M", lambda: beam_search(RNN, 3, 2, prompt=[5]), ValueError, "prompt"),
     ("2-d prompt", lambda: beam_search(RNN, 3, 2, prompt=[[1]]), ValueError, "prompt"),
     (
-        "ragged prompts",
-        lambda: beam_search_batch(RNN, 3, 2, prompts=[[1], [1, 2]]),
+        "ragged prompts, one id = M",
+        lambda: beam_search_batch(RNN, 3, 2, prompts=[[1], [1, 5]]),
         ValueError,
-        "prompts are ragged (prompts of lengths [1, 2])",
+        "prompts must hold token ids < 5",
+    ),
+    (
+        "ragged prompts, one of floats",
+        lambda: beam_search_batch(RNN, 3, 2, prompts=[[1], [1.5, 2]]),
+        TypeError,
+        "prompts[1] must hold integer token ids",
     ),
     (
         "empty batch",

@@ -15,6 +15,7 @@ from reviewkit.beam.interface import (
 )
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.tree import worked_example
+from reviewkit.beam.validation import as_prompts
 
 
 def uniform(prefixes):
@@ -59,6 +60,21 @@ def test_start_checks_prompt_ids_before_the_model_sees_them():
     with pytest.raises(ValueError, match="prompts must hold token ids < 2"):
         start(Counting(worked_example(), 2), torch.tensor([[2]]))
     assert calls == []
+
+
+def test_a_ragged_batch_is_read_one_length_at_a_time_then_joined():
+    """start on prompts of different lengths: each length read alone, rows in order."""
+    model = RNNLanguageModel(5, 4, seed=0).eval()
+    prompts = as_prompts([[1, 2], [], [3, 4], [0]], batch=True)
+    with torch.inference_mode():
+        log_probs, state = start(model, prompts)
+        for row, prompt in enumerate([[1, 2], [], [3, 4], [0]]):
+            alone, alone_state = start(model, torch.tensor([prompt], dtype=torch.long))
+            assert torch.equal(log_probs[row], alone[0])
+            assert torch.equal(state[:, row], alone_state[:, 0])
+    # a model that cannot join states is told so, by name
+    with pytest.raises(TypeError, match="concat"):
+        start(PrefixAdapter(uniform, 3), as_prompts([[1], [1, 2]], batch=True))
 
 
 def test_outputs_are_checked_only_with_check():

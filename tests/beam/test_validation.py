@@ -10,12 +10,15 @@ import torch
 from reviewkit.beam.search import beam_search
 from reviewkit.beam.tree import worked_example
 from reviewkit.beam.validation import (
+    PAD,
     UnnormalisedRowsWarning,
     as_prompts,
     check_id_list,
     check_id_tensor,
     check_log_probs,
     check_token_ids,
+    is_ragged,
+    prompt_groups,
 )
 
 
@@ -58,12 +61,20 @@ def test_prompts_become_long_tensors_of_shape_n_by_p():
     )
 
 
-def test_ragged_prompts_are_named_with_what_to_do():
-    """Prompts of different lengths: the error says ragged, the lengths and the fix."""
-    with pytest.raises(ValueError, match=r"ragged \(prompts of lengths \[1, 3\]\)"):
-        as_prompts([[1], [1, 2, 3]], batch=True)
-    with pytest.raises(ValueError, match="one at a time"):
-        as_prompts(([1, 2], (3,)), batch=True)
+def test_ragged_prompts_are_padded_on_the_left_and_split_back():
+    """Prompts of different lengths: each checked, padded with PAD, grouped again."""
+    prompts = as_prompts([[1], [2, 3, 4], [], torch.tensor([5, 6, 7])], batch=True)
+    assert prompts.tolist() == [[PAD, PAD, 1], [2, 3, 4], [PAD, PAD, PAD], [5, 6, 7]]
+    assert is_ragged(prompts) and not is_ragged(as_prompts([[1], [2]], batch=True))
+    groups = [(rows, group.tolist()) for rows, group in prompt_groups(prompts)]
+    assert groups == [([2], [[]]), ([0], [[1]]), ([1, 3], [[2, 3, 4], [5, 6, 7]])]
+    # each prompt is checked as one, and named by its place in the batch
+    with pytest.raises(ValueError, match=r"prompts\[1\] must hold token ids >= 0"):
+        as_prompts([[1], [2, -3]], batch=True)
+    with pytest.raises(TypeError, match=r"prompts\[0\] must hold integer token ids"):
+        as_prompts([[1.5], [2, 3]], batch=True)
+    with pytest.raises(ValueError, match=r"prompts\[1\] must have shape \(P,\)"):
+        as_prompts([[1], [[2, 3]]], batch=True)
 
 
 def test_id_lists_and_id_tensors_are_checked_by_name():
