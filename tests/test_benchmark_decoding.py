@@ -405,9 +405,10 @@ def test_committed_worst_cell_excess_is_bookkeeping(committed):
     ops = benchmarks.profile_rows(committed, cell)
     assert any(op["floor calls"] == 0 for op in ops[:4])
     calls = {op["name"]: op["reviewkit calls"] for op in ops}
-    # one tie check per step, and at most two more when the beams are read back
-    assert worst["T"] <= calls["aten::any"] <= worst["T"] + 2
-    assert worst["T"] <= calls["aten::eq"] <= worst["T"] + 2  # and a few at the end
+    # one tie check per step, and up to three looks before the loop at whether
+    # the prompts are padded (a ragged batch)
+    assert worst["T"] <= calls["aten::any"] <= worst["T"] + 3
+    assert worst["T"] <= calls["aten::eq"] <= worst["T"] + 3
     assert calls["aten::gather"] >= worst["T"]  # back-pointers read at the end
 
 
