@@ -116,7 +116,7 @@ class RNNLanguageModel(nn.Module):
         (Checking the ids first would cost a pass over them at every step.)
         """
         try:
-            return self.embedding(tokens)
+            return self._modules["embedding"](tokens)  # type: ignore[misc]
         except IndexError:
             check_token_ids(name, tokens, self.vocab_size)  # raises, by name
             raise
@@ -163,7 +163,7 @@ class RNNLanguageModel(nn.Module):
         # one cheap test per decoding step; the detailed checks only if it fails
         ok = isinstance(tokens, torch.Tensor) and tokens.dtype == torch.long
         ok = ok and tokens.ndim == 1 and isinstance(state, torch.Tensor)
-        if not (ok and state.shape == (1, len(tokens), self.hidden_size)):
+        if not (ok and state.shape == (1, tokens.shape[0], self.hidden_size)):
             self._check_shape("tokens", tokens, ndim=1, empty=True)
             want = (1, tokens.shape[0], self.hidden_size)
             if check_tensor("state", state, ndim=3).shape != want:
@@ -171,9 +171,13 @@ class RNNLanguageModel(nn.Module):
                     f"state must have shape {want} (one hidden state per token), "
                     f"got {tuple(state.shape)}"
                 )
+        # the submodules from their dict: nn.Module's attribute lookup costs
+        # about 2 us a name, and a step needs three
+        modules = self._modules
         emb = self._embed("tokens", tokens[:, None])  # (N, 1, H)
-        out, hidden = self.rnn(emb, state)  # (N, 1, H)
-        return torch.log_softmax(self.head(out[:, 0]), dim=-1), hidden
+        out, hidden = modules["rnn"](emb, state)  # type: ignore[misc]  # (N, 1, H)
+        logits = modules["head"](out[:, 0])  # type: ignore[misc]
+        return torch.log_softmax(logits, dim=-1), hidden
 
     def select(self, state: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
         """Reorder the rows of the hidden state ``(1, N, H)`` along ``index``."""

@@ -133,7 +133,7 @@ def _search(
     :func:`~reviewkit.beam.trace.beam_trace`, one prompt at a time.
     """
     rules.check_beam(beam_size)
-    if is_ragged(prompts) and (rules.groups > 1 or not can_concat(model)):
+    if (rules.groups > 1 or not can_concat(model)) and is_ragged(prompts):
         # one search per prompt length; a prompt's result is its own in any batch
         results: list[list[Hypothesis]] = [[] for _ in range(prompts.shape[0])]
         for rows, group in prompt_groups(prompts):
@@ -178,23 +178,25 @@ def _beam_loop(
             lp = log_probs.to(dtype) if cast else log_probs
             if masking:
                 lp = rules.mask(lp, history, t, length)
-            lp = lp.view(n, width, vocab)  # (N, w, M)
             if eos is not None and bool(done.any()):
                 # A finished hypothesis can only repeat eos, at no cost.
                 pad = torch.full_like(lp, -math.inf)
-                pad[..., pad_token] = 0.0
-                lp = torch.where(done[..., None], pad, lp)
-            # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t})
-            cand = (scores[..., None] + lp).reshape(n, width * vocab)
+                pad[:, pad_token] = 0.0
+                lp = torch.where(done.view(-1, 1), pad, lp)
+            # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), rows (N w, M)
+            cand = (scores.reshape(-1, 1) + lp).view(n, width * vocab)
             # (N, w'); maybe_dead: False proves every kept score finite
             scores, flat, maybe_dead = top_k(cand, min(beam_size, width * vocab))
             parent, token = flat // vocab, flat % vocab  # (N, w') each
             parents.append(parent)
             chosen.append(token)
             totals.append(scores)
-            if offsets_width != width:  # the beam widened: recompute once
-                offsets, offsets_width = torch.arange(n)[:, None] * width, width
-            rows = (parent + offsets).reshape(-1)  # rows of the state to keep
+            if n == 1:  # one prompt: a parent's slot is its row of the state
+                rows = parent.view(-1)
+            else:  # rows of the state to keep
+                if offsets_width != width:  # the beam widened: recompute once
+                    offsets, offsets_width = torch.arange(n)[:, None] * width, width
+                rows = (parent + offsets).view(-1)
             if eos is not None:
                 done = done.gather(1, parent) | rules.is_end(token)
             if history is not None:

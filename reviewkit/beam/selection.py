@@ -20,6 +20,10 @@ from reviewkit.beam.hypothesis import Hypothesis
 
 __all__ = ["finish", "live_inputs", "read_back", "top_k"]
 
+#: :func:`top_k` settles ties in Python on at most this many values, on more
+#: with tensor operations (measured here: below ~100 numbers, Python is cheaper).
+_ON_HOST = 128
+
 
 def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
@@ -45,6 +49,8 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     if k >= scores.shape[1]:
         return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
     values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
+    if values.numel() <= _ON_HOST:
+        return _settle_on_host(scores, values, index, k)
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
     if not bool(equal.any()):  # the common case: one check per step
         return values[:, :k], index[:, :k], False
@@ -57,6 +63,38 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
         if code:
             values[row, :k], index[row, :k] = _top_row_exact(scores[row], k)
     return (*_order_by_value_then_index(values[:, :k], index[:, :k]), 3 in codes)
+
+
+def _settle_on_host(
+    scores: torch.Tensor, values: torch.Tensor, index: torch.Tensor, k: int
+) -> tuple[torch.Tensor, torch.Tensor, bool]:
+    """:func:`top_k` after its ``topk``, with the ties settled in Python.
+
+    The same rule on the same ``k + 1`` values per row, for results small
+    enough that a few Python comparisons cost less than launching tensor
+    operations on them: a row whose cut splits a tie is settled on its whole
+    row, any other row's ``k`` kept entries are ordered by value, then index.
+    """
+    rows = values.tolist()
+    # sorted rows: a repeated value is a tie of neighbours (NaN never repeats)
+    if all(len(set(row)) == len(row) for row in rows):
+        return values[:, :k], index[:, :k], False  # the common case
+    kept_values, kept_index, dead = [], [], False
+    for row, (vals, cols) in enumerate(zip(rows, index.tolist(), strict=True)):
+        if vals[k - 1] == vals[k]:  # the cut splits a tie
+            dead = dead or vals[k - 1] == -math.inf
+            exact = _top_row_exact(scores[row], k)
+            kept_values.append(exact[0].tolist())
+            kept_index.append(exact[1].tolist())
+        else:
+            order = sorted(range(k), key=lambda c: (-vals[c], cols[c]))
+            kept_values.append([vals[c] for c in order])
+            kept_index.append([cols[c] for c in order])
+    return (
+        torch.tensor(kept_values, dtype=values.dtype),
+        torch.tensor(kept_index, dtype=index.dtype),
+        dead,
+    )
 
 
 def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -141,23 +179,46 @@ def read_back(
     by_step = [_stack(xs, width, fill) for xs, fill in ((pointers, 0), (tokens, pad))]
     all_pointers, all_tokens = by_step  # (T', N, w) each
     all_scores = _stack(scores, width, 0.0)  # (T', N, w)
-    slots = torch.empty(steps, n, j, dtype=torch.long)  # slot of each step
-    slot = slot.clone()
     if same_end is None:  # plain beam search: every path runs to the end
         same_end = bool((last == steps - 1).all())
-    for t in range(steps - 1, -1, -1):
-        slots[t] = slot
-        parent = all_pointers[t].gather(1, slot)  # (N, J): slot one step earlier
-        slot = parent if same_end else torch.where(last >= t, parent, slot)
+    if same_end:
+        slots = _slots_from_the_end(all_pointers, slot)
+    else:
+        slots = torch.empty(steps, n, j, dtype=torch.long)  # slot of each step
+        slot = slot.clone()
+        for t in range(steps - 1, -1, -1):
+            slots[t] = slot
+            parent = all_pointers[t].gather(1, slot)  # (N, J): slot at t - 1
+            slot = torch.where(last >= t, parent, slot)
     out_tokens = all_tokens.gather(2, slots).permute(1, 2, 0)  # (N, J, T')
     totals = all_scores.gather(2, slots).permute(1, 2, 0).double()  # (N, J, T')
-    before = torch.cat([totals.new_zeros(n, j, 1), totals[..., :-1]], dim=2)
     # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), only up to the last token
-    gains = totals - before  # (N, J, T')
+    gains = torch.diff(totals, dim=2, prepend=totals.new_zeros(n, j, 1))  # (N, J, T')
     if same_end:
         return out_tokens, gains
     within = torch.arange(steps)[None, None, :] <= last[..., None]  # (N, J, T')
     return torch.where(within, out_tokens, pad), torch.where(within, gains, 0.0)
+
+
+def _slots_from_the_end(pointers: torch.Tensor, slot: torch.Tensor) -> torch.Tensor:
+    """Each step's slot ``(T', N, J)`` on the paths to slots ``(N, J)`` of the end.
+
+    Following the pointers back one step at a time costs a few tensor
+    operations per step. Instead, the maps "slot at step t + 1 -> slot at
+    step t" are composed by doubling (a Hillis-Steele scan): after round
+    ``r``, ``maps[t]`` sends a slot at step ``min(t + 2^r, T' - 1)`` to its
+    ancestor at step ``t``, so ``ceil(log2 T')`` rounds reach the end.
+    """
+    steps, n, width = pointers.shape
+    maps = torch.empty_like(pointers)  # maps[t]: slot at step t + 1 -> slot at t
+    maps[:-1] = pointers[1:]
+    maps[-1] = torch.arange(width)  # the last step: itself
+    shift = 1
+    while shift < steps:
+        # (f o g)[x] = f[g[x]]: first the later map g, then the earlier f
+        maps[:-shift] = maps[:-shift].gather(2, maps[shift:])
+        shift *= 2
+    return maps.gather(2, slot.expand(steps, n, slot.shape[1]))
 
 
 def _stack(xs: list[torch.Tensor], width: int, fill: float) -> torch.Tensor:

@@ -118,7 +118,9 @@ def warn_if_unnormalised(log_probs: Any) -> None:
         and log_probs.numel()
     ):
         return
-    error = torch.logsumexp(log_probs.double(), dim=1).abs().max().item()
+    if log_probs.dtype not in (torch.float32, torch.float64):
+        log_probs = log_probs.double()  # half precision cannot resolve the tolerance
+    error = torch.logsumexp(log_probs, dim=1).abs().max().item()
     if not error <= max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps):
         warnings.warn(
             f"model output rows are not log-probabilities (|logsumexp| up to "
@@ -228,8 +230,13 @@ def _ragged(name: str, rows: list[Any]) -> torch.Tensor:
 
 
 def is_ragged(prompts: torch.Tensor) -> bool:
-    """Whether ``prompts`` ``(N, P)`` from :func:`as_prompts` holds padding."""
-    return prompts.shape[1] > 0 and bool((prompts[:, 0] == PAD).any())
+    """Whether ``prompts`` ``(N, P)`` from :func:`as_prompts` holds padding.
+
+    One prompt is never padded (it sets the width), so that case costs no
+    tensor operation.
+    """
+    n, width = prompts.shape
+    return n > 1 and width > 0 and bool((prompts[:, 0] == PAD).any())
 
 
 def prompt_groups(prompts: torch.Tensor) -> list[tuple[list[int], torch.Tensor]]:
