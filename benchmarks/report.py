@@ -49,11 +49,14 @@ from benchmarks.results_file import (
 from benchmarks.scaling import exponents, flatness, long_rows, per_step_fits
 from benchmarks.summaries import (
     agreement,
+    batch_sentence,
     cell_rows,
+    flat_sentence,
     greedy_sentence,
     profile_rows,
     ratio_summary,
     run_spread,
+    worst_cell_sentence,
 )
 from benchmarks.targets import (
     FLAT_RATIO,
@@ -74,8 +77,10 @@ __all__ = [
     "WORST_CELL_RATIO",
     "Target",
     "agreement",
+    "batch_sentence",
     "cell_rows",
     "exponents",
+    "flat_sentence",
     "flatness",
     "greedy_sentence",
     "load_results",
@@ -88,4 +93,5 @@ __all__ = [
     "ratio_summary",
     "run_spread",
     "targets",
+    "worst_cell_sentence",
 ]

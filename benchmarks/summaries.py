@@ -20,11 +20,14 @@ from benchmarks.results_file import METHODS, cell_key, median_times, part_cells
 
 __all__ = [
     "agreement",
+    "batch_sentence",
     "cell_rows",
+    "flat_sentence",
     "greedy_sentence",
     "profile_rows",
     "ratio_summary",
     "run_spread",
+    "worst_cell_sentence",
 ]
 
 _RATIOS = ("reviewkit/floor", "transformers/floor", "reviewkit/transformers")
@@ -224,4 +227,132 @@ def greedy_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
     return (
         f"At k = 1 reviewkit takes {span} times the floor's time, below the floor "
         f"in {below} of {cells}: {why}."
+    )
+
+
+def _span(values: Sequence[float]) -> str:
+    """``"0.81"`` or ``"0.81 to 0.95"``: the range of values at two decimals."""
+    lo, hi = f"{min(values):.2f}", f"{max(values):.2f}"
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def batch_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The Performance page's sentence on the batched cells.
+
+    Args:
+        rows: :func:`cell_rows` of part ``"batch"`` (may be empty: a results
+            file written before the benchmark timed batches has none).
+
+    Returns:
+        One sentence, true of the rows whatever their ratios: in how many
+        batched cells reviewkit is faster than transformers, and the range of
+        its time against transformers' and the floor's.
+    """
+    if not rows:
+        return (
+            "This results file has no batched cells (it was written before the "
+            "benchmark timed batches); rerunning nox -s bench adds them."
+        )
+    n = len(rows)
+    faster = sum(r["reviewkit/transformers"] < 1 for r in rows)
+    where = "the one batched cell" if n == 1 else f"the {n} batched cells"
+    if faster == 0:
+        verdict = f"reviewkit is not faster than transformers in {where}"
+        if n > 1:
+            verdict = f"reviewkit is faster than transformers in none of {where}"
+    elif faster == n:
+        verdict = "reviewkit is faster than transformers in " + (
+            where if n == 1 else f"all {n} batched cells"
+        )
+    else:
+        verdict = f"reviewkit is faster than transformers in {faster} of {where}"
+    return (
+        f"{verdict}, taking "
+        f"{_span([r['reviewkit/transformers'] for r in rows])} times "
+        "transformers' time and "
+        f"{_span([r['reviewkit/floor'] for r in rows])} times the floor's."
+    )
+
+
+def flat_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
+    """The Performance page's sentence on how flat each cost per step is in T.
+
+    Args:
+        rows: :func:`~benchmarks.scaling.flatness`' rows.
+        goal: The largest long-over-short ratio that counts as flat.
+
+    Returns:
+        One sentence, true of the rows whatever their ratios: reviewkit's
+        largest ratio against the goal and, when it misses, whether the floor
+        (whose step does the same work at every length) grew as much.
+    """
+
+    def largest(method: str) -> float:
+        return max(r["ratio"] for r in rows if r["method"] == method)
+
+    rk, floor = largest("reviewkit"), largest("floor")
+    head = (
+        "reviewkit's cost per step over the long lengths is "
+        f"{'at most' if rk <= goal else 'up to'} {rk:.2f} times its cost over "
+        f"the short ones (target: at most {goal:g})"
+    )
+    if rk <= goal:
+        return head + (
+            ": it stores back-pointers and reads the sequences back once, at the end."
+        )
+    if floor > goal:
+        by_cell = {(r["H"], r["M"], r["k"], r["method"]): r["ratio"] for r in rows}
+        relative = max(
+            ratio / by_cell[(h, m, k, "floor")]
+            for (h, m, k, method), ratio in by_cell.items()
+            if method == "reviewkit"
+        )
+        return head + (
+            f", and the floor's up to {floor:.2f} times, although the floor's step "
+            "does the same work at every length: the machine itself ran the long "
+            "decodes more slowly in this run. Measured against the floor's growth "
+            f"in the same cells, reviewkit's step grew at most {relative:.2f} times, "
+            + ("within the target." if relative <= goal else "beyond the target too.")
+        )
+    return head + (
+        f", while the floor's grew by at most {floor:.2f} times: something in "
+        "reviewkit's step grows with T."
+    )
+
+
+def worst_cell_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
+    """The Performance page's sentence on the grid cells furthest above the floor.
+
+    Args:
+        rows: :func:`cell_rows`' grid rows.
+        goal: The largest reviewkit/floor a cell may have.
+
+    Returns:
+        One sentence, true of the rows whatever their ratios: the worst cell
+        and, if some are above ``goal``, how many, by hidden size and length.
+    """
+    worst = max(rows, key=lambda r: r["reviewkit/floor"])
+    name = "H = {H}, M = {M}, k = {k}, T = {T}".format(**worst)
+    ratio = worst["reviewkit/floor"]
+    above = [r for r in rows if r["reviewkit/floor"] > goal]
+    if not above:
+        return (
+            f"Every one of the {len(rows)} cells is within {goal:g} times the "
+            f"floor; the worst, {name}, is at {ratio:.2f}."
+        )
+
+    def spread(key: str) -> str:
+        counts = {
+            v: sum(r[key] == v for r in above) for v in sorted({r[key] for r in above})
+        }
+        parts = [f"{c} with {key} = {v}" for v, c in counts.items()]
+        return (
+            parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        )
+
+    return (
+        f"{len(above)} of the {len(rows)} cells {'is' if len(above) == 1 else 'are'} "
+        f"above {goal:g} times the "
+        f"floor, the worst, {name}, at {ratio:.2f}; by size, {spread('H')}, and "
+        f"by length, {spread('T')}."
     )

@@ -81,10 +81,15 @@ def targets(results: Mapping[str, Any]) -> list[Target]:
     rows = cell_rows(results, "grid")
 
     def where(bad: list[dict[str, Any]], key: str, fmt: str) -> str:
-        return "; ".join(
-            f"H={r['H']} M={r['M']} k={r['k']} T={r['T']}: {format(r[key], fmt)}"
-            for r in bad
-        )
+        """The cells that miss, by name; beyond three, how many and the worst."""
+
+        def name(r: dict[str, Any]) -> str:
+            return f"H={r['H']} M={r['M']} k={r['k']} T={r['T']}: {format(r[key], fmt)}"
+
+        if len(bad) <= 3:
+            return "; ".join(name(r) for r in bad)
+        worst = max(bad, key=lambda r: r[key])
+        return f"{len(bad)} of {len(rows)} cells, the worst {name(worst)}"
 
     floor = statistics.median(r["reviewkit/floor"] for r in rows)
     worst_floor = [r for r in rows if r["reviewkit/floor"] > FLOOR_RATIO]

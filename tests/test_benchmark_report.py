@@ -337,3 +337,93 @@ def test_greedy_sentence_is_true_of_every_outcome(ratios, expected):
 def test_greedy_sentence_needs_a_greedy_cell():
     with pytest.raises(ValueError, match="k == 1"):
         summaries.greedy_sentence([{"k": 4, "reviewkit/floor": 1.1}])
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        ([], "no batched cells"),
+        ([0.5], "faster than transformers in the one batched cell, taking 0.50 times"),
+        ([1.2], "is not faster than transformers in the one batched cell, taking 1.20"),
+        ([0.3, 0.5], "faster than transformers in all 2 batched cells, taking 0.30 to"),
+        ([1.1, 1.3], "faster than transformers in none of the 2 batched cells"),
+        ([0.5, 0.6, 1.1], "faster than transformers in 2 of the 3 batched cells"),
+    ],
+)
+def test_batch_sentence_is_true_of_every_outcome(ratios, expected):
+    """No batched cells, all, none or some faster than transformers: each said so."""
+    rows = [{"reviewkit/transformers": r, "reviewkit/floor": 1.25} for r in ratios]
+    sentence = summaries.batch_sentence(rows)
+    assert expected in sentence
+    assert sentence.endswith(".") and "  " not in sentence
+    if ratios:
+        assert sentence.endswith("and 1.25 times the floor's.")
+
+
+def flat_rows(reviewkit, floor):
+    return [
+        {"H": 64, "M": 1000, "k": k, "method": method, "ratio": ratio}
+        for k, (rk, fl) in enumerate(zip(reviewkit, floor, strict=True))
+        for method, ratio in (("reviewkit", rk), ("floor", fl), ("transformers", 2.0))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reviewkit", "floor", "expected"),
+    [
+        ([1.02, 1.05], [1.0, 1.3], "at most 1.05 times its cost over the short ones"),
+        ([1.3, 1.05], [1.0, 1.02], "while the floor's grew by at most 1.02 times"),
+        ([1.3, 1.1], [1.25, 1.0], "reviewkit's step grew at most 1.10 times, within"),
+        ([1.5, 1.1], [1.15, 1.0], "grew at most 1.30 times, beyond the target too."),
+    ],
+)
+def test_flat_sentence_is_true_of_every_outcome(reviewkit, floor, expected):
+    """Flat, not flat alone, not flat with a drifting floor (within or beyond)."""
+    sentence = summaries.flat_sentence(flat_rows(reviewkit, floor), 1.1)
+    assert expected in sentence
+    assert sentence.endswith(".") and "(target: at most 1.1)" in sentence
+    assert ("up to" in sentence.split("(")[0]) == (max(reviewkit) > 1.1)
+
+
+def test_flat_sentence_compares_each_cell_with_its_own_floor():
+    """The relative growth pairs a cell's reviewkit with the same cell's floor."""
+    sentence = summaries.flat_sentence(flat_rows([1.4, 1.0], [1.2, 1.4]), 1.1)
+    assert "grew at most 1.17 times" in sentence  # 1.4 / 1.2, not 1.4 / 1.4
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        (
+            [1.1, 1.2],
+            "Every one of the 2 cells is within 1.3 times the floor; the worst",
+        ),
+        ([1.1, 1.5], "1 of the 2 cells is above 1.3 times the floor, the worst"),
+        (
+            [1.4, 1.5, 1.0],
+            "by size, 1 with H = 64 and 1 with H = 256, and by length, 2",
+        ),
+    ],
+)
+def test_worst_cell_sentence_is_true_of_every_outcome(ratios, expected):
+    """All within the goal, one above it, several across sizes."""
+    rows = [
+        {"H": 64 * 4**i, "M": 100, "k": 4, "T": 10, "reviewkit/floor": r}
+        for i, r in enumerate(ratios)
+    ]
+    sentence = summaries.worst_cell_sentence(rows, 1.3)
+    assert expected in sentence
+    assert f"at {max(ratios):.2f}" in sentence and sentence.endswith(".")
+
+
+def test_many_cells_above_the_floor_are_counted_not_listed():
+    """Beyond three cells, the worst-cell detail gives the count and the worst."""
+    results = good_results()
+    grid = [c for c in results["cells"] if c["part"] == "grid"]
+    for i, cell in enumerate(grid[:5]):
+        cell["times"]["reviewkit"] = [
+            (1.4 + i / 100) * t for t in cell["times"]["floor"]
+        ]
+    got = {t.name: t for t in benchmarks.targets(results)}
+    worst = "H={} M={} k={} T={}: 1.44".format(*cell_key(grid[4]))
+    assert got["worst cell"].detail == f"5 of {len(grid)} cells, the worst {worst}"
