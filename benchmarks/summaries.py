@@ -23,6 +23,7 @@ __all__ = [
     "batch_sentence",
     "cell_rows",
     "flat_sentence",
+    "gaps_sentence",
     "greedy_sentence",
     "profile_rows",
     "ratio_summary",
@@ -356,3 +357,32 @@ def worst_cell_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
         f"floor, the worst, {name}, at {ratio:.2f}; by size, {spread('H')}, and "
         f"by length, {spread('T')}."
     )
+
+
+def gaps_sentence(missed: Sequence[str], floor_step_us: float) -> str:
+    """The Performance page's closing sentence: what would close the gaps.
+
+    Args:
+        missed: The names of the targets the run misses (may be empty).
+        floor_step_us: The floor's cost per step in the smallest cells, µs.
+
+    Returns:
+        One sentence (two if every target is met), true of either outcome.
+    """
+    how = (
+        "fewer tensor operations per step in beam_search_batch, for example by "
+        "fusing the selection step (top-k, the split of its indices into parent "
+        "and token, the gather of the state) into one compiled function: each "
+        "operation saved is worth a few microseconds a step, against the "
+        f"floor's {floor_step_us:.0f} µs per step in the smallest cells"
+    )
+    if not missed:
+        return (
+            "Every target is met in this run. The margins are thinnest where the "
+            f"network is small; what would widen them: {how}."
+        )
+    names = (
+        ", ".join(missed[:-1]) + " and " + missed[-1] if len(missed) > 1 else missed[0]
+    )
+    target = "target" if len(missed) == 1 else "targets"
+    return f"What would close the gaps ({names} {target}): {how}."

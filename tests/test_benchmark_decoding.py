@@ -10,6 +10,7 @@ results file need only reviewkit.
 import importlib
 import importlib.util
 import json
+import math
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -398,18 +399,24 @@ def test_committed_results_record_the_machine(committed):
 
 
 def test_committed_worst_cell_excess_is_bookkeeping(committed):
-    """In the worst cell reviewkit's extra ops include bookkeeping the floor lacks."""
+    """In the worst cell reviewkit's extra calls are views, one topk a step, and
+    a read-back of about log2 T gathers (the Performance page says so)."""
     rows = benchmarks.cell_rows(committed)
     worst = max(rows, key=lambda r: r["reviewkit/floor"])
     cell = (worst["H"], worst["M"], worst["k"], worst["T"])
-    ops = benchmarks.profile_rows(committed, cell)
-    assert any(op["floor calls"] == 0 for op in ops[:4])
-    calls = {op["name"]: op["reviewkit calls"] for op in ops}
-    # one tie check per step, and up to three looks before the loop at whether
-    # the prompts are padded (a ragged batch)
-    assert worst["T"] <= calls["aten::any"] <= worst["T"] + 3
-    assert worst["T"] <= calls["aten::eq"] <= worst["T"] + 3
-    assert calls["aten::gather"] >= worst["T"]  # back-pointers read at the end
+    ops = sorted(
+        benchmarks.profile_rows(committed, cell),
+        key=lambda op: op["reviewkit calls"] - op["floor calls"],
+        reverse=True,
+    )
+    views = {"aten::view", "aten::slice", "aten::as_strided", "aten::reshape"}
+    views |= {"aten::select", "aten::unsqueeze", "aten::expand", "aten::narrow"}
+    assert {op["name"] for op in ops[:3]} <= views
+    calls = {op["name"]: (op["reviewkit calls"], op["floor calls"]) for op in ops}
+    assert calls["aten::topk"] == (worst["T"], worst["T"])  # one per step each
+    gathers, floor_gathers = calls["aten::gather"]
+    assert floor_gathers == 0
+    assert 1 <= gathers <= math.ceil(math.log2(worst["T"])) + 3
 
 
 def test_committed_gap_to_the_floor_shrinks_with_the_network(committed):

@@ -427,3 +427,19 @@ def test_many_cells_above_the_floor_are_counted_not_listed():
     got = {t.name: t for t in benchmarks.targets(results)}
     worst = "H={} M={} k={} T={}: 1.44".format(*cell_key(grid[4]))
     assert got["worst cell"].detail == f"5 of {len(grid)} cells, the worst {worst}"
+
+
+@pytest.mark.parametrize(
+    ("missed", "expected"),
+    [
+        ([], "Every target is met in this run. The margins are thinnest"),
+        (["flat"], "What would close the gaps (flat target): fewer"),
+        (["floor", "worst cell"], "(floor and worst cell targets): fewer"),
+        (["floor", "flat", "worst cell"], "(floor, flat and worst cell targets)"),
+    ],
+)
+def test_gaps_sentence_is_true_of_every_outcome(missed, expected):
+    """All met, one missed, several missed: each reads as a sentence."""
+    sentence = summaries.gaps_sentence(missed, 123.4)
+    assert expected in sentence
+    assert "floor's 123 µs per step" in sentence and sentence.endswith(".")
