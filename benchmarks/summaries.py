@@ -370,11 +370,13 @@ def gaps_sentence(missed: Sequence[str], floor_step_us: float) -> str:
         One sentence (two if every target is met), true of either outcome.
     """
     how = (
-        "fewer tensor operations per step in beam_search_batch, for example by "
-        "fusing the selection step (top-k, the split of its indices into parent "
-        "and token, the gather of the state) into one compiled function: each "
-        "operation saved is worth a few microseconds a step, against the "
-        f"floor's {floor_step_us:.0f} µs per step in the smallest cells"
+        "fewer tensor operations per decode (the checks of the arguments and the "
+        "prompt and the read-back of the sequences, which weigh most in the "
+        "shortest decodes) and per step (for example by fusing the selection "
+        "step, top-k, the split of its indices into parent and token and the "
+        "gather of the state, into one compiled function): each operation saved "
+        "is worth a few microseconds, against the floor's "
+        f"{floor_step_us:.0f} µs per step in the smallest cells"
     )
     if not missed:
         return (
