@@ -176,7 +176,7 @@ def start(
     log_probs, state = model.start(prompts)
     if check:
         check_log_probs(log_probs, prompts.shape[0], vocab)
-    else:  # the first rows only: a cheap look for logits passed as log-probs
+    else:  # one logsumexp per row: a cheap look for logits passed as log-probs
         warn_if_unnormalised(log_probs)
     if vocab is None:
         check_token_ids(name, prompts, model.vocab_size)

@@ -219,11 +219,13 @@ def test_the_diversity_sentence_is_true_for_any_outcome(plain, diverse, says):
     ("diverse", "says"),
     [
         ({"A": (-3.7, -4.2, 1.7), "B": (-4.0, -4.9, 3.3)},
-         "It costs log-probability, and only B bought more different next words."),
+         "It costs log-probability, and only B buys more different next words."),
         ({"A": (-3.7, -4.2, 2.5), "B": (-4.0, -4.9, 3.3)},
          "It costs log-probability, and every split tried buys more different"),
         ({"A": (-3.7, -3.8, 2.0)},
-         "It need not cost log-probability (not with A), and no split tried bought"),
+         "It need not cost log-probability (not with A), and no split tried buys"),
+        ({"A": (-3.7, -4.2, 2.5), "B": (-4.0, -4.9, 3.3), "C": (-4.0, -4.9, 1.0)},
+         "It costs log-probability, and only A and B buy more different next words."),
     ],
 )  # fmt: skip
 def test_the_diversity_verdict_is_true_for_any_outcome(diverse, says):
