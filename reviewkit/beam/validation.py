@@ -118,10 +118,11 @@ def warn_if_unnormalised(log_probs: Any) -> None:
         and log_probs.numel()
     ):
         return
+    tolerance = max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps)
     if log_probs.dtype not in (torch.float32, torch.float64):
-        log_probs = log_probs.double()  # half precision cannot resolve the tolerance
+        log_probs = log_probs.double()  # sum half-precision rows in float64
     error = torch.logsumexp(log_probs, dim=1).abs().max().item()
-    if not error <= max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps):
+    if not error <= tolerance:
         warnings.warn(
             f"model output rows are not log-probabilities (|logsumexp| up to "
             f"{error:.3g}, want 0), and check=False lets them through: scores "

@@ -19,6 +19,7 @@ from reviewkit.beam.validation import (
     check_token_ids,
     is_ragged,
     prompt_groups,
+    warn_if_unnormalised,
 )
 
 
@@ -117,3 +118,16 @@ def test_unchecked_unnormalised_rows_warn_once_and_normalised_ones_do_not():
         beam_search(worked_example(), 3, 2, check=False)
     with pytest.raises(ValueError, match="normalised"):
         beam_search(raw, 4, 2)
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_rows_are_judged_at_their_own_resolution(dtype):
+    """Rows off by less than 4 eps of their dtype (bfloat16: 0.03) stay silent;
+    rows off by far more still warn."""
+    rows = torch.log_softmax(torch.arange(12.0).view(2, 6), dim=1)
+    slack = 2 * torch.finfo(dtype).eps  # above 1e-3 in bfloat16, below 4 eps
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_unnormalised((rows + slack).to(dtype))
+    with pytest.warns(UnnormalisedRowsWarning):
+        warn_if_unnormalised((rows + 0.5).to(dtype))
