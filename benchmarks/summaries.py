@@ -231,6 +231,11 @@ def greedy_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _and_list(parts: Sequence[str]) -> str:
+    """``"a"``, ``"a and b"`` or ``"a, b and c"``."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _span(values: Sequence[float]) -> str:
     """``"0.81"`` or ``"0.81 to 0.95"``: the range of values at two decimals."""
     lo, hi = f"{min(values):.2f}", f"{max(values):.2f}"
@@ -289,7 +294,10 @@ def flat_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
     """
 
     def largest(method: str) -> float:
-        return max(r["ratio"] for r in rows if r["method"] == method)
+        ratios = [r["ratio"] for r in rows if r["method"] == method]
+        if not ratios:
+            raise ValueError(f"rows must hold at least one {method} row")
+        return max(ratios)
 
     rk, floor = largest("reviewkit"), largest("floor")
     head = (
@@ -332,6 +340,8 @@ def worst_cell_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
         One sentence, true of the rows whatever their ratios: the worst cell
         and, if some are above ``goal``, how many, by hidden size and length.
     """
+    if not rows:
+        raise ValueError("rows must hold at least one grid cell")
     worst = max(rows, key=lambda r: r["reviewkit/floor"])
     name = "H = {H}, M = {M}, k = {k}, T = {T}".format(**worst)
     ratio = worst["reviewkit/floor"]
@@ -346,10 +356,7 @@ def worst_cell_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
         counts = {
             v: sum(r[key] == v for r in above) for v in sorted({r[key] for r in above})
         }
-        parts = [f"{c} with {key} = {v}" for v, c in counts.items()]
-        return (
-            parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        )
+        return _and_list([f"{c} with {key} = {v}" for v, c in counts.items()])
 
     return (
         f"{len(above)} of the {len(rows)} cells {'is' if len(above) == 1 else 'are'} "
@@ -383,8 +390,5 @@ def gaps_sentence(missed: Sequence[str], floor_step_us: float) -> str:
             "Every target is met in this run. The margins are thinnest where the "
             f"network is small; what would widen them: {how}."
         )
-    names = (
-        ", ".join(missed[:-1]) + " and " + missed[-1] if len(missed) > 1 else missed[0]
-    )
     target = "target" if len(missed) == 1 else "targets"
-    return f"What would close the gaps ({names} {target}): {how}."
+    return f"What would close the gaps ({_and_list(missed)} {target}): {how}."

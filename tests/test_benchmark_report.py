@@ -443,3 +443,12 @@ def test_gaps_sentence_is_true_of_every_outcome(missed, expected):
     sentence = summaries.gaps_sentence(missed, 123.4)
     assert expected in sentence
     assert "floor's 123 µs per step" in sentence and sentence.endswith(".")
+
+
+def test_the_sentences_need_rows_and_say_so():
+    """No rows to speak of: a ValueError naming rows, not a bare max() error."""
+    with pytest.raises(ValueError, match="rows must hold at least one grid cell"):
+        summaries.worst_cell_sentence([], 1.3)
+    only_floor = [{"H": 64, "M": 100, "k": 4, "method": "floor", "ratio": 1.0}]
+    with pytest.raises(ValueError, match="rows must hold at least one reviewkit row"):
+        summaries.flat_sentence(only_floor, 1.1)
