@@ -28,7 +28,14 @@ from reviewkit.beam.interface import (
 )
 from reviewkit.beam.pool import pool_loop
 from reviewkit.beam.rules import SearchRules
-from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
+from reviewkit.beam.selection import (
+    PATHS_ON_HOST,
+    final_beams,
+    finish,
+    live_inputs,
+    read_back,
+    top_k,
+)
 from reviewkit.beam.trace import beam_trace
 from reviewkit.beam.validation import is_ragged, prompt_groups
 from reviewkit.checks import check_int
@@ -170,10 +177,11 @@ def _beam_loop(
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         cast, masking = log_probs.dtype != dtype, not rules.plain
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
-        done = torch.zeros(n, 1, dtype=torch.bool)  # (N, w): ended in eos
+        # (N, w): ended in eos (only with an end token)
+        done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
         history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
         parents, chosen, totals = [], [], []  # per step, (N, w_t) each
-        width, offsets, offsets_width = 1, torch.zeros(n, 1, dtype=torch.long), 0
+        width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
         for t in range(length):
             lp = log_probs.to(dtype) if cast else log_probs
             if masking:
@@ -212,6 +220,8 @@ def _beam_loop(
             state = model.select(state, fed[0])
             log_probs, state = advance(model, fed[1], state, check=check)
         steps = len(chosen)
+        if eos is None and n * width * steps <= PATHS_ON_HOST:
+            return final_beams(parents, chosen, totals)  # small: in Python
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
         tokens, gains = read_back(parents, chosen, totals, last, slot, pad_token, True)

@@ -13,6 +13,7 @@ its rows are not log-probabilities, as AllenNLP's beam search does.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -121,16 +122,20 @@ def warn_if_unnormalised(log_probs: Any) -> None:
     tolerance = max(NORMALISATION_TOL, 4 * torch.finfo(log_probs.dtype).eps)
     if log_probs.dtype not in (torch.float32, torch.float64):
         log_probs = log_probs.double()  # sum half-precision rows in float64
+    # |log sum_v e^l_v| <= tol, as sum_v e^l_v within a factor e^tol of 1: an
+    # exp and a sum cost a third of a logsumexp (NaN fails both comparisons)
+    low, high = math.exp(-tolerance), math.exp(tolerance)
+    if all(low <= total <= high for total in log_probs.exp().sum(1).tolist()):
+        return
     error = torch.logsumexp(log_probs, dim=1).abs().max().item()
-    if not error <= tolerance:
-        warnings.warn(
-            f"model output rows are not log-probabilities (|logsumexp| up to "
-            f"{error:.3g}, want 0), and check=False lets them through: scores "
-            "will not be sequence log-probabilities. Apply log_softmax to the "
-            "model's output, or pass check=True to refuse such rows",
-            UnnormalisedRowsWarning,
-            stacklevel=4,
-        )
+    warnings.warn(
+        f"model output rows are not log-probabilities (|logsumexp| up to "
+        f"{error:.3g}, want 0), and check=False lets them through: scores "
+        "will not be sequence log-probabilities. Apply log_softmax to the "
+        "model's output, or pass check=True to refuse such rows",
+        UnnormalisedRowsWarning,
+        stacklevel=4,
+    )
 
 
 def check_token_ids(

@@ -209,6 +209,26 @@ def test_fast_search_equals_the_trace_without_an_end_token(tree, k, holes, ngram
     assert [h.score for h in fast] == pytest.approx([h.score for h in slow], abs=1e-9)
 
 
+@given(tree=trees, k=st.integers(1, 6), holes=st.booleans(), ngram=st.integers(0, 2))
+def test_the_end_read_in_python_equals_the_end_read_by_tensors(tree, k, holes, ngram):
+    """A small plain search reads its paths in Python (PATHS_ON_HOST), a large
+    one with tensor operations: both give the same lists, to the last bit of
+    every token's log-probability."""
+    length = depth(tree)
+    model = Holey(tree, seed=k) if holes else tree
+    rules = SearchRules(no_repeat_ngram_size=ngram)
+    saved, found = s.PATHS_ON_HOST, []
+    try:
+        for threshold in (10**9, 0):
+            s.PATHS_ON_HOST = threshold
+            found.append(s.beam_search(model, length, k, rules=rules))
+    finally:
+        s.PATHS_ON_HOST = saved
+    host, tensors = found
+    assert host == tensors
+    assert [h.token_scores for h in host] == [h.token_scores for h in tensors]
+
+
 @given(tree=trees, k=st.integers(1, 6), rules=options, holes=st.booleans())
 def test_every_hypothesis_is_real_and_follows_the_rules(tree, k, rules, holes):
     """No -inf or duplicate hypothesis, at most k, scores and per-token scores true."""

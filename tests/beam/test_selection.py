@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reviewkit.beam import selection
 from reviewkit.beam.hypothesis import Hypothesis
-from reviewkit.beam.selection import finish, read_back, top_k
+from reviewkit.beam.selection import final_beams, finish, read_back, top_k
 from reviewkit.checks import seeded_generator
 
 
@@ -118,3 +118,41 @@ def test_read_back_by_doubling_equals_one_step_at_a_time(steps, rows, width, see
     fast = read_back(pointers, tokens, totals, last, slot, pad=0, same_end=True)
     slow = read_back(pointers, tokens, totals, last, slot, pad=0, same_end=False)
     assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
+
+
+@given(
+    st.integers(1, 30),
+    st.integers(1, 3),
+    st.integers(1, 6),
+    st.integers(0, 3),
+    st.integers(0, 2**31 - 1),
+)
+def test_final_beams_in_python_equal_read_back_then_finish(
+    steps, rows, width, dead, seed
+):
+    """The plain search's end read in Python gives read_back then finish's
+    lists, token log-probabilities included: beams that widen over the first
+    steps, and slots of score -inf (left out) at the end of a beam."""
+    g = seeded_generator(seed)
+    widths = [min(width, 2**t) for t in range(steps)]  # (a small vocabulary)
+    pointers = [
+        torch.randint(0, widths[t - 1] if t else 1, (rows, w), generator=g)
+        for t, w in enumerate(widths)
+    ]
+    tokens = [torch.randint(0, 50, (rows, w), generator=g) for w in widths]
+    totals = [
+        torch.sort(-torch.rand(rows, w, generator=g) * (t + 1), descending=True)[0]
+        for t, w in enumerate(widths)
+    ]
+    end = widths[-1]
+    totals[-1][:, end - min(dead, end) :] = -math.inf  # the last slots died
+    last = torch.full((rows, end), steps - 1)
+    slot = torch.arange(end).expand(rows, end)
+    paths, gains = read_back(pointers, tokens, totals, last, slot, 0, True)
+    lengths = torch.full((rows, end), steps)
+    want = finish(paths, totals[-1], lengths, totals[-1], gains, True)
+    got = final_beams(pointers, tokens, totals)
+    assert got == want
+    assert [[h.token_scores for h in b] for b in got] == [
+        [h.token_scores for h in b] for b in want
+    ]

@@ -10,6 +10,7 @@ import torch
 from reviewkit.beam.search import beam_search
 from reviewkit.beam.tree import worked_example
 from reviewkit.beam.validation import (
+    NORMALISATION_TOL,
     PAD,
     UnnormalisedRowsWarning,
     as_prompts,
@@ -131,3 +132,35 @@ def test_half_precision_rows_are_judged_at_their_own_resolution(dtype):
         warn_if_unnormalised((rows + slack).to(dtype))
     with pytest.warns(UnnormalisedRowsWarning):
         warn_if_unnormalised((rows + 0.5).to(dtype))
+
+
+def _rows(dtype):
+    return torch.log_softmax(torch.arange(12.0, dtype=dtype).view(2, 6), dim=1)
+
+
+BAD_ROWS = {
+    "above": lambda r: r + 1.1 * NORMALISATION_TOL,
+    "below": lambda r: r - 1.1 * NORMALISATION_TOL,
+    "nan": lambda r: torch.where(torch.arange(6) == 3, math.nan, r),
+    "-inf row": lambda r: torch.cat([r[:1], torch.full_like(r[:1], -math.inf)]),
+    "overflowing logits": lambda r: torch.full_like(r, 1000.0),
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_rows_just_inside_the_tolerance_stay_silent(dtype):
+    """The warning's line is |logsumexp| = NORMALISATION_TOL: rows off by 0.9
+    of it, either way, stay silent."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_unnormalised(_rows(dtype) + 0.9 * NORMALISATION_TOL)
+        warn_if_unnormalised(_rows(dtype) - 0.9 * NORMALISATION_TOL)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("case", BAD_ROWS)
+def test_rows_outside_the_tolerance_or_not_numbers_warn(case, dtype):
+    """Rows off by 1.1 of the tolerance warn, and so do NaN, a row of -inf
+    and logits whose exponentials overflow."""
+    with pytest.warns(UnnormalisedRowsWarning):
+        warn_if_unnormalised(BAD_ROWS[case](_rows(dtype)))
