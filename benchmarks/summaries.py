@@ -10,6 +10,7 @@ the page says of the ``k = 1`` cells.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,11 +23,13 @@ __all__ = [
     "agreement",
     "batch_sentence",
     "cell_rows",
+    "faults_sentence",
     "flat_sentence",
     "gaps_sentence",
     "greedy_sentence",
     "profile_rows",
     "ratio_summary",
+    "read_back_clause",
     "run_spread",
     "worst_cell_sentence",
 ]
@@ -98,7 +101,8 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
         for ``"batch"``), ``reviewkit``,
         ``transformers``, ``floor`` (medians in milliseconds),
         ``reviewkit/floor``, ``transformers/floor`` and
-        ``reviewkit/transformers``.
+        ``reviewkit/transformers``; for results that counted them, each
+        method's median minor page faults per decode (``"<method> faults"``).
     """
     rows = []
     for cell in part_cells(results, part):
@@ -112,6 +116,8 @@ def cell_rows(results: Mapping[str, Any], part: str = "grid") -> list[dict[str, 
         row["reviewkit/floor"] = med["reviewkit"] / med["floor"]
         row["transformers/floor"] = med["transformers"] / med["floor"]
         row["reviewkit/transformers"] = med["reviewkit"] / med["transformers"]
+        for m, counts in cell.get("faults", {}).items():
+            row[f"{m} faults"] = statistics.median(counts)
         rows.append(row)
     return rows
 
@@ -129,7 +135,8 @@ def ratio_summary(
     Returns:
         One row per group: its sizes, ``cells`` (how many) and the median of
         ``reviewkit/floor``, ``transformers/floor`` and
-        ``reviewkit/transformers``.
+        ``reviewkit/transformers``; for results that counted them, each
+        method's median minor page faults per decode (``"<method> faults"``).
     """
     bad = [b for b in by if b not in ("H", "M", "k", "T")]
     if bad:
@@ -236,9 +243,9 @@ def _and_list(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _span(values: Sequence[float]) -> str:
-    """``"0.81"`` or ``"0.81 to 0.95"``: the range of values at two decimals."""
-    lo, hi = f"{min(values):.2f}", f"{max(values):.2f}"
+def _span(values: Sequence[float], spec: str = ".2f") -> str:
+    """``"0.81"`` or ``"0.81 to 0.95"``: the range of values (two decimals)."""
+    lo, hi = f"{min(values):{spec}}", f"{max(values):{spec}}"
     return lo if lo == hi else f"{lo} to {hi}"
 
 
@@ -363,6 +370,73 @@ def worst_cell_sentence(rows: Sequence[Mapping[str, Any]], goal: float) -> str:
         f"above {goal:g} times the "
         f"floor, the worst, {name}, at {ratio:.2f}; by size, {spread('H')}, and "
         f"by length, {spread('T')}."
+    )
+
+
+#: A decode "page-faults" in :func:`faults_sentence` with this many minor page
+#: faults or more (median over a cell's runs): 40 KB of memory mapped anew.
+FAULTING = 10
+
+
+def faults_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The Performance page's sentence on the cells where reviewkit page-faulted.
+
+    Args:
+        rows: :func:`cell_rows`' grid rows, with the fault counts.
+
+    Returns:
+        One sentence, true of the rows whatever their counts: in how many
+        cells reviewkit's decodes touched memory the system had to map anew
+        (:data:`FAULTING` minor faults or more per decode), how many faults
+        the floor had there, and the reviewkit/floor of those cells against
+        the others'.
+    """
+    if not rows or any("reviewkit faults" not in r for r in rows):
+        raise ValueError("rows must hold grid cells with their page-fault counts")
+    faulting = [r for r in rows if r["reviewkit faults"] >= FAULTING]
+    if not faulting:
+        return (
+            f"No decode of reviewkit page-faulted in this run (fewer than {FAULTING} "
+            "minor page faults per decode in every cell)."
+        )
+    faults = [r["reviewkit faults"] for r in faulting]
+    floor = max(r["floor faults"] for r in faulting)
+    ratios = [r["reviewkit/floor"] for r in faulting]
+    rest = [r["reviewkit/floor"] for r in rows if r["reviewkit faults"] < FAULTING]
+    cells = "cells" if len(rows) > 1 else "cell"
+    head = (
+        f"In {len(faulting)} of the {len(rows)} {cells} reviewkit's decodes touched "
+        f"memory the system had to map anew ({_span(faults, '.0f')} minor page "
+        f"faults per decode; the floor's decodes had at most {floor:.0f} there), "
+        f"and there reviewkit/floor is {_span(ratios)}"
+    )
+    if not rest:
+        return head + "."
+    return head + f", against a median of {statistics.median(rest):.2f} elsewhere."
+
+
+def read_back_clause(beam_size: int, length: int, on_host: int) -> str:
+    """How the fast search reads one prompt's sequences back, as a clause.
+
+    A search of one prompt with beam width ``k`` for ``T`` steps keeps ``k T``
+    back-pointers; at most ``on_host`` of them
+    (:data:`reviewkit.beam.selection.PATHS_ON_HOST`) are followed in Python,
+    more with tensor operations composing the pointers by doubling.
+
+    Returns:
+        A clause to follow "it keeps back-pointers that it reads back once, at
+        the end, ", true of either way.
+    """
+    entries = beam_size * length
+    if entries <= on_host:
+        return (
+            f"in plain Python (this cell keeps k T = {entries} of them, within the "
+            f"{on_host} up to which Python is cheaper than tensor operations)"
+        )
+    return (
+        f"with a few gathers (this cell keeps k T = {entries} of them, more than "
+        f"the {on_host} up to which Python would be cheaper; the gathers compose "
+        f"the pointers by doubling, about log2 T = {math.log2(length):.1f} of them)"
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import math
+import resource
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,8 +47,14 @@ __all__ = [
 
 def time_methods(
     runners: dict[str, Callable[[], object]], grid: Grid
-) -> dict[str, list[float]]:
-    """Time each runner, interleaved, after a warm-up; seconds per run."""
+) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Time each runner, interleaved, after a warm-up.
+
+    Returns:
+        Seconds per run, and the process's minor page faults during each run
+        (memory the process touched that the system had to map first, a cost
+        the timings include), each per method.
+    """
     warm = dict.fromkeys(runners, 0.0)
     for _ in range(grid.warmup):
         for name, run in runners.items():
@@ -58,18 +65,22 @@ def time_methods(
     repeats = math.ceil(grid.seconds_per_cell / max(per_round, 1e-9))
     repeats = min(max(repeats, grid.min_repeats), grid.max_repeats)
     times: dict[str, list[float]] = {name: [] for name in runners}
+    faults: dict[str, list[int]] = {name: [] for name in runners}
     order = list(runners)
     gc.collect()
     gc.disable()
     try:
         for r in range(repeats):
             for name in order[r % len(order) :] + order[: r % len(order)]:
+                before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
                 start = time.perf_counter()
                 runners[name]()
                 times[name].append(time.perf_counter() - start)
+                after = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+                faults[name].append(after - before)
     finally:
         gc.enable()
-    return times
+    return times, faults
 
 
 def runners(
@@ -131,7 +142,9 @@ def run_batch_cell(
     lm, hf = models[vocab_size]
     prompts = batch_prompts(batch_size, vocab_size)
     check = check_batch_cell(lm, hf, prompts, beam_size, length)
-    times = time_methods(batch_runners(lm, hf, prompts, beam_size, length), grid)
+    times, faults = time_methods(
+        batch_runners(lm, hf, prompts, beam_size, length), grid
+    )
     return {
         "part": "batch",
         "hidden_size": hidden_size,
@@ -142,6 +155,7 @@ def run_batch_cell(
         "prompt_lengths": [len(p) for p in prompts],
         "check": check,
         "times": times,
+        "faults": faults,
     }
 
 
@@ -158,7 +172,7 @@ def run_cell(
     lm, hf = models[vocab_size]
     eos = part == "eos"
     check = check_cell(lm, hf, beam_size, length, eos=eos)
-    times = time_methods(runners(lm, hf, beam_size, length, eos=eos), grid)
+    times, faults = time_methods(runners(lm, hf, beam_size, length, eos=eos), grid)
     return {
         "part": part,
         "hidden_size": hidden_size,
@@ -167,6 +181,7 @@ def run_cell(
         "length": length,
         "check": check,
         "times": times,
+        "faults": faults,
     }
 
 

@@ -445,6 +445,66 @@ def test_gaps_sentence_is_true_of_every_outcome(missed, expected):
     assert "floor's 123 µs per step" in sentence and sentence.endswith(".")
 
 
+@pytest.mark.parametrize(
+    ("k", "length", "expected"),
+    [
+        (4, 10, "in plain Python (this cell keeps k T = 40 of them, within the 512"),
+        (64, 8, "in plain Python (this cell keeps k T = 512 of them"),  # the edge
+        (3, 171, "with a few gathers (this cell keeps k T = 513 of them, more than"),
+        (64, 200, "about log2 T = 7.6 of them)"),
+    ],
+)
+def test_read_back_clause_is_true_of_either_way(k, length, expected):
+    """At most the limit of back-pointers: Python; one more: the gathers."""
+    clause = summaries.read_back_clause(k, length, 512)
+    assert expected in clause and clause.endswith(")")
+
+
+def _fault_rows(counts, ratios):
+    return [
+        {"reviewkit faults": c, "floor faults": 0, "reviewkit/floor": r}
+        for c, r in zip(counts, ratios, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("counts", "ratios", "expected"),
+    [
+        ([0, 9, 3], [1.1, 1.2, 1.3], "No decode of reviewkit page-faulted in this run"),
+        (
+            [10, 0, 0],
+            [1.5, 1.1, 1.3],
+            "In 1 of the 3 cells reviewkit's decodes touched memory the system had "
+            "to map anew (10 minor page faults per decode; the floor's decodes had "
+            "at most 0 there), and there reviewkit/floor is 1.50, against a median "
+            "of 1.20 elsewhere.",
+        ),
+        ([389, 1463, 0], [1.38, 1.31, 1.1], "(389 to 1463 minor page faults"),
+        ([20, 30], [1.2, 1.4], "is 1.20 to 1.40."),  # every cell faulted
+    ],
+)
+def test_faults_sentence_is_true_of_every_outcome(counts, ratios, expected):
+    """None faulting (the edge: 9 faults is none), one, several, all."""
+    sentence = summaries.faults_sentence(_fault_rows(counts, ratios))
+    assert expected in sentence and sentence.endswith(".")
+
+
+def test_cell_rows_carry_each_methods_median_faults():
+    """Results that counted page faults give their medians per cell; older
+    results without the counts give rows without them."""
+    cost = linear(1e-3, lambda h, m, k: 1e-4)
+    older = synthetic(cost, cost, cost)
+    results = synthetic(cost, cost, cost)
+    for cell in results["cells"]:
+        runs = len(cell["times"]["floor"])
+        cell["faults"] = {m: [0] * (runs - 1) + [100] for m in cell["times"]}
+    rows = benchmarks.cell_rows(results)
+    assert rows and all(r["reviewkit faults"] == 0 for r in rows)
+    assert "reviewkit faults" not in benchmarks.cell_rows(older)[0]
+    with pytest.raises(ValueError, match="page-fault counts"):
+        summaries.faults_sentence(benchmarks.cell_rows(older))
+
+
 def test_the_sentences_need_rows_and_say_so():
     """No rows to speak of: a ValueError naming rows, not a bare max() error."""
     with pytest.raises(ValueError, match="rows must hold at least one grid cell"):
