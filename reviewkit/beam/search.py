@@ -34,6 +34,7 @@ from reviewkit.beam.selection import (
     finish,
     live_inputs,
     read_back,
+    stack_steps,
     top_k,
 )
 from reviewkit.beam.trace import beam_trace
@@ -180,7 +181,13 @@ def _beam_loop(
         # (N, w): ended in eos (only with an end token)
         done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
         history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
-        parents, chosen, totals = [], [], []  # per step, (N, w_t) each
+        # each step's top-k lands in buffers made a block of steps at a time:
+        # a small tensor kept per step would sit between the step's large
+        # temporaries, and the allocator would then map fresh memory at every
+        # decode (measured: thousands of page faults per decode in the
+        # benchmark's larger cells)
+        outs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        flats, totals = [], []  # per step, (N, w_t) each: views of outs, mostly
         width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
         for t in range(length):
             lp = log_probs.to(dtype) if cast else log_probs
@@ -194,10 +201,13 @@ def _beam_loop(
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), rows (N w, M)
             cand = (scores.reshape(-1, 1) + lp).view(n, width * vocab)
             # (N, w'); maybe_dead: False proves every kept score finite
-            scores, flat, maybe_dead = top_k(cand, min(beam_size, width * vocab))
+            if t == len(outs):  # the next block: 16 steps, then doubling
+                outs += _top_k_buffers(n, beam_size, dtype, min(length - t, t + 16))
+            kept = min(beam_size, width * vocab)
+            step_out = outs[t] if kept == beam_size else None
+            scores, flat, maybe_dead = top_k(cand, kept, step_out)
             parent, token = flat // vocab, flat % vocab  # (N, w') each
-            parents.append(parent)
-            chosen.append(token)
+            flats.append(flat)
             totals.append(scores)
             if n == 1:  # one prompt: a parent's slot is its row of the state
                 rows = parent.view(-1)
@@ -219,12 +229,15 @@ def _beam_loop(
                     break
             state = model.select(state, fed[0])
             log_probs, state = advance(model, fed[1], state, check=check)
-        steps = len(chosen)
+        steps = len(flats)
         if eos is None and n * width * steps <= PATHS_ON_HOST:
-            return final_beams(parents, chosen, totals)  # small: in Python
+            return final_beams(flats, totals, vocab)  # small: in Python
+        picked = stack_steps(flats, width, 0)  # (T', N, w): parent slot * M + token
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
-        tokens, gains = read_back(parents, chosen, totals, last, slot, pad_token, True)
+        tokens, gains = read_back(
+            picked // vocab, picked % vocab, totals, last, slot, pad_token, True
+        )
         if eos is None:
             lengths = torch.full((n, width), steps)
         else:
@@ -236,6 +249,15 @@ def _beam_loop(
             ranking = scores / rules.normaliser(lengths.to(dtype))
         ranked = eos is None  # the beam is sorted by score already
         return finish(tokens, scores, lengths, ranking, gains, ranked)
+
+
+def _top_k_buffers(
+    n: int, beam_size: int, dtype: torch.dtype, steps: int
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Room for ``steps`` steps of :func:`top_k`: values and indices ``(N, k + 1)``."""
+    values = torch.empty(steps, n, beam_size + 1, dtype=dtype)
+    index = torch.empty(steps, n, beam_size + 1, dtype=torch.long)
+    return list(zip(values.unbind(), index.unbind(), strict=True))
 
 
 def _greedy_batch(

@@ -25,6 +25,7 @@ __all__ = [
     "finish",
     "live_inputs",
     "read_back",
+    "stack_steps",
     "top_k",
 ]
 
@@ -39,7 +40,11 @@ _ON_HOST = 128
 PATHS_ON_HOST = 512
 
 
-def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, bool]:
+def top_k(
+    scores: torch.Tensor,
+    k: int,
+    out: tuple[torch.Tensor, torch.Tensor] | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, bool]:
     """The ``k`` best entries of each row: higher value first, ties to the lower index.
 
     One ``topk`` of size ``k + 1`` per call. ``topk`` orders equal values
@@ -53,6 +58,10 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     Args:
         scores: Candidate scores, shape ``(N, W)``.
         k: How many to keep, ``1 <= k``; ``min(k, W)`` are returned.
+        out: Tensors ``(N, k + 1)`` for ``topk``'s values and indices, so that
+            a search can keep every step's results without allocating them
+            (see :func:`~reviewkit.beam.search.beam_search`); the results are
+            then views of them, unless ties had to be settled.
 
     Returns:
         Values and column indices, each of shape ``(N, min(k, W))``, and
@@ -62,7 +71,10 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor, boo
     """
     if k >= scores.shape[1]:
         return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
-    values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
+    if out is None:
+        values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
+    else:
+        values, index = torch.topk(scores, k + 1, dim=1, out=out)
     if values.numel() <= _ON_HOST:
         return _settle_on_host(scores, values, index, k)
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
@@ -165,8 +177,9 @@ def read_back(
     A hypothesis is named by the step of its last token and its slot there.
 
     Args:
-        pointers: ``T'`` tensors ``(N, w_t)``, as above; so are ``tokens``
-            and ``scores``.
+        pointers: ``T'`` tensors ``(N, w_t)``, as above, or one tensor
+            ``(T', N, w)`` (every step as wide); so are ``tokens`` and
+            ``scores``.
         tokens: Tokens of each step.
         scores: Total scores of each step.
         last: Step of each hypothesis' last token, shape ``(N, J)``; ``-1``
@@ -183,10 +196,15 @@ def read_back(
     """
     n, j = last.shape
     steps = len(tokens)
-    width = max(x.shape[1] for x in tokens)
-    by_step = [_stack(xs, width, fill) for xs, fill in ((pointers, 0), (tokens, pad))]
+    if isinstance(tokens, torch.Tensor):
+        width = tokens.shape[-1]
+    else:
+        width = max(x.shape[1] for x in tokens)
+    by_step = [
+        stack_steps(xs, width, fill) for xs, fill in ((pointers, 0), (tokens, pad))
+    ]
     all_pointers, all_tokens = by_step  # (T', N, w) each
-    all_scores = _stack(scores, width, 0.0)  # (T', N, w)
+    all_scores = stack_steps(scores, width, 0.0)  # (T', N, w)
     if same_end is None:  # plain beam search: every path runs to the end
         same_end = bool((last == steps - 1).all())
     if same_end:
@@ -209,24 +227,24 @@ def read_back(
 
 
 def final_beams(
-    pointers: list[torch.Tensor], tokens: list[torch.Tensor], scores: list[torch.Tensor]
+    flat: list[torch.Tensor], scores: list[torch.Tensor], vocab: int
 ) -> list[list[Hypothesis]]:
     """Each prompt's final beam as :class:`Hypothesis` lists, read in Python.
 
     What :func:`read_back` then :func:`finish` give for the last step's beams
     of a plain search (every path ends at the last step, each beam is sorted
-    best first), with the same numbers: from slot ``j`` of the last step, walk
-    back through ``pointers``, collecting each step's token and total score; a
-    token's log-probability is the difference of consecutive totals, in
-    float64. A slot of score :math:`-\\infty` is left out. Arguments as for
-    :func:`read_back`; meant for small results (:data:`PATHS_ON_HOST`).
+    best first), with the same numbers. Step ``t`` stored, for each slot, the
+    candidate it kept, ``flat[t] = parent_slot * vocab + token`` ``(N, w_t)``,
+    and its total score ``scores[t]``. From slot ``j`` of the last step, walk
+    back, collecting each step's token and total; a token's log-probability
+    is the difference of consecutive totals, in float64. A slot of score
+    :math:`-\\infty` is left out. Meant for small results
+    (:data:`PATHS_ON_HOST`).
     """
-    width = max(x.shape[1] for x in tokens)
-    parent, token, total = (
-        _stack(xs, width, fill).tolist()  # (T', N, w) as nested lists
-        for xs, fill in ((pointers, 0), (tokens, 0), (scores, -math.inf))
-    )
-    steps = len(token)
+    width = max(x.shape[1] for x in flat)
+    chosen = stack_steps(flat, width, 0).tolist()  # (T', N, w) as nested lists
+    total = stack_steps(scores, width, -math.inf).tolist()
+    steps = len(chosen)
     beams = []
     for row, finals in enumerate(total[-1]):
         beam = []
@@ -235,8 +253,8 @@ def final_beams(
                 continue
             path, totals = [0] * steps, [0.0] * steps
             for t in range(steps - 1, -1, -1):
-                path[t], totals[t] = token[t][row][slot], total[t][row][slot]
-                slot = parent[t][row][slot]
+                totals[t] = total[t][row][slot]
+                slot, path[t] = divmod(chosen[t][row][slot], vocab)  # parent's slot
             gains = [b - a for a, b in zip([0.0, *totals], totals, strict=False)]
             beam.append(Hypothesis(tuple(path), score, tuple(gains)))
         beams.append(beam)
@@ -264,8 +282,15 @@ def _slots_from_the_end(pointers: torch.Tensor, slot: torch.Tensor) -> torch.Ten
     return maps.gather(2, slot.expand(steps, n, slot.shape[1]))
 
 
-def _stack(xs: list[torch.Tensor], width: int, fill: float) -> torch.Tensor:
-    """Stack ``(N, w_t)`` tensors into ``(T', N, width)``, padding with ``fill``."""
+def stack_steps(
+    xs: list[torch.Tensor] | torch.Tensor, width: int, fill: float
+) -> torch.Tensor:
+    """Stack ``(N, w_t)`` tensors into ``(T', N, width)``, padding with ``fill``.
+
+    A tensor ``(T', N, width)`` is stacked already, and returned as it is.
+    """
+    if isinstance(xs, torch.Tensor):
+        return xs
     padded = [
         x
         if x.shape[1] == width

@@ -118,6 +118,28 @@ def test_stateful_path_equals_stateless_path(cell):
     assert [h.score for h in fast] == pytest.approx([h.score for h in slow], abs=1e-5)
 
 
+@pytest.mark.parametrize("length", [15, 16, 17, 49, 120])
+def test_long_searches_keep_their_steps_across_buffer_blocks(length):
+    """The loop keeps each step's top-k in blocks of buffers (16 steps, then
+    doubling): searches ending on either side of a block's end still return
+    what the readable loop returns, read back in Python or by tensors."""
+    model = RNNLanguageModel(20, 16, "gru", seed=0)
+    want = plain_beam_search(model, length, 3, prompt=[0])
+    assert len(set(want[0].tokens)) > 2  # paths that a mix-up would change
+    saved = s.PATHS_ON_HOST
+    try:
+        for threshold in (10**9, 0):
+            s.PATHS_ON_HOST = threshold
+            got = s.beam_search(model, length, 3, prompt=[0])
+            assert [h.tokens for h in got] == [h.tokens for h in want]
+            # float32 totals against the readable loop's float64 sum
+            assert [h.score for h in got] == pytest.approx(
+                [h.score for h in want], rel=1e-5
+            )
+    finally:
+        s.PATHS_ON_HOST = saved
+
+
 def test_end_token_finishes_hypotheses():
     """With eos, finished hypotheses keep their score and stop at eos."""
     table = {(): (0.3, 0.2, 0.5), (0,): (0.02, 0.02, 0.96), (1,): (0.9, 0.05, 0.05)}

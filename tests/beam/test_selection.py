@@ -130,9 +130,10 @@ def test_read_back_by_doubling_equals_one_step_at_a_time(steps, rows, width, see
 def test_final_beams_in_python_equal_read_back_then_finish(
     steps, rows, width, dead, seed
 ):
-    """The plain search's end read in Python gives read_back then finish's
-    lists, token log-probabilities included: beams that widen over the first
-    steps, and slots of score -inf (left out) at the end of a beam."""
+    """The plain search's end read in Python (from each step's kept candidate,
+    parent slot * M + token) gives read_back then finish's lists, token
+    log-probabilities included: beams that widen over the first steps, and
+    slots of score -inf (left out) at the end of a beam."""
     g = seeded_generator(seed)
     widths = [min(width, 2**t) for t in range(steps)]  # (a small vocabulary)
     pointers = [
@@ -151,8 +152,28 @@ def test_final_beams_in_python_equal_read_back_then_finish(
     paths, gains = read_back(pointers, tokens, totals, last, slot, 0, True)
     lengths = torch.full((rows, end), steps)
     want = finish(paths, totals[-1], lengths, totals[-1], gains, True)
-    got = final_beams(pointers, tokens, totals)
+    flat = [p * 50 + c for p, c in zip(pointers, tokens, strict=True)]  # M = 50
+    got = final_beams(flat, totals, 50)
     assert got == want
     assert [[h.token_scores for h in b] for b in got] == [
         [h.token_scores for h in b] for b in want
     ]
+
+
+@pytest.mark.parametrize("where", ["host", "tensors"])
+def test_top_k_into_given_tensors_gives_the_same_and_keeps_them(where):
+    """With out=, top_k returns what it returns without, as views of out when
+    no tie needs settling (a search keeps every step's results there)."""
+    g = seeded_generator(3)
+    scores = torch.randn(3, 200, generator=g)
+    scores[1, 5] = scores[1, 9] = scores[1].max() + 1  # a tie inside the kept set
+    out = (torch.empty(3, 5), torch.empty(3, 5, dtype=torch.long))
+    other = (torch.empty(2, 5), torch.empty(2, 5, dtype=torch.long))
+    with settled(where):
+        want = top_k(scores, 4)
+        got = top_k(scores, 4, out)
+        plain = top_k(scores[[0, 2]], 4, other)
+    assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+    assert got[2] == want[2]
+    assert plain[0].data_ptr() == other[0].data_ptr()  # no tie: a view of out
+    assert plain[1].data_ptr() == other[1].data_ptr()
