@@ -446,6 +446,27 @@ def test_gaps_sentence_is_true_of_every_outcome(missed, expected):
 
 
 @pytest.mark.parametrize(
+    ("missed", "expected"),
+    [
+        (
+            [],
+            "The flat target is missed by the machine, not the code: the floor's "
+            "cost per step, the same work at every length, grew as much. Every other "
+            "target is met in this run.",
+        ),
+        (["worst cell"], "(worst cell target): fewer"),
+    ],
+)
+def test_gaps_sentence_when_the_machine_missed_flat(missed, expected):
+    """Flat missed by the machine's drift: said apart, never as code's to fix,
+    and "every target is met" is never claimed."""
+    sentence = summaries.gaps_sentence(missed, 123.4, flat_drifted=True)
+    assert expected in sentence and "Every target is met" not in sentence
+    assert sentence.endswith("grew as much.") or sentence.endswith("cells.")
+    assert "flat target" not in sentence.split("The flat target")[0]
+
+
+@pytest.mark.parametrize(
     ("k", "length", "expected"),
     [
         (4, 10, "in plain Python (this cell keeps k T = 40 of them, within the 512"),
