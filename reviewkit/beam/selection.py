@@ -229,7 +229,8 @@ def read_back(
 def final_beams(
     flat: list[torch.Tensor], scores: list[torch.Tensor], vocab: int
 ) -> list[list[Hypothesis]]:
-    """Each prompt's final beam as :class:`Hypothesis` lists, read in Python.
+    """Each prompt's final beam, as lists of
+    :class:`~reviewkit.beam.hypothesis.Hypothesis`, read in Python.
 
     What :func:`read_back` then :func:`finish` give for the last step's beams
     of a plain search (every path ends at the last step, each beam is sorted
