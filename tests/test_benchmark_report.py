@@ -526,6 +526,36 @@ def test_cell_rows_carry_each_methods_median_faults():
         summaries.faults_sentence(benchmarks.cell_rows(older))
 
 
+def _flat_rows(reviewkit, floor):
+    """Flatness rows of two cells: (reviewkit ratio, floor ratio) per cell."""
+    return [
+        {"H": 64, "M": m, "k": 4, "method": method, "ratio": ratio}
+        for m, pair in zip((100, 1000), zip(reviewkit, floor, strict=True), strict=True)
+        for method, ratio in zip(("reviewkit", "floor"), pair, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reviewkit", "floor", "drifted", "says"),
+    [
+        ((1.05, 1.0), (1.0, 1.0), False, "at most 1.05"),  # flat: met
+        ((1.3, 1.0), (1.25, 1.0), True, "within the target."),  # the machine
+        ((1.4, 1.0), (1.2, 1.0), False, "beyond the target too."),  # both
+        # reviewkit's own growth over its floor is within the goal, but the
+        # floor stayed flat: that is the code's, not the machine's
+        ((1.12, 1.0), (1.05, 1.0), False, "something in reviewkit's step grows"),
+    ],
+)
+def test_flat_drifted_agrees_with_what_flat_sentence_says(
+    reviewkit, floor, drifted, says
+):
+    """The page's closing sentence blames the machine exactly when the flat
+    sentence does."""
+    rows = _flat_rows(reviewkit, floor)
+    assert summaries.flat_drifted(rows, 1.1) is drifted
+    assert says in summaries.flat_sentence(rows, 1.1)
+
+
 def test_the_sentences_need_rows_and_say_so():
     """No rows to speak of: a ValueError naming rows, not a bare max() error."""
     with pytest.raises(ValueError, match="rows must hold at least one grid cell"):
