@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 import torch
 
@@ -61,7 +62,8 @@ def top_k(
         out: Tensors ``(N, k + 1)`` for ``topk``'s values and indices, so that
             a search can keep every step's results without allocating them
             (see :func:`~reviewkit.beam.search.beam_search`); the results are
-            then views of them, unless ties had to be settled.
+            then views of them, unless more than ``_ON_HOST`` values had
+            ties to settle.
 
     Returns:
         Values and column indices, each of shape ``(N, min(k, W))``, and
@@ -98,23 +100,36 @@ def _settle_on_host(
 
     The same rule on the same ``k + 1`` values per row, for results small
     enough that a few Python comparisons cost less than launching tensor
-    operations on them: a row whose cut splits a tie is settled on its whole
-    row, any other row's ``k`` kept entries are ordered by value, then index.
+    operations on them. ``topk`` sorted each row by value, so tied values sit
+    next to each other in runs: a run inside the kept set only needs its
+    indices in ascending order; the run the cut splits takes the lowest
+    indices of all the row's entries of that value. Fixed indices are written
+    back into ``index``, so the results are always views of ``values`` and
+    ``index``.
     """
     rows = values.tolist()
-    # sorted rows: a repeated value is a tie of neighbours (NaN never repeats)
-    if sum(map(len, map(set, rows))) == values.numel():  # no value repeats
-        return values[:, :k], index[:, :k], False  # the common case
-    # ties only move indices: the k best values are values[:, :k] in any case
-    kept, dead = [], False
-    for row, (vals, cols) in enumerate(zip(rows, index.tolist(), strict=True)):
-        if vals[k - 1] == vals[k]:  # the cut splits a tie
-            dead = dead or vals[k - 1] == -math.inf
-            kept.append(_top_row_exact(scores[row], k)[1].tolist())
-        else:  # value descending, then index ascending
-            pairs = zip([-v for v in vals[:k]], cols[:k], strict=True)
-            kept.append([c for _, c in sorted(pairs)])
-    return values[:, :k], torch.tensor(kept, dtype=index.dtype), dead
+    ties = [list(map(operator.eq, vals, vals[1:])) for vals in rows]  # (N, k)
+    if not any(map(any, ties)):  # the common case
+        return values[:, :k], index[:, :k], False
+    cols, dead = index.tolist(), False
+    into = index.numpy()  # the same memory (the search's tensors are on the CPU)
+    for row, equal in enumerate(ties):
+        start, fixed = -1, cols[row]
+        while True in equal[start + 1 :]:
+            start = equal.index(True, start + 1)  # a run of equal values starts
+            end = start + 1
+            while end < k and equal[end]:
+                end += 1
+            # the run is [start, end]; equal[k - 1]: the cut splits it
+            if end == k:
+                cut = rows[row][start]
+                dead = dead or cut == -math.inf
+                tied = (scores[row] == cut).nonzero().flatten()[: k - start]
+                into[row, start:k] = tied.numpy()  # the lowest indices of that value
+            elif any(map(operator.gt, fixed[start:end], fixed[start + 1 : end + 1])):
+                into[row, start : end + 1] = sorted(fixed[start : end + 1])
+            start = end
+    return values[:, :k], index[:, :k], dead
 
 
 def _top_row_exact(row: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
