@@ -42,9 +42,12 @@ def check_int(
         TypeError: If ``value`` is not an integer.
         ValueError: If it is below ``minimum`` or above ``maximum``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    value = int(value)
+    if type(value) is not int:  # a plain int needs no conversion (the usual case)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(
+                f"{name} must be an int, got {type(value).__name__} {value!r}"
+            )
+        value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:

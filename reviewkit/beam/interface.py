@@ -13,6 +13,7 @@ check what goes in (prompt ids) and, with ``check=True``, what comes out
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, Protocol, TypeAlias
 
@@ -38,6 +39,7 @@ __all__ = [
     "as_stateful",
     "can_concat",
     "decoder_inputs",
+    "inference",
     "start",
 ]
 
@@ -204,6 +206,17 @@ def _start_ragged(
     log_probs = torch.cat([lp for lp, _ in read]).index_select(0, back)
     state = model.select(model.concat([state for _, state in read]), back)  # type: ignore[attr-defined]
     return log_probs, state
+
+
+def inference() -> contextlib.AbstractContextManager[Any]:
+    """``torch.inference_mode()``, or nothing if it is on already.
+
+    (Entering it again costs more than a short search's bookkeeping step.)
+    """
+    return _ALREADY if torch.is_inference_mode_enabled() else torch.inference_mode()
+
+
+_ALREADY = contextlib.nullcontext()
 
 
 def can_concat(model: StatefulLanguageModel) -> bool:

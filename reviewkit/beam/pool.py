@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from reviewkit.beam.hypothesis import Hypothesis
-from reviewkit.beam.interface import StatefulLanguageModel, advance, start
+from reviewkit.beam.interface import StatefulLanguageModel, advance, inference, start
 from reviewkit.beam.rules import SearchRules
 from reviewkit.beam.selection import finish, live_inputs, read_back, top_k
 
@@ -41,7 +41,7 @@ def pool_loop(
     with an end token); returns up to ``k`` hypotheses per prompt, by rank.
     """
     n, pad_token = prompts.shape[0], rules.ends[0]
-    with torch.inference_mode():
+    with inference():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
         rules.check_vocab(vocab)

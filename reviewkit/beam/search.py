@@ -24,6 +24,7 @@ from reviewkit.beam.interface import (
     advance,
     can_concat,
     decoder_inputs,
+    inference,
     start,
 )
 from reviewkit.beam.pool import pool_loop
@@ -42,6 +43,12 @@ from reviewkit.beam.validation import is_ragged, prompt_groups
 from reviewkit.checks import check_int
 
 __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
+
+#: A search of at most this many (prompt, slot, step) entries keeps each
+#: step's top-k as ``topk`` returns it; a larger one writes them into buffers
+#: (see :func:`_beam_loop`). Measured here: at k = 4, T = 10 the buffers cost
+#: more than a tenth of the search's overhead over the floor.
+_UNBUFFERED = 512
 
 
 def beam_search_batch(
@@ -170,58 +177,70 @@ def _beam_loop(
     check: bool,
 ) -> list[list[Hypothesis]]:
     """Plain beam search, or finished hypotheses kept in the beam."""
-    n, eos, pad_token = prompts.shape[0], rules.eos, (*rules.ends, 0)[0]
-    with torch.inference_mode():
+    n, eos = prompts.shape[0], rules.eos
+    with inference():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
-        rules.check_vocab(vocab)
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
-        cast, masking = log_probs.dtype != dtype, not rules.plain
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
-        # (N, w): ended in eos (only with an end token)
-        done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
-        history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
-        # each step's top-k lands in buffers made a block of steps at a time:
-        # a small tensor kept per step would sit between the step's large
-        # temporaries, and the allocator would then map fresh memory at every
-        # decode (measured: thousands of page faults per decode in the
-        # benchmark's larger cells)
-        outs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        # special: rules to apply at each step (plain search skips all of it)
+        special = not rules.plain
+        if special:
+            rules.check_vocab(vocab)
+            pad_token = (*rules.ends, 0)[0]
+            # (N, w): ended in eos (only with an end token)
+            done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
+            history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
+        # in a larger search each step's top-k lands in buffers made a block
+        # of steps at a time: a small tensor kept per step would sit between
+        # the step's large temporaries, and the allocator would then map fresh
+        # memory at every decode (measured: thousands of page faults per
+        # decode in the benchmark's larger cells); a small search keeps
+        # little, and making buffers would cost it more than they save
+        outs: list[tuple[torch.Tensor, torch.Tensor] | None] = []
+        buffered = n * beam_size * length > _UNBUFFERED
         flats, totals = [], []  # per step, (N, w_t) each: views of outs, mostly
         width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
         for t in range(length):
-            lp = log_probs.to(dtype) if cast else log_probs
-            if masking:
-                lp = rules.mask(lp, history, t, length)
-            if eos is not None and bool(done.any()):
-                # A finished hypothesis can only repeat eos, at no cost.
-                pad = torch.full_like(lp, -math.inf)
-                pad[:, pad_token] = 0.0
-                lp = torch.where(done.view(-1, 1), pad, lp)
+            lp = log_probs  # (N w, M); added to float32 scores, promoted
+            if special:
+                lp = rules.mask(lp.to(dtype), history, t, length)
+                if eos is not None and bool(done.any()):
+                    # A finished hypothesis can only repeat eos, at no cost.
+                    pad = torch.full_like(lp, -math.inf)
+                    pad[:, pad_token] = 0.0
+                    lp = torch.where(done.view(-1, 1), pad, lp)
             # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), rows (N w, M)
             cand = (scores.reshape(-1, 1) + lp).view(n, width * vocab)
+            kept = min(beam_size, width * vocab)  # the next beam's width
+            step_out = None
+            if buffered and kept == beam_size:
+                if t >= len(outs):  # the next block: 16 steps, then doubling
+                    block = min(length - t, t + 16)
+                    outs += [None] * (t - len(outs))  # steps of a narrower beam
+                    outs += _top_k_buffers(n, beam_size, dtype, block)
+                step_out = outs[t]
             # (N, w'); maybe_dead: False proves every kept score finite
-            if t == len(outs):  # the next block: 16 steps, then doubling
-                outs += _top_k_buffers(n, beam_size, dtype, min(length - t, t + 16))
-            kept = min(beam_size, width * vocab)
-            step_out = outs[t] if kept == beam_size else None
             scores, flat, maybe_dead = top_k(cand, kept, step_out)
-            parent, token = flat // vocab, flat % vocab  # (N, w') each
             flats.append(flat)
             totals.append(scores)
+            parents, width = width, kept  # the beam's width before and after
+            if t + 1 == length:
+                break
+            parent, token = flat // vocab, flat % vocab  # (N, w') each
             if n == 1:  # one prompt: a parent's slot is its row of the state
                 rows = parent.view(-1)
             else:  # rows of the state to keep
-                if offsets_width != width:  # the beam widened: recompute once
-                    offsets, offsets_width = torch.arange(n)[:, None] * width, width
+                if offsets_width != parents:  # the beam widened: recompute once
+                    offsets, offsets_width = torch.arange(n)[:, None] * parents, parents
                 rows = (parent + offsets).view(-1)
-            if eos is not None:
-                done = done.gather(1, parent) | rules.is_end(token)
-            if history is not None:
-                history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
-            width = scores.shape[1]
-            if t + 1 == length or (eos is not None and bool(done.all())):
-                break
+            if special:
+                if eos is not None:
+                    done = done.gather(1, parent) | rules.is_end(token)
+                if history is not None:
+                    history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
+                if eos is not None and bool(done.all()):
+                    break
             fed = rows, token.reshape(-1)
             if maybe_dead:
                 fed = live_inputs(scores, *fed)
@@ -236,7 +255,13 @@ def _beam_loop(
         last = torch.full((n, width), steps - 1)
         slot = torch.arange(width).expand(n, width)
         tokens, gains = read_back(
-            picked // vocab, picked % vocab, totals, last, slot, pad_token, True
+            picked // vocab,
+            picked % vocab,
+            totals,
+            last,
+            slot,
+            (*rules.ends, 0)[0],
+            True,
         )
         if eos is None:
             lengths = torch.full((n, width), steps)
@@ -272,7 +297,7 @@ def _greedy_batch(
     the caller's promise), so the one hypothesis never dies.
     """
     n = prompts.shape[0]
-    with torch.inference_mode():
+    with inference():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, 1)

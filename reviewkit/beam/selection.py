@@ -71,14 +71,19 @@ def top_k(
         a tie across the cut at :math:`-\\infty`); ``False`` proves every
         kept value finite.
     """
-    if k >= scores.shape[1]:
+    n, width = scores.shape
+    if k >= width:
         return (*torch.sort(scores, dim=1, descending=True, stable=True), True)
     if out is None:
         values, index = torch.topk(scores, k + 1, dim=1)  # (N, k+1), descending
     else:
         values, index = torch.topk(scores, k + 1, dim=1, out=out)
-    if values.numel() <= _ON_HOST:
-        return _settle_on_host(scores, values, index, k)
+    if n * (k + 1) <= _ON_HOST:
+        rows = values.tolist()
+        # sorted rows: a repeated value is a tie of neighbours (NaN never repeats)
+        if sum(map(len, map(set, rows))) == n * (k + 1):  # the common case
+            return values[:, :k], index[:, :k], False
+        return _settle_on_host(scores, values, index, k, rows)
     equal = values[:, 1:] == values[:, :-1]  # (N, k): neighbours that tie
     if not bool(equal.any()):  # the common case: one check per step
         return values[:, :k], index[:, :k], False
@@ -94,9 +99,13 @@ def top_k(
 
 
 def _settle_on_host(
-    scores: torch.Tensor, values: torch.Tensor, index: torch.Tensor, k: int
+    scores: torch.Tensor,
+    values: torch.Tensor,
+    index: torch.Tensor,
+    k: int,
+    rows: list[list[float]],
 ) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """:func:`top_k` after its ``topk``, with the ties settled in Python.
+    """:func:`top_k` after its ``topk`` found ties, settled in Python.
 
     The same rule on the same ``k + 1`` values per row, for results small
     enough that a few Python comparisons cost less than launching tensor
@@ -105,12 +114,9 @@ def _settle_on_host(
     indices in ascending order; the run the cut splits takes the lowest
     indices of all the row's entries of that value. Fixed indices are written
     back into ``index``, so the results are always views of ``values`` and
-    ``index``.
+    ``index``. ``rows`` is ``values.tolist()``.
     """
-    rows = values.tolist()
     ties = [list(map(operator.eq, vals, vals[1:])) for vals in rows]  # (N, k)
-    if not any(map(any, ties)):  # the common case
-        return values[:, :k], index[:, :k], False
     cols, dead = index.tolist(), False
     into = index.numpy()  # the same memory (the search's tensors are on the CPU)
     for row, equal in enumerate(ties):

@@ -41,14 +41,18 @@ def test_normalisation_tolerance_follows_the_dtype():
     assert check_log_probs(torch.zeros(0, 3), 0).shape == (0, 3)  # no rows
 
 
-def test_token_ids_are_checked_against_the_vocabulary_when_known():
+@pytest.mark.parametrize("size", [2, 1000])  # ids read in Python, or reduced
+def test_token_ids_are_checked_against_the_vocabulary_when_known(size):
     """Ids must be >= 0 always and < M when M is given."""
-    ids = torch.tensor([[0, 4]])
+    ids = torch.zeros(1, size, dtype=torch.long)
+    ids[0, size // 2] = 4
     assert check_token_ids("x", ids) is ids
-    with pytest.raises(ValueError, match="x must hold token ids < 4"):
+    check_token_ids("x", ids, 5)
+    with pytest.raises(ValueError, match=r"x must hold token ids < 4 \(the .*, got 4"):
         check_token_ids("x", ids, 4)
-    with pytest.raises(ValueError, match=">= 0"):
-        check_token_ids("x", torch.tensor([-1]))
+    ids[0, -1] = -3
+    with pytest.raises(ValueError, match=">= 0, got -3"):
+        check_token_ids("x", ids)
 
 
 def test_prompts_become_long_tensors_of_shape_n_by_p():
