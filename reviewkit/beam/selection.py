@@ -18,7 +18,7 @@ import operator
 
 import torch
 
-from reviewkit.beam.hypothesis import Hypothesis
+from reviewkit.beam.hypothesis import Hypothesis, new_hypothesis
 
 __all__ = [
     "PATHS_ON_HOST",
@@ -278,7 +278,7 @@ def final_beams(
                 totals[t] = total[t][row][slot]
                 slot, path[t] = divmod(chosen[t][row][slot], vocab)  # parent's slot
             gains = [b - a for a, b in zip([0.0, *totals], totals, strict=False)]
-            beam.append(Hypothesis(tuple(path), score, tuple(gains)))
+            beam.append(new_hypothesis(tuple(path), score, tuple(gains)))
         beams.append(beam)
     return beams
 
@@ -343,9 +343,12 @@ def finish(
     # one conversion per tensor, then plain Python
     lists = (tokens.tolist(), scores.tolist(), lengths.tolist(), gains.tolist())
     rows = zip(*lists, strict=True)
+    full = tokens.shape[2]  # a hypothesis of every step needs no cut
     return [
         [
-            Hypothesis(tuple(t[:n]), s, tuple(g[:n]))
+            new_hypothesis(tuple(t[:n]), s, tuple(g[:n]))
+            if n < full
+            else new_hypothesis(tuple(t), s, tuple(g))
             for t, s, n, g in zip(*row, strict=True)
             if s > -math.inf
         ]
