@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 
@@ -36,9 +37,10 @@ _ON_HOST = 128
 
 #: The fast search reads its paths in Python (:func:`final_beams`) when it kept
 #: at most this many (prompt, slot, step) entries, else with :func:`read_back`
-#: then :func:`finish` (measured here: Python takes a quarter of their time at
-#: k = 4, T = 10; the two are about even between 500 and 800 entries).
-PATHS_ON_HOST = 512
+#: then :func:`finish` (measured here, in whole searches against the floor:
+#: Python is the faster at k = 64, T = 10, 640 entries, the two even at
+#: k = 16, T = 50, 800, and read_back 0.3 ms faster at k = 64, T = 50, 3200).
+PATHS_ON_HOST = 1024
 
 
 def top_k(
@@ -263,23 +265,30 @@ def final_beams(
     :math:`-\\infty` is left out. Meant for small results
     (:data:`PATHS_ON_HOST`).
     """
-    width = max(x.shape[1] for x in flat)
+    width = flat[-1].shape[1]  # a plain search's beam never narrows
     chosen = stack_steps(flat, width, 0).tolist()  # (T', N, w) as nested lists
     total = stack_steps(scores, width, -math.inf).tolist()
-    steps = len(chosen)
     beams = []
     for row, finals in enumerate(total[-1]):
-        beam = []
-        for slot, score in enumerate(finals):
-            if score == -math.inf:
-                continue
-            path, totals = [0] * steps, [0.0] * steps
-            for t in range(steps - 1, -1, -1):
-                totals[t] = total[t][row][slot]
-                slot, path[t] = divmod(chosen[t][row][slot], vocab)  # parent's slot
-            gains = [b - a for a, b in zip([0.0, *totals], totals, strict=False)]
-            beam.append(new_hypothesis(tuple(path), score, tuple(gains)))
-        beams.append(beam)
+        # all of the beam's paths at once, one step at a time from the end:
+        # the slot each path passes through, its token and total there
+        slots: list[int] | range = range(width)
+        tokens, totals = [], []  # per step, from the end: one entry per path
+        for at, scored in zip(reversed(chosen), reversed(total), strict=True):
+            totals.append([scored[row][slot] for slot in slots])
+            picked = [at[row][slot] for slot in slots]  # parent slot * M + token
+            tokens.append([c % vocab for c in picked])
+            slots = [c // vocab for c in picked]  # the parents' slots
+        tokens.reverse()
+        totals.reverse()
+        # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), in float64
+        gains = [totals[0]]
+        for before, now in itertools.pairwise(totals):
+            gains.append([b - a for a, b in zip(before, now, strict=True)])
+        paths = zip(
+            zip(*tokens, strict=True), finals, zip(*gains, strict=True), strict=True
+        )
+        beams.append([new_hypothesis(p, s, g) for p, s, g in paths if s != -math.inf])
     return beams
 
 
