@@ -180,3 +180,12 @@ def test_top_k_into_given_tensors_gives_the_same_and_keeps_them(where):
     if where == "host":  # ties settled in Python are written into out too
         assert got[1].data_ptr() == out[1].data_ptr()
         assert got[1].tolist()[1][:2] == [5, 9]
+
+
+def test_top_k_passes_nan_through_as_topk_orders_it():
+    """A NaN (only with check=False) is never a tie: the row is topk's, in order."""
+    scores = torch.tensor([[0.5, math.nan, -1.0, 2.0, 0.3, 0.1]])
+    values, index, maybe_dead = top_k(scores, 3)
+    want_values, want_index = torch.topk(scores, 3)
+    assert torch.equal(index, want_index) and not maybe_dead
+    assert torch.equal(values.isnan(), want_values.isnan())
