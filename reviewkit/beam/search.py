@@ -46,7 +46,7 @@ __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
 
 #: A search of at most this many (prompt, slot, step) entries keeps each
 #: step's top-k as ``topk`` returns it; a larger one writes them into buffers
-#: (see :func:`_beam_loop`). Measured here: at k = 4, T = 10 the buffers cost
+#: (see :func:`_step_buffers`). Measured here: at k = 4, T = 10 the buffers cost
 #: more than a tenth of the search's overhead over the floor.
 _UNBUFFERED = 512
 
@@ -161,67 +161,49 @@ def _search(
             beam_trace(model, length, beam_size, prompt=p, rules=rules, check=check)[0]
             for p in prompts
         ]
-    if beam_size == 1 and rules.plain:
-        return _greedy_batch(model, prompts, length, check)
+    if rules.plain:
+        if beam_size == 1:
+            return _greedy_batch(model, prompts, length, check)
+        return _plain_loop(model, prompts, length, beam_size, check)
     if rules.finished == "pool":
         return pool_loop(model, prompts, length, beam_size, rules, check)
     return _beam_loop(model, prompts, length, beam_size, rules, check)
 
 
-def _beam_loop(
+def _plain_loop(
     model: StatefulLanguageModel,
     prompts: torch.Tensor,
     length: int,
     beam_size: int,
-    rules: SearchRules,
     check: bool,
 ) -> list[list[Hypothesis]]:
-    """Plain beam search, or finished hypotheses kept in the beam."""
-    n, eos = prompts.shape[0], rules.eos
+    """Plain beam search (no rules), every prompt's beam at once.
+
+    The sheet's loop on tensors: extend each of the beam's ``w`` hypotheses by
+    every token, keep the ``k`` best of the ``w M`` candidates, feed their
+    last tokens. Each step keeps only which candidate each slot took (parent
+    slot times ``M`` plus token) and its total; the paths are read back once
+    at the end.
+    """
+    n = prompts.shape[0]
     with inference():
         log_probs, state = start(model, prompts, check=check)  # (N, M)
         vocab = log_probs.shape[1]
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
-        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
-        # special: rules to apply at each step (plain search skips all of it)
-        special = not rules.plain
-        if special:
-            rules.check_vocab(vocab)
-            pad_token = (*rules.ends, 0)[0]
-            # (N, w): ended in eos (only with an end token)
-            done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
-            history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
-        # in a larger search each step's top-k lands in buffers made a block
-        # of steps at a time: a small tensor kept per step would sit between
-        # the step's large temporaries, and the allocator would then map fresh
-        # memory at every decode (measured: thousands of page faults per
-        # decode in the benchmark's larger cells); a small search keeps
-        # little, and making buffers would cost it more than they save
-        outs: list[tuple[torch.Tensor, torch.Tensor] | None] = []
-        buffered = n * beam_size * length > _UNBUFFERED
-        flats, totals = [], []  # per step, (N, w_t) each: views of outs, mostly
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): the beam's totals
+        outs = [] if n * beam_size * length > _UNBUFFERED else None  # see below
+        flats, totals = [], []  # per step, (N, w_t) each
         width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
         for t in range(length):
-            lp = log_probs  # (N w, M); added to float32 scores, promoted
-            if special:
-                lp = rules.mask(lp.to(dtype), history, t, length)
-                if eos is not None and bool(done.any()):
-                    # A finished hypothesis can only repeat eos, at no cost.
-                    pad = torch.full_like(lp, -math.inf)
-                    pad[:, pad_token] = 0.0
-                    lp = torch.where(done.view(-1, 1), pad, lp)
-            # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), rows (N w, M)
-            cand = (scores.reshape(-1, 1) + lp).view(n, width * vocab)
+            # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), the rows of
+            # log_probs (N w, M) promoted to the scores' dtype
+            cand = (scores.reshape(-1, 1) + log_probs).view(n, width * vocab)
             kept = min(beam_size, width * vocab)  # the next beam's width
-            step_out = None
-            if buffered and kept == beam_size:
-                if t >= len(outs):  # the next block: 16 steps, then doubling
-                    block = min(length - t, t + 16)
-                    outs += [None] * (t - len(outs))  # steps of a narrower beam
-                    outs += _top_k_buffers(n, beam_size, dtype, block)
-                step_out = outs[t]
+            out = None
+            if outs is not None and kept == beam_size:
+                out = _step_buffers(outs, t, n, beam_size, dtype, length)
             # (N, w'); maybe_dead: False proves every kept score finite
-            scores, flat, maybe_dead = top_k(cand, kept, step_out)
+            scores, flat, maybe_dead = top_k(cand, kept, out)
             flats.append(flat)
             totals.append(scores)
             parents, width = width, kept  # the beam's width before and after
@@ -234,20 +216,122 @@ def _beam_loop(
                 if offsets_width != parents:  # the beam widened: recompute once
                     offsets, offsets_width = torch.arange(n)[:, None] * parents, parents
                 rows = (parent + offsets).view(-1)
-            if special:
-                if eos is not None:
-                    done = done.gather(1, parent) | rules.is_end(token)
-                if history is not None:
-                    history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
-                if eos is not None and bool(done.all()):
-                    break
-            fed = rows, token.reshape(-1)
+            tokens = token.reshape(-1)
             if maybe_dead:
-                fed = live_inputs(scores, *fed)
+                fed = live_inputs(scores, rows, tokens)
                 if fed is None:  # nothing live: every slot is -inf
                     break
-            state = model.select(state, fed[0])
-            log_probs, state = advance(model, fed[1], state, check=check)
+                rows, tokens = fed
+            state = model.select(state, rows)
+            log_probs, state = advance(model, tokens, state, check=check)
+        steps = len(flats)
+        if n * width * steps <= PATHS_ON_HOST:
+            return final_beams(flats, totals, vocab)  # small: in Python
+        picked = stack_steps(flats, width, 0)  # (T', N, w): parent slot * M + token
+        last = torch.full((n, width), steps - 1)  # every path ends at the last step
+        slot = torch.arange(width).expand(n, width)
+        tokens, gains = read_back(
+            picked // vocab, picked % vocab, totals, last, slot, 0, True
+        )
+        lengths = torch.full((n, width), steps)
+        return finish(tokens, scores, lengths, scores, gains, True)  # ranked
+
+
+def _step_buffers(
+    outs: list[tuple[torch.Tensor, torch.Tensor] | None],
+    t: int,
+    n: int,
+    beam_size: int,
+    dtype: torch.dtype,
+    length: int,
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Step ``t``'s tensors for :func:`top_k`, made a block of steps at a time.
+
+    In a larger search (more than :data:`_UNBUFFERED` entries) each step's
+    top-k lands in buffers: a small tensor kept per step would sit between
+    the step's large temporaries, and the allocator would then map fresh
+    memory at every decode (measured: thousands of page faults per decode in
+    the benchmark's larger cells). Blocks are 16 steps, then doubling, so a
+    huge ``length`` costs nothing up front.
+    """
+    if t >= len(outs):
+        outs += [None] * (t - len(outs))  # steps of a narrower beam: none
+        outs += _top_k_buffers(n, beam_size, dtype, min(length - t, t + 16))
+    return outs[t]
+
+
+def _beam_loop(
+    model: StatefulLanguageModel,
+    prompts: torch.Tensor,
+    length: int,
+    beam_size: int,
+    rules: SearchRules,
+    check: bool,
+) -> list[list[Hypothesis]]:
+    """Beam search with rules: n-gram blocking, per-node limits, or finished
+    hypotheses kept in the beam (``finished="beam"``).
+
+    :func:`_plain_loop` with each step's rules applied to the log-probs
+    first; a hypothesis that ended keeps its slot, extended by the end token
+    at no cost, until every slot has ended. (The two loops share their
+    selection lines rather than a helper: a function call per step costs the
+    plain search a measurable share of its overhead over the floor.)
+    """
+    n, eos = prompts.shape[0], rules.eos
+    pad_token = (*rules.ends, 0)[0]
+    with inference():
+        log_probs, state = start(model, prompts, check=check)  # (N, M)
+        vocab = log_probs.shape[1]
+        rules.check_vocab(vocab)
+        dtype = torch.promote_types(log_probs.dtype, torch.float32)
+        scores = torch.zeros(n, 1, dtype=dtype)  # (N, w)
+        # (N, w): ended in eos (only with an end token)
+        done = torch.zeros(n, 1, dtype=torch.bool) if eos is not None else None
+        history = prompts if rules.no_repeat_ngram_size else None  # (N w, P+t)
+        outs = [] if n * beam_size * length > _UNBUFFERED else None
+        flats, totals = [], []  # per step, (N, w_t) each
+        width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
+        for t in range(length):
+            lp = rules.mask(log_probs.to(dtype), history, t, length)  # (N w, M)
+            if done is not None and bool(done.any()):
+                # A finished hypothesis can only repeat eos, at no cost.
+                pad = torch.full_like(lp, -math.inf)
+                pad[:, pad_token] = 0.0
+                lp = torch.where(done.view(-1, 1), pad, lp)
+            # s(y_{1:t}) = s(y_{1:t-1}) + log p(y_t | x, y_{<t}), rows (N w, M)
+            cand = (scores.reshape(-1, 1) + lp).view(n, width * vocab)
+            kept = min(beam_size, width * vocab)  # the next beam's width
+            out = None
+            if outs is not None and kept == beam_size:
+                out = _step_buffers(outs, t, n, beam_size, dtype, length)
+            # (N, w'); maybe_dead: False proves every kept score finite
+            scores, flat, maybe_dead = top_k(cand, kept, out)
+            flats.append(flat)
+            totals.append(scores)
+            parents, width = width, kept  # the beam's width before and after
+            if t + 1 == length:
+                break
+            parent, token = flat // vocab, flat % vocab  # (N, w') each
+            if n == 1:  # one prompt: a parent's slot is its row of the state
+                rows = parent.view(-1)
+            else:  # rows of the state to keep
+                if offsets_width != parents:  # the beam widened: recompute once
+                    offsets, offsets_width = torch.arange(n)[:, None] * parents, parents
+                rows = (parent + offsets).view(-1)
+            if done is not None:
+                done = done.gather(1, parent) | rules.is_end(token)
+                if bool(done.all()):
+                    break
+            if history is not None:
+                history = torch.cat([history[rows], token.reshape(-1, 1)], dim=1)
+            tokens = token.reshape(-1)
+            if maybe_dead:
+                fed = live_inputs(scores, rows, tokens)
+                if fed is None:  # nothing live: every slot is -inf
+                    break
+                rows, tokens = fed
+            state = model.select(state, rows)
+            log_probs, state = advance(model, tokens, state, check=check)
         steps = len(flats)
         if eos is None and n * width * steps <= PATHS_ON_HOST:
             return final_beams(flats, totals, vocab)  # small: in Python
@@ -260,7 +344,7 @@ def _beam_loop(
             totals,
             last,
             slot,
-            (*rules.ends, 0)[0],
+            pad_token,
             True,
         )
         if eos is None:
