@@ -46,7 +46,7 @@ __all__ = ["beam_search", "beam_search_batch", "greedy_decode"]
 
 #: A search of at most this many (prompt, slot, step) entries keeps each
 #: step's top-k as ``topk`` returns it; a larger one writes them into buffers
-#: (see :func:`_step_buffers`). Measured here: at k = 4, T = 10 the buffers cost
+#: (see :func:`_more_buffers`). Measured here: at k = 4, T = 10 the buffers cost
 #: more than a tenth of the search's overhead over the floor.
 _UNBUFFERED = 512
 
@@ -191,7 +191,7 @@ def _plain_loop(
         vocab = log_probs.shape[1]
         dtype = torch.promote_types(log_probs.dtype, torch.float32)
         scores = torch.zeros(n, 1, dtype=dtype)  # (N, w): the beam's totals
-        outs = [] if n * beam_size * length > _UNBUFFERED else None  # see below
+        outs = [] if n * beam_size * length > _UNBUFFERED else None  # _more_buffers
         flats, totals = [], []  # per step, (N, w_t) each
         width, offsets, offsets_width = 1, None, 0  # offsets: made when needed
         for t in range(length):
@@ -201,7 +201,9 @@ def _plain_loop(
             kept = min(beam_size, width * vocab)  # the next beam's width
             out = None
             if outs is not None and kept == beam_size:
-                out = _step_buffers(outs, t, n, beam_size, dtype, length)
+                if t >= len(outs):
+                    _more_buffers(outs, t, n, beam_size, dtype, length)
+                out = outs[t]
             # (N, w'); maybe_dead: False proves every kept score finite
             scores, flat, maybe_dead = top_k(cand, kept, out)
             flats.append(flat)
@@ -237,15 +239,15 @@ def _plain_loop(
         return finish(tokens, scores, lengths, scores, gains, True)  # ranked
 
 
-def _step_buffers(
+def _more_buffers(
     outs: list[tuple[torch.Tensor, torch.Tensor] | None],
     t: int,
     n: int,
     beam_size: int,
     dtype: torch.dtype,
     length: int,
-) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """Step ``t``'s tensors for :func:`top_k`, made a block of steps at a time.
+) -> None:
+    """Tensors for :func:`top_k` from step ``t`` on, a block of steps at a time.
 
     In a larger search (more than :data:`_UNBUFFERED` entries) each step's
     top-k lands in buffers: a small tensor kept per step would sit between
@@ -254,10 +256,8 @@ def _step_buffers(
     the benchmark's larger cells). Blocks are 16 steps, then doubling, so a
     huge ``length`` costs nothing up front.
     """
-    if t >= len(outs):
-        outs += [None] * (t - len(outs))  # steps of a narrower beam: none
-        outs += _top_k_buffers(n, beam_size, dtype, min(length - t, t + 16))
-    return outs[t]
+    outs += [None] * (t - len(outs))  # steps of a narrower beam: none
+    outs += _top_k_buffers(n, beam_size, dtype, min(length - t, t + 16))
 
 
 def _beam_loop(
@@ -303,7 +303,9 @@ def _beam_loop(
             kept = min(beam_size, width * vocab)  # the next beam's width
             out = None
             if outs is not None and kept == beam_size:
-                out = _step_buffers(outs, t, n, beam_size, dtype, length)
+                if t >= len(outs):
+                    _more_buffers(outs, t, n, beam_size, dtype, length)
+                out = outs[t]
             # (N, w'); maybe_dead: False proves every kept score finite
             scores, flat, maybe_dead = top_k(cand, kept, out)
             flats.append(flat)

@@ -13,10 +13,9 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 import operator
-from itertools import islice
+from itertools import islice, pairwise
 
 import torch
 
@@ -38,10 +37,15 @@ _ON_HOST = 128
 
 #: The fast search reads its paths in Python (:func:`final_beams`) when it kept
 #: at most this many (prompt, slot, step) entries, else with :func:`read_back`
-#: then :func:`finish` (measured here, in whole searches against the floor:
-#: Python is the faster at k = 64, T = 10, 640 entries, the two even at
-#: k = 16, T = 50, 800, and read_back 0.3 ms faster at k = 64, T = 50, 3200).
-PATHS_ON_HOST = 1024
+#: then :func:`finish` (measured here: Python takes a quarter of their time at
+#: k = 4, T = 10; the two are about even between 500 and 800 entries).
+PATHS_ON_HOST = 512
+
+#: :func:`final_beams` follows one path at a time back through a beam of at
+#: most this many slots, else all of the beam's paths a step at a time
+#: (measured here: one at a time is faster up to k = 16, 0.6 of the time at
+#: k = 4, T = 100; a step at a time 0.65 of it at k = 64, T = 10).
+_PATH_AT_A_TIME = 16
 
 
 def top_k(
@@ -83,8 +87,8 @@ def top_k(
         values, index = torch.topk(scores, k + 1, dim=1, out=out)
     if n * (k + 1) <= _ON_HOST:
         rows = values.tolist()
-        # sorted rows: no tie if each value is above the next (a NaN, which
-        # is never, takes the slow path, which finds no tie either)
+        # sorted rows: no tie if each value is above the next (a row with a
+        # NaN, above nothing, takes the slow path, which finds no tie either)
         if all(all(map(operator.gt, r, islice(r, 1, None))) for r in rows):
             return values[:, :k], index[:, :k], False  # the common case
         return _settle_on_host(scores, values, index, k, rows)
@@ -267,9 +271,11 @@ def final_beams(
     :math:`-\\infty` is left out. Meant for small results
     (:data:`PATHS_ON_HOST`).
     """
-    width = flat[-1].shape[1]  # a plain search's beam never narrows
+    width = flat[-1].shape[1]  # a beam never narrows
     chosen = stack_steps(flat, width, 0).tolist()  # (T', N, w) as nested lists
     total = stack_steps(scores, width, -math.inf).tolist()
+    if width <= _PATH_AT_A_TIME:
+        return _beams_path_by_path(chosen, total, vocab)
     beams = []
     for row, finals in enumerate(total[-1]):
         # all of the beam's paths at once, one step at a time from the end:
@@ -285,12 +291,33 @@ def final_beams(
         totals.reverse()
         # log p(y_t | y_<t) = s(y_{1:t}) - s(y_{1:t-1}), in float64
         gains = [totals[0]]
-        for before, now in itertools.pairwise(totals):
+        for before, now in pairwise(totals):
             gains.append([b - a for a, b in zip(before, now, strict=True)])
         paths = zip(
             zip(*tokens, strict=True), finals, zip(*gains, strict=True), strict=True
         )
         beams.append([new_hypothesis(p, s, g) for p, s, g in paths if s != -math.inf])
+    return beams
+
+
+def _beams_path_by_path(
+    chosen: list[list[list[int]]], total: list[list[list[float]]], vocab: int
+) -> list[list[Hypothesis]]:
+    """:func:`final_beams` for a narrow beam: from each final slot, walk back."""
+    steps = len(chosen)
+    beams = []
+    for row, finals in enumerate(total[-1]):
+        beam = []
+        for slot, score in enumerate(finals):
+            if score == -math.inf:
+                continue
+            path, totals = [0] * steps, [0.0] * steps
+            for t in range(steps - 1, -1, -1):
+                totals[t] = total[t][row][slot]
+                slot, path[t] = divmod(chosen[t][row][slot], vocab)  # parent's slot
+            gains = [b - a for a, b in zip([0.0, *totals], totals, strict=False)]
+            beam.append(new_hypothesis(tuple(path), score, tuple(gains)))
+        beams.append(beam)
     return beams
 
 

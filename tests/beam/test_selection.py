@@ -120,6 +120,7 @@ def test_read_back_by_doubling_equals_one_step_at_a_time(steps, rows, width, see
     assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
 
 
+@pytest.mark.parametrize("at_a_time", ["path", "step"])
 @given(
     st.integers(1, 30),
     st.integers(1, 3),
@@ -128,12 +129,13 @@ def test_read_back_by_doubling_equals_one_step_at_a_time(steps, rows, width, see
     st.integers(0, 2**31 - 1),
 )
 def test_final_beams_in_python_equal_read_back_then_finish(
-    steps, rows, width, dead, seed
+    at_a_time, steps, rows, width, dead, seed
 ):
     """The plain search's end read in Python (from each step's kept candidate,
     parent slot * M + token) gives read_back then finish's lists, token
     log-probabilities included: beams that widen over the first steps, and
-    slots of score -inf (left out) at the end of a beam."""
+    slots of score -inf (left out) at the end of a beam; whether the paths are
+    followed one at a time or all of a beam's a step at a time."""
     g = seeded_generator(seed)
     widths = [min(width, 2**t) for t in range(steps)]  # (a small vocabulary)
     pointers = [
@@ -153,7 +155,12 @@ def test_final_beams_in_python_equal_read_back_then_finish(
     lengths = torch.full((rows, end), steps)
     want = finish(paths, totals[-1], lengths, totals[-1], gains, True)
     flat = [p * 50 + c for p, c in zip(pointers, tokens, strict=True)]  # M = 50
-    got = final_beams(flat, totals, 50)
+    saved = selection._PATH_AT_A_TIME
+    selection._PATH_AT_A_TIME = 10**9 if at_a_time == "path" else 0
+    try:
+        got = final_beams(flat, totals, 50)
+    finally:
+        selection._PATH_AT_A_TIME = saved
     assert got == want
     assert [[h.token_scores for h in b] for b in got] == [
         [h.token_scores for h in b] for b in want
