@@ -128,9 +128,12 @@ def _settle_on_host(
     cols, dead = index.tolist(), False
     into = index.numpy()  # the same memory (the search's tensors are on the CPU)
     for row, equal in enumerate(ties):
-        start, fixed = -1, cols[row]
-        while True in equal[start + 1 :]:
-            start = equal.index(True, start + 1)  # a run of equal values starts
+        fixed, changed, end = cols[row], False, 0
+        while True:
+            try:  # a run of equal values starts
+                start = equal.index(True, end)
+            except ValueError:  # no more
+                break
             end = start + 1
             while end < k and equal[end]:
                 end += 1
@@ -139,10 +142,13 @@ def _settle_on_host(
                 cut = rows[row][start]
                 dead = dead or cut == -math.inf
                 tied = (scores[row] == cut).nonzero().flatten()[: k - start]
-                into[row, start:k] = tied.numpy()  # the lowest indices of that value
+                fixed[start:k] = tied.tolist()  # the lowest indices of that value
+                changed = True
             elif any(map(operator.gt, fixed[start:end], fixed[start + 1 : end + 1])):
-                into[row, start : end + 1] = sorted(fixed[start : end + 1])
-            start = end
+                fixed[start : end + 1] = sorted(fixed[start : end + 1])
+                changed = True
+        if changed:
+            into[row, :k] = fixed[:k]
     return values[:, :k], index[:, :k], dead
 
 
